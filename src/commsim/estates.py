@@ -1,0 +1,81 @@
+"""Estates (小区) and communities (社区): small per-estate arrays and their static facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from commsim.scenario import ESTATE_TYPES, Scenario
+
+
+@dataclass
+class EstateTable:
+    """Static facts per estate, plus a few arrays of per-estate state the processes share."""
+
+    names: list[str]
+    community: np.ndarray  # int32, community index
+    type_code: np.ndarray  # int8, index into ESTATE_TYPES
+    start: np.ndarray  # int64, first household row
+    stop: np.ndarray  # int64, one past the last row
+    units: np.ndarray  # int64, dwelling units
+    occupied_units: np.ndarray  # int64
+    fee: np.ndarray  # float64, scenario fee, yuan/m2/month
+    area_total: np.ndarray  # float64, m2 of all units
+    infrastructure: np.ndarray  # float64, quality per unit of effort
+    belonging_base: np.ndarray  # float64, baseline belonging
+    community_names: list[str] = field(default_factory=list)
+    # --- state shared by processes (set each month) ----------------------------------
+    quality: np.ndarray = field(default=None)  # service quality 0-1
+    effort: np.ndarray = field(default=None)  # provider effort 0-1 (0 if unmanaged)
+    failure_prob: np.ndarray = field(default=None)
+    norm_group: np.ndarray = field(default=None)  # int, estates with one payment reference group
+    collection_rate: np.ndarray = field(default=None)  # last month, charged households
+    participation_owner: np.ndarray = field(default=None)  # (3, E) last 3 months, owners
+    participation_opportunity: np.ndarray = field(default=None)  # drive added by activities
+
+    def __post_init__(self) -> None:
+        n = len(self.names)
+        self.quality = np.zeros(n)
+        self.effort = np.zeros(n)
+        self.failure_prob = np.zeros(n)
+        self.norm_group = np.arange(n)
+        self.collection_rate = np.full(n, 0.75)
+        self.participation_owner = np.zeros((3, n))
+        self.participation_opportunity = np.zeros(n)
+
+    @property
+    def n(self) -> int:
+        return len(self.names)
+
+    @property
+    def n_communities(self) -> int:
+        return len(self.community_names)
+
+    def type_name(self, e: int) -> str:
+        return ESTATE_TYPES[int(self.type_code[e])]
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> EstateTable:
+        p = scenario.values
+        rows = scenario.estates()
+        units = np.array([e.households for _, _, e in rows], dtype=np.int64)
+        occupied = np.maximum(1, np.round(units * [e.occupancy for _, _, e in rows])).astype(np.int64)
+        stop = np.cumsum(units)
+        type_code = np.array([ESTATE_TYPES.index(e.type) for _, _, e in rows], dtype=np.int8)
+        infra = np.array([p[f"infrastructure_{t}"] for t in ESTATE_TYPES])
+        belong = np.array([p[f"belonging_{t}"] for t in ESTATE_TYPES])
+        return cls(
+            names=[e.name for _, _, e in rows],
+            community=np.array([ci for ci, _, _ in rows], dtype=np.int32),
+            type_code=type_code,
+            start=stop - units,
+            stop=stop,
+            units=units,
+            occupied_units=occupied,
+            fee=np.array([e.fee_yuan_per_m2_month for _, _, e in rows], dtype=np.float64),
+            area_total=np.zeros(len(rows)),
+            infrastructure=infra[type_code],
+            belonging_base=belong[type_code],
+            community_names=[c.name for c in scenario.communities],
+        )

@@ -1,0 +1,68 @@
+"""Households as a struct of numpy arrays: one row per dwelling unit.
+
+Rows of an estate are contiguous, occupied units first. Categorical codes index
+``INCOME_CLASSES``, ``AGE_GROUPS`` (scenario module) and tier numbers of the complaint ladder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+NO_COMPLAINT = -1
+
+
+@dataclass
+class Households:
+    estate: np.ndarray  # int32, estate index
+    occupied: np.ndarray  # bool, someone lives here (else an absent owner)
+    owner: np.ndarray  # bool, owner-occupied or absent owner (else tenant)
+    area_m2: np.ndarray  # float32, floor area
+    income_class: np.ndarray  # int8, index into INCOME_CLASSES
+    income_yuan: np.ndarray  # float32, monthly household income
+    age_group: np.ndarray  # int8, index into AGE_GROUPS
+    satisfaction: np.ndarray  # float32, 0-1, with the estate's service
+    trust: np.ndarray  # float32, 0-1, in the estate's service provider
+    belonging: np.ndarray  # float32, 0-1, 社区认同感
+    threshold: np.ndarray  # float32, 0-1, personal participation threshold (fixed)
+    arrears_months: np.ndarray  # int16, consecutive unpaid months
+    paid: np.ndarray  # bool, paid last month's fee
+    participated: np.ndarray  # bool, took part in community affairs last month
+    fee_share_payable: np.ndarray  # float32, share of the fee the household itself pays (subsidies lower it)
+    complaint_tier: np.ndarray  # int8, tier of the open complaint, NO_COMPLAINT if none
+    complaint_wait: np.ndarray  # int16, months the open complaint has waited at its tier
+    complaint_age: np.ndarray  # int16, months since the open complaint was filed
+    ties: np.ndarray  # int32 (n, k), neighbour rows; -1 = empty slot
+    inv_tie_count: np.ndarray | None = None  # float32, 1 / number of non-empty ties (0 if none)
+
+    @property
+    def n(self) -> int:
+        return int(self.estate.shape[0])
+
+    def nbytes(self) -> int:
+        return sum(v.nbytes for f in fields(self) if (v := getattr(self, f.name)) is not None)
+
+    def refresh_ties(self) -> None:
+        """Recount non-empty ties; call after changing which slots are empty."""
+        count = (self.ties >= 0).sum(axis=1)
+        self.inv_tie_count = np.divide(
+            1.0, count, out=np.zeros(self.n, dtype=np.float32), where=count > 0
+        ).astype(np.float32)
+
+    def tie_share(self, flag: np.ndarray) -> np.ndarray:
+        """For each household, the share of its (non-empty) ties for which ``flag`` is true.
+
+        Empty slots hold -1, which indexes the extra last element (always 0) of the lookup.
+        """
+        if self.inv_tie_count is None:
+            self.refresh_ties()
+        lookup = np.zeros(self.n + 1, dtype=np.float32)
+        lookup[:-1] = flag
+        return lookup[self.ties].sum(axis=1) * self.inv_tie_count
+
+    def add_tie_slots(self, k: int) -> None:
+        """Append ``k`` empty tie slots per household (for ties that policies create)."""
+        extra = np.full((self.n, k), -1, dtype=np.int32)
+        self.ties = np.concatenate([self.ties, extra], axis=1)
+        self.refresh_ties()

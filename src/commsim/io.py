@@ -1,0 +1,97 @@
+"""Writing results so that an interrupted run never leaves a file that looks complete.
+
+Every file is written to a temporary name in the same folder and renamed into place
+(``os.replace`` is atomic on one file system). The manifest is written last.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import tempfile
+from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from commsim.errors import CommsimError
+
+
+class OutputError(CommsimError):
+    """An output folder or file cannot be written."""
+
+
+@contextmanager
+def _atomic_path(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp_path)`` and move the result to ``path``; errors name the path."""
+    path = Path(path)
+    try:
+        with _atomic_path(path) as tmp:
+            write(tmp)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    return path
+
+
+def write_parquet(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    return atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False))
+
+
+def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    return atomic_write(path, lambda tmp: df.to_csv(tmp, index=False))
+
+
+def write_json(data: Any, path: str | os.PathLike[str]) -> Path:
+    def _write(tmp: Path) -> None:
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+
+    return atomic_write(path, _write)
+
+
+def environment() -> dict[str, str]:
+    """Versions and machine facts for manifests."""
+    import mesa
+    import numpy
+
+    from commsim import __version__
+
+    return {
+        "commsim": __version__,
+        "mesa": mesa.__version__,
+        "numpy": numpy.__version__,
+        "pandas": pd.__version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "time_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def prepare_output_dir(out: str | os.PathLike[str]) -> Path:
+    path = Path(out)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot create output folder: {exc.strerror or exc}") from None
+    if not os.access(path, os.W_OK):
+        raise OutputError(f"{path}: output folder is not writable")
+    return path

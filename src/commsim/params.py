@@ -1,0 +1,295 @@
+"""The parameter table: every model parameter with its default, unit, range and source.
+
+One table serves defaults, validation of scenario files and ``--set`` overrides, Monte Carlo
+sampling (``range``) and the generated ``docs/parameters.md``. Policies register their own
+parameters here under the prefix ``<policy>.`` (see :func:`register`).
+
+``range`` is the plausible interval for uncertainty analysis; ``bounds`` is what is valid at
+all (values outside it are rejected). Sources are a seed document (``seeds/...``), a figure of
+``EMPIRICAL_TARGETS.md`` (``targets: ...``), a law, or the word *assumption*.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from commsim.errors import ParameterError
+
+SEED_LIAOCHENG = "seeds/000_94283c1782ad9056.txt"
+SEED_HARBIN = "seeds/001_b6cbbcc861977cbe.txt"
+SEED_CANGZHOU = "seeds/002_b07cc5befbed7128.txt"
+SEED_XIAN = "seeds/003_97816122a4bbec7a.txt"
+SEED_SUZHOU = "seeds/004_90539335684117e5.txt"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One model parameter.
+
+    ``kind`` is ``float``, ``int``, ``bool`` or ``choice`` (then ``choices`` lists the values).
+    """
+
+    name: str
+    default: Any
+    unit: str
+    range: tuple[float, float] | None
+    source: str
+    meaning: str
+    kind: str = "float"
+    bounds: tuple[float, float] | None = None
+    choices: tuple[str, ...] = ()
+    group: str = "core"
+
+    def coerce(self, value: Any, where: str = "") -> Any:
+        """Return ``value`` converted to this parameter's kind, or raise ParameterError."""
+        label = f"{where}{self.name}"
+        if self.kind == "choice":
+            if not isinstance(value, str) or value not in self.choices:
+                raise ParameterError(
+                    f"{label}: must be one of {', '.join(self.choices)} (got {value!r})"
+                )
+            return value
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in {"true", "false", "1", "0"}:
+                return value.lower() in {"true", "1"}
+            raise ParameterError(f"{label}: must be true or false (got {value!r})")
+        if isinstance(value, bool):
+            raise ParameterError(f"{label}: must be a number (got {value!r})")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ParameterError(f"{label}: must be a number (got {value!r})") from None
+        if number != number:  # NaN
+            raise ParameterError(f"{label}: must be a number (got NaN)")
+        if self.kind == "int":
+            if number != int(number):
+                raise ParameterError(f"{label}: must be a whole number (got {value!r})")
+            number = int(number)
+        lo, hi = self.bounds if self.bounds is not None else (float("-inf"), float("inf"))
+        if not lo <= number <= hi:
+            raise ParameterError(
+                f"{label}: must be between {lo:g} and {hi:g} {self.unit} (got {value!r})"
+            )
+        return number
+
+
+_PROB = (0.0, 1.0)
+_NONNEG = (0.0, float("inf"))
+_POS = (1e-9, float("inf"))
+_ANY = (float("-inf"), float("inf"))
+
+
+def _p(name, default, unit, rng, source, meaning, kind="float", bounds=_NONNEG, **kw) -> Param:
+    return Param(name, default, unit, rng, source, meaning, kind, bounds, **kw)
+
+
+A = "assumption"
+CORE: list[Param] = [
+    # --- population -------------------------------------------------------------------
+    _p("persons_per_household", 2.62, "persons", (2.3, 3.0), "assumption (2020 census national average, not in EMPIRICAL_TARGETS)", "Residents per household; converts per-resident staffing norms (Xi'an) to households.", bounds=_POS, group="population"),
+    _p("income_minimum_yuan_month", 1500.0, "yuan/household/month", (1000.0, 2200.0), "targets: 低保 standard 684 yuan/person/month x ~2.2 persons (household size an assumption)", "Mean monthly income of a minimum-income (低保) household.", bounds=_POS, group="population"),
+    _p("income_low_yuan_month", 4000.0, "yuan/household/month", (3000.0, 5500.0), A, "Mean monthly income of a low-income household.", bounds=_POS, group="population"),
+    _p("income_middle_yuan_month", 9000.0, "yuan/household/month", (7000.0, 12000.0), A, "Mean monthly income of a middle-income household.", bounds=_POS, group="population"),
+    _p("income_high_yuan_month", 20000.0, "yuan/household/month", (14000.0, 30000.0), A, "Mean monthly income of a high-income household.", bounds=_POS, group="population"),
+    _p("income_sd_log", 0.3, "log-units", (0.15, 0.45), A, "Spread of income within a class (sd of log income).", group="population"),
+    _p("neighbour_ties", 6, "ties/household", (4, 10), A, "Neighbour ties per household inside its estate (fixed network, rewired by participation).", kind="int", bounds=(1, 32), group="population"),
+    _p("satisfaction_initial_mean", 0.62, "0-1", (0.55, 0.70), "targets: satisfaction 62.6/100 (China Consumers Association 2019)", "Mean satisfaction with service at the start.", bounds=_PROB, group="population"),
+    _p("trust_initial_mean", 0.55, "0-1", (0.4, 0.7), A, "Mean trust in the property firm at the start.", bounds=_PROB, group="population"),
+    _p("belonging_commercial", 0.40, "0-1", (0.3, 0.5), f"assumption; low belonging in new estates ({SEED_SUZHOU})", "Baseline belonging (社区认同感) in commercial estates.", bounds=_PROB, group="population"),
+    _p("belonging_old", 0.60, "0-1", (0.5, 0.7), A, "Baseline belonging in old estates (long-standing neighbours).", bounds=_PROB, group="population"),
+    _p("belonging_resettlement", 0.35, "0-1", (0.25, 0.45), f"assumption; low belonging in transitional communities ({SEED_SUZHOU})", "Baseline belonging in resettlement estates.", bounds=_PROB, group="population"),
+    _p("belonging_work_unit", 0.65, "0-1", (0.55, 0.75), A, "Baseline belonging in work-unit estates.", bounds=_PROB, group="population"),
+    # --- service ----------------------------------------------------------------------
+    _p("firm_cost_ratio", 1.0, "share of fee", (0.85, 1.15), A, "A firm's full-service cost per m2 as a share of the estate's fee (at reference scale).", bounds=_POS, group="service"),
+    _p("firm_fixed_cost_share", 0.55, "share of full cost", (0.4, 0.75), A, "Share of full-service cost a firm spends whatever its revenue (staff contracts, utilities).", bounds=_PROB, group="service"),
+    _p("firm_target_margin", 0.08, "share of revenue", (0.0, 0.15), A, "Margin a firm keeps back from expected revenue before spending on service.", bounds=(0.0, 0.9), group="service"),
+    _p("firm_revenue_smoothing", 0.3, "weight", (0.1, 0.6), A, "Weight of the latest month in a firm's revenue expectation (exponential smoothing).", bounds=(0.01, 1.0), group="service"),
+    _p("firm_scale_elasticity", 0.10, "elasticity", (0.0, 0.25), A, "Unit cost falls as (managed area / reference area)^-elasticity: economies of scale.", bounds=(0.0, 1.0), group="service"),
+    _p("firm_scale_reference_area_m2", 100000.0, "m2", (50000.0, 200000.0), A, "Managed floor area at which unit cost equals firm_cost_ratio x fee.", bounds=_POS, group="service"),
+    _p("supervision_effort_gain", 0.15, "effort share", (0.0, 0.3), A, "Extra service effort a fully active supervisor (owners' committee) draws from a firm's margin.", bounds=(0.0, 1.0), group="service"),
+    _p("infrastructure_commercial", 1.0, "quality factor", (0.9, 1.0), A, "Service quality per unit of effort in commercial estates.", bounds=_PROB, group="service"),
+    _p("infrastructure_old", 0.80, "quality factor", (0.65, 0.9), A, "Service quality per unit of effort in old estates (ageing facilities).", bounds=_PROB, group="service"),
+    _p("infrastructure_resettlement", 0.88, "quality factor", (0.75, 0.95), A, "Service quality per unit of effort in resettlement estates.", bounds=_PROB, group="service"),
+    _p("infrastructure_work_unit", 0.85, "quality factor", (0.7, 0.95), A, "Service quality per unit of effort in work-unit estates.", bounds=_PROB, group="service"),
+    _p("failure_prob_max", 0.45, "probability/household/month", (0.3, 0.6), A, "Chance a household meets a service failure in a month when quality is 0.", bounds=_PROB, group="service"),
+    _p("failure_prob_min", 0.03, "probability/household/month", (0.01, 0.06), A, "Chance of a service failure in a month when quality is 1.", bounds=_PROB, group="service"),
+    _p("failure_quality_exponent", 1.5, "exponent", (1.0, 2.5), A, "Curvature of failure chance in (1 - quality).", bounds=_POS, group="service"),
+    _p("self_management_fee_share", 0.5, "share of fee", (0.3, 0.8), A, "Fee an owners' committee charges when it manages its estate itself, as a share of the scenario fee.", bounds=_PROB, group="service"),
+    _p("self_management_cost_ratio", 0.6, "share of fee", (0.4, 0.8), A, "Full cost per m2 of self-management as a share of the scenario fee (volunteer labour).", bounds=_POS, group="service"),
+    _p("self_management_quality_cap", 0.6, "0-1", (0.4, 0.8), A, "Highest service quality self-management reaches.", bounds=_PROB, group="service"),
+    _p("unmanaged_quality", 0.15, "0-1", (0.05, 0.3), f"assumption; old estates with nobody managing ({SEED_LIAOCHENG})", "Service quality in an estate with no management at all.", bounds=_PROB, group="service"),
+    # --- complaints -------------------------------------------------------------------
+    _p("complaint_propensity", 0.30, "probability", (0.15, 0.5), A, "Chance that a service failure becomes a complaint, for a fully satisfied household.", bounds=_PROB, group="complaints"),
+    _p("complaint_dissatisfaction_gain", 1.0, "multiplier", (0.5, 2.0), "assumption; less satisfied owners act more (targets: Beijing survey)", "Complaint propensity rises by this factor times (1 - satisfaction).", group="complaints"),
+    _p("firm_complaint_hours_per_household", 0.12, "staff-hours/household/month", (0.05, 0.25), A, "Firm desk hours for complaints per occupied household at full effort.", group="complaints"),
+    _p("oc_members", 7, "persons", (5, 11), "POLICY_FACTS: owners' committee 5-11 members", "Members of an owners' committee.", kind="int", bounds=(1, 25), group="complaints"),
+    _p("oc_hours_per_member_month", 6.0, "hours/month", (2.0, 15.0), A, "Volunteer hours an owners' committee member gives per month at full activity.", group="complaints"),
+    _p("street_hours_per_1000_households", 8.0, "staff-hours/month", (4.0, 16.0), A, "Street office hours for escalated complaints per 1,000 households.", group="complaints"),
+    _p("hours_per_complaint_firm", 1.5, "staff-hours", (0.5, 3.0), A, "Hours a firm spends handling one complaint.", bounds=_POS, group="complaints"),
+    _p("hours_per_complaint_committee", 2.0, "staff-hours", (1.0, 4.0), A, "Hours an owners' or residents' committee spends on one complaint.", bounds=_POS, group="complaints"),
+    _p("hours_per_complaint_community", 3.0, "staff-hours", (1.5, 6.0), A, "Community-worker hours for one complaint at community coordination.", bounds=_POS, group="complaints"),
+    _p("hours_per_complaint_street", 4.0, "staff-hours", (2.0, 8.0), A, "Street-office hours for one complaint.", bounds=_POS, group="complaints"),
+    _p("hours_per_complaint_hotline", 1.0, "staff-hours", (0.5, 2.0), A, "City hotline hours for one complaint (not community staff).", bounds=_POS, group="complaints"),
+    _p("resolve_prob_firm", 0.65, "probability", (0.4, 0.85), A, "Chance a handled complaint is resolved by the firm, at full effort (scales with effort).", bounds=_PROB, group="complaints"),
+    _p("resolve_prob_owners_committee", 0.55, "probability", (0.3, 0.75), A, "Chance a handled complaint is resolved by an owners' committee at full activity.", bounds=_PROB, group="complaints"),
+    _p("resolve_prob_residents_committee", 0.40, "probability", (0.2, 0.6), f"assumption; the residents' committee acts for a missing owners' committee ({SEED_CANGZHOU}, {SEED_HARBIN} art. 9)", "Chance a handled complaint is resolved by the residents' committee standing in.", bounds=_PROB, group="complaints"),
+    _p("resolve_prob_community", 0.55, "probability", (0.35, 0.75), A, "Chance a handled complaint is resolved by community coordination.", bounds=_PROB, group="complaints"),
+    _p("resolve_prob_street", 0.65, "probability", (0.45, 0.85), A, "Chance a handled complaint is resolved by the street office.", bounds=_PROB, group="complaints"),
+    _p("resolve_prob_hotline", 0.5, "probability", (0.3, 0.7), A, "Chance the city hotline resolves a complaint; otherwise it is abandoned.", bounds=_PROB, group="complaints"),
+    _p("escalate_prob", 0.6, "probability", (0.3, 0.9), A, "Chance a household takes an unresolved complaint up a tier (otherwise it gives up).", bounds=_PROB, group="complaints"),
+    _p("max_wait_months", 2, "months", (1, 4), A, "Months a complaint waits unhandled at a tier before the household takes it up a tier.", kind="int", bounds=(1, 24), group="complaints"),
+    _p("satisfaction_adjust_rate", 0.15, "share/month", (0.05, 0.3), A, "Monthly pull of satisfaction toward the service quality a household sees.", bounds=_PROB, group="complaints"),
+    _p("satisfaction_failure_drop", 0.05, "0-1", (0.02, 0.1), A, "Satisfaction lost on meeting a service failure.", bounds=_PROB, group="complaints"),
+    _p("satisfaction_wait_drop", 0.02, "0-1 per month", (0.005, 0.04), A, "Satisfaction lost per month a complaint waits.", bounds=_PROB, group="complaints"),
+    _p("satisfaction_resolve_gain", 0.06, "0-1", (0.02, 0.1), A, "Satisfaction restored when a complaint is resolved.", bounds=_PROB, group="complaints"),
+    _p("satisfaction_abandon_drop", 0.08, "0-1", (0.03, 0.15), A, "Satisfaction lost when a household gives up on a complaint.", bounds=_PROB, group="complaints"),
+    _p("trust_adjust_rate", 0.05, "share/month", (0.02, 0.1), A, "Monthly pull of trust in the firm toward its service quality.", bounds=_PROB, group="complaints"),
+    _p("trust_failure_drop", 0.03, "0-1", (0.01, 0.06), A, "Trust lost on meeting a service failure.", bounds=_PROB, group="complaints"),
+    _p("trust_resolve_gain", 0.05, "0-1", (0.02, 0.1), A, "Trust regained when the firm itself resolves a complaint.", bounds=_PROB, group="complaints"),
+    _p("trust_escalation_drop", 0.03, "0-1", (0.01, 0.06), A, "Trust lost each time a complaint has to go above the firm.", bounds=_PROB, group="complaints"),
+    _p("trust_abandon_drop", 0.08, "0-1", (0.03, 0.15), A, "Trust lost when a household gives up on a complaint.", bounds=_PROB, group="complaints"),
+    # --- payment ----------------------------------------------------------------------
+    _p("pay_intercept", 1.9, "logit", (1.2, 2.6), "assumption, calibrated to targets: collection 76.3% (2025), most firms 60-70%", "Log-odds of paying this month for a household at neutral satisfaction, trust, norm and belonging.", bounds=_ANY, group="payment"),
+    _p("pay_beta_satisfaction", 2.0, "logit per unit", (1.0, 4.0), "assumption; service quality is the main reason for withholding (targets: Beijing 2007 survey)", "Effect of satisfaction (0-1) on the log-odds of paying.", bounds=_ANY, group="payment"),
+    _p("pay_beta_trust", 1.5, "logit per unit", (0.5, 2.5), A, "Effect of trust in the firm on the log-odds of paying.", bounds=_ANY, group="payment"),
+    _p("pay_beta_norm", 1.2, "logit per unit", (0.4, 2.5), A, "Effect of the payment norm (share of the reference group paying) on the log-odds of paying.", bounds=_ANY, group="payment"),
+    _p("pay_beta_belonging", 1.0, "logit per unit", (0.0, 2.0), A, "Effect of belonging on the log-odds of paying.", bounds=_ANY, group="payment"),
+    _p("pay_beta_burden", 25.0, "logit per unit of burden", (10.0, 40.0), f"assumption; high fees burden low-income households ({SEED_SUZHOU})", "Log-odds lost per unit of burden (fee x area / income).", bounds=_NONNEG, group="payment"),
+    _p("pay_beta_arrears", 0.35, "logit per month", (0.1, 0.6), A, "Log-odds lost per consecutive unpaid month (habit of not paying).", bounds=_NONNEG, group="payment"),
+    _p("pay_arrears_cap_months", 6, "months", (3, 12), A, "Consecutive unpaid months beyond which the habit term stops growing.", kind="int", bounds=(1, 120), group="payment"),
+    _p("pay_tenant_shift", -0.3, "logit", (-0.8, 0.0), A, "Log-odds shift for tenant households.", bounds=_ANY, group="payment"),
+    _p("pay_absentee_shift", -0.8, "logit", (-1.6, -0.3), f"assumption; absent owners are hard to collect from ({SEED_SUZHOU})", "Log-odds shift for owners of unoccupied units.", bounds=_ANY, group="payment"),
+    _p("pay_shift_old", -0.7, "logit", (-1.5, 0.0), "assumption; residents of former welfare housing are used to free service", "Log-odds shift of paying in old estates.", bounds=_ANY, group="payment"),
+    _p("pay_shift_resettlement", -0.4, "logit", (-1.2, 0.0), f"assumption; resettled households are new to property fees ({SEED_SUZHOU})", "Log-odds shift of paying in resettlement estates.", bounds=_ANY, group="payment"),
+    _p("norm_estate_weight", 0.3, "weight", (0.1, 0.6), A, "Weight of the reference group's collection rate (estate, or wider under a common convention) against ties in the payment norm.", bounds=_PROB, group="payment"),
+    # --- participation ----------------------------------------------------------------
+    _p("participation_threshold_young", 0.80, "0-1", (0.7, 0.9), f"assumption; the young rarely take part ({SEED_SUZHOU})", "Mean personal threshold of young households (higher = harder to mobilise).", bounds=_PROB, group="participation"),
+    _p("participation_threshold_middle", 0.68, "0-1", (0.58, 0.78), A, "Mean personal threshold of middle-aged households.", bounds=_PROB, group="participation"),
+    _p("participation_threshold_retired", 0.52, "0-1", (0.42, 0.62), f"assumption; participants are mostly retirees ({SEED_SUZHOU}; targets: 60+ vote more)", "Mean personal threshold of retired households.", bounds=_PROB, group="participation"),
+    _p("participation_threshold_concentration", 8.0, "beta concentration", (4.0, 16.0), A, "Concentration of the beta distribution of personal thresholds.", bounds=_POS, group="participation"),
+    _p("participation_social_weight", 0.5, "weight", (0.3, 0.8), A, "Weight of the share of ties who took part last month (Granovetter threshold rule).", bounds=_NONNEG, group="participation"),
+    _p("participation_belonging_weight", 0.3, "weight", (0.1, 0.5), A, "Weight of belonging in the drive to take part.", bounds=_NONNEG, group="participation"),
+    _p("participation_grievance_weight", 0.12, "weight", (0.0, 0.3), "assumption; less satisfied owners take part more (targets: Beijing survey)", "Weight of dissatisfaction (1 - satisfaction) in the drive to take part.", bounds=_NONNEG, group="participation"),
+    _p("participation_noise_sd", 0.12, "0-1", (0.05, 0.2), A, "Monthly noise on the social signal (spontaneous participation).", bounds=_NONNEG, group="participation"),
+    _p("belonging_participation_gain", 0.02, "0-1 per month", (0.005, 0.04), A, "Belonging gained in a month of taking part.", bounds=_PROB, group="participation"),
+    _p("belonging_satisfaction_weight", 0.01, "0-1 per month", (0.0, 0.03), A, "Monthly belonging drift per unit of (satisfaction - 0.5).", bounds=_PROB, group="participation"),
+    _p("belonging_relaxation", 0.03, "share/month", (0.01, 0.06), A, "Monthly pull of belonging back to its estate-type baseline.", bounds=_PROB, group="participation"),
+    _p("tie_rewire_prob", 0.01, "probability/month", (0.0, 0.03), A, "Monthly chance a household redirects one estate tie: a participant to another participant, anyone else to a random neighbour.", bounds=_PROB, group="participation"),
+    # --- governance -------------------------------------------------------------------
+    _p("oc_occupancy_threshold", 0.5, "share", (0.5, 0.6), "targets: Shenzhen 50% occupancy, Hangzhou 60% of area", "Occupancy an estate needs before an owners' committee can form.", bounds=_PROB, group="governance"),
+    _p("oc_initiators_needed", 30.0, "owners", (15.0, 60.0), "assumption; a preparatory group and the owners who canvass the first assembly", "Active owners (3-month mean of owners taking part) at which the formation hazard is full; below it the hazard falls in proportion.", bounds=_POS, group="governance"),
+    _p("oc_formation_hazard", 0.02, "probability/month", (0.005, 0.05), "assumption; decision costs are high (targets: owners' committees)", "Monthly chance a committee forms once both thresholds are met.", bounds=_PROB, group="governance"),
+    _p("oc_formation_factor_old", 0.3, "multiplier", (0.1, 0.6), "assumption; old and mixed estates lag (targets: owners' committees)", "Formation hazard multiplier for old estates (no property records, no first assembly organised by a developer).", bounds=_NONNEG, group="governance"),
+    _p("oc_formation_factor_resettlement", 0.5, "multiplier", (0.2, 0.8), A, "Formation hazard multiplier for resettlement estates.", bounds=_NONNEG, group="governance"),
+    _p("oc_formation_factor_work_unit", 0.6, "multiplier", (0.3, 1.0), "assumption; work-unit estates stay the unit's responsibility (seeds/003)", "Formation hazard multiplier for work-unit estates.", bounds=_NONNEG, group="governance"),
+    _p("oc_dissolution_hazard", 0.01, "probability/month", (0.0, 0.03), A, "Monthly chance a committee lapses when no owner takes part; falls in proportion to active owners / oc_initiators_needed.", bounds=_PROB, group="governance"),
+    _p("oc_activity_scale", 0.10, "share", (0.05, 0.2), A, "Participation at which a committee is fully active (activity = participation / scale, capped at 1).", bounds=_POS, group="governance"),
+    _p("dismissal_trigger_satisfaction", 0.45, "0-1", (0.35, 0.55), A, "Estate mean satisfaction under which an owners' committee calls a dismissal vote.", bounds=_PROB, group="governance"),
+    _p("dismissal_trigger_months", 6, "months", (3, 12), A, "Consecutive months under the trigger before a vote is called.", kind="int", bounds=(1, 120), group="governance"),
+    _p("vote_cooldown_months", 12, "months", (6, 24), A, "Months after a vote before another can be called.", kind="int", bounds=(1, 240), group="governance"),
+    _p("vote_turnout_intercept", -0.2, "logit", (-1.0, 0.6), A, "Log-odds an occupying owner takes part in an owners' vote.", bounds=_ANY, group="governance"),
+    _p("vote_turnout_retired_shift", 0.8, "logit", (0.3, 1.2), "targets: owners aged 60+ vote more (Beijing survey)", "Turnout log-odds shift for retired owners.", bounds=_ANY, group="governance"),
+    _p("vote_turnout_young_shift", -0.5, "logit", (-1.0, 0.0), f"assumption ({SEED_SUZHOU})", "Turnout log-odds shift for young owners.", bounds=_ANY, group="governance"),
+    _p("vote_turnout_dissatisfaction", 1.5, "logit per unit", (0.5, 2.5), "targets: less satisfied owners vote more (Beijing survey)", "Turnout log-odds gained per unit of (1 - satisfaction).", bounds=_ANY, group="governance"),
+    _p("vote_turnout_absentee_shift", -2.5, "logit", (-3.5, -1.5), f"assumption; low occupancy and strangers block votes ({SEED_SUZHOU})", "Turnout log-odds shift for owners of unoccupied units.", bounds=_ANY, group="governance"),
+    _p("vote_consent_steepness", 10.0, "logit per unit", (5.0, 20.0), A, "Steepness of consent to dismiss in (trigger satisfaction - own satisfaction).", bounds=_NONNEG, group="governance"),
+    _p("vote_rule", "civil_code_2021", "rule", None, "targets: Civil Code 2021 art. 278; Property Law 2007 art. 76", "Legal thresholds for a dismissal vote.", kind="choice", bounds=None, choices=("civil_code_2021", "property_law_2007"), group="governance"),
+    _p("firm_initial_cash_months", 3.0, "months of full cost", (1.0, 6.0), A, "A firm's cash reserve on entry.", group="governance"),
+    _p("firm_exit_loss_months", 12, "months", (6, 24), "assumption; firms withdraw over arrears (targets: 2025 withdrawals)", "Consecutive loss-making months, with negative cash, after which a firm exits.", kind="int", bounds=(1, 240), group="governance"),
+    _p("firm_entry_hazard", 0.05, "probability/month", (0.01, 0.15), A, "Monthly chance an estate with an owners' committee and no firm hires one.", bounds=_PROB, group="governance"),
+    _p("trust_new_firm", 0.5, "0-1", (0.35, 0.65), A, "Trust households give a newly hired firm.", bounds=_PROB, group="governance"),
+    # --- community workers and the street ------------------------------------------
+    _p("staffing_norm", "liaocheng", "norm", None, f"{SEED_LIAOCHENG}; {SEED_XIAN}; {SEED_CANGZHOU}", "How community-worker headcount is set: Liaocheng 1 per 300 households (at least 5), Xi'an 18 per 10,000 residents, Cangzhou 5 + 1 per 300 above 1,500 households.", kind="choice", bounds=None, choices=("liaocheng", "xian", "cangzhou"), group="staffing"),
+    _p("worker_hours_month", 166.0, "hours/worker/month", (150.0, 200.0), "assumption (40-hour week)", "Working hours of a community worker in a month.", bounds=_POS, group="staffing"),
+    _p("worker_pay_yuan_month", 3500.0, "yuan/worker/month", (2500.0, 4000.0), f"targets: pay 2,500-4,000 yuan/month; Suzhou 45,500 yuan/year ({SEED_SUZHOU})", "Public cost of one community worker per month.", bounds=_NONNEG, group="staffing"),
+    _p("admin_hours_per_household", 0.45, "hours/household/month", (0.3, 0.6), f"assumption; administrative work crowds out self-governance, the 'five too many' ({SEED_SUZHOU})", "Administrative hours demanded of community workers per household per month; served before complaints.", bounds=_NONNEG, group="staffing"),
+]
+
+
+@dataclass
+class ParameterTable:
+    """A registry of :class:`Param`, keyed by name."""
+
+    params: dict[str, Param] = field(default_factory=dict)
+
+    def add(self, param: Param) -> None:
+        if param.name in self.params:
+            raise ValueError(f"parameter {param.name!r} registered twice")
+        if param.kind != "choice" and param.bounds is not None:
+            param.coerce(param.default)
+        self.params[param.name] = param
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.params
+
+    def __getitem__(self, name: str) -> Param:
+        return self.params[name]
+
+    def __iter__(self):
+        return iter(self.params.values())
+
+    def lookup(self, name: str, where: str = "") -> Param:
+        """The parameter called ``name``, or a ParameterError that suggests near names."""
+        if name in self.params:
+            return self.params[name]
+        close = difflib.get_close_matches(name, self.params, n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        raise ParameterError(f"{where}{name}: unknown parameter{hint}")
+
+    def defaults(self, group_prefix: str | None = None) -> dict[str, Any]:
+        return {
+            p.name: p.default
+            for p in self
+            if group_prefix is None or p.name.startswith(group_prefix)
+        }
+
+    def resolve(self, overrides: Mapping[str, Any], where: str = "") -> dict[str, Any]:
+        """Defaults updated with validated ``overrides``; raises ParameterError."""
+        values = self.defaults()
+        for name, value in overrides.items():
+            values[name] = self.lookup(name, where).coerce(value, where)
+        return values
+
+
+PARAMETERS = ParameterTable()
+for _param in CORE:
+    PARAMETERS.add(_param)
+
+
+def register(params: Iterable[Param]) -> None:
+    """Add a policy's (or a user extension's) parameters to the table."""
+    for param in params:
+        PARAMETERS.add(param)
+
+
+class Values(Mapping[str, Any]):
+    """Resolved parameter values with attribute access (``p.pay_intercept``)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any]):
+        object.__setattr__(self, "_data", MappingProxyType(dict(data)))
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._data[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name: str) -> Any:
+        return self._data[name]
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("parameter values are read-only")

@@ -1,0 +1,16 @@
+"""Policies: interventions from the source documents, as composable mechanisms.
+
+Import ``Policy`` and ``register_policy`` to write your own (see docs/policies.md).
+"""
+
+from commsim.policies import registry
+from commsim.policies.base import Policy
+from commsim.policies.registry import available, register_policy
+
+# Shipped policies register themselves on import (one module each).
+POLICY_MODULES: tuple[str, ...] = ()
+
+for _module in POLICY_MODULES:
+    __import__(f"commsim.policies.{_module}")
+
+__all__ = ["Policy", "register_policy", "available", "registry"]

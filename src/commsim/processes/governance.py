@@ -1,0 +1,199 @@
+"""Governance: providers book the month and may exit; owners' committees form, lapse and vote.
+
+Order within the stage:
+1. each provider books revenue (payments + subsidies) against spending; a market
+   firm with ``firm_exit_loss_months`` consecutive losses and negative cash exits;
+2. an estate without a provider falls back to self-management if it has an owners'
+   committee, else to no management; a self-managed estate hires a market firm with monthly
+   probability ``firm_entry_hazard``;
+3. owners' committees: activity follows the estate's owner participation (3-month mean);
+   one forms, with monthly probability ``oc_formation_hazard`` x the estate type's factor, where occupancy and
+   participation pass their thresholds; one lapses, with ``oc_dissolution_hazard``, while
+   participation is under half its threshold;
+4. a committee whose estate's mean satisfaction has stayed under
+   ``dismissal_trigger_satisfaction`` for ``dismissal_trigger_months`` calls a vote to dismiss
+   the firm, decided under Civil Code art. 278 (:func:`owners_vote`), at most once per
+   ``vote_cooldown_months``; a dismissed firm is replaced by a new one at once;
+5. supervision for next month = the committee's activity (0 without a committee).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from commsim.agents import OwnersCommittee, PropertyFirm, SelfManagement
+from commsim.processes.payment import sigmoid
+
+if TYPE_CHECKING:
+    from commsim.model import CommunityModel
+
+# (quorum share of area and of headcount, consent share, consent counted over)
+VOTE_RULES = {
+    # Civil Code 2021 art. 278: owners with >= 2/3 of area and >= 2/3 of headcount take part;
+    # hiring or dismissing a firm needs > 1/2 of the participating area and participating owners.
+    "civil_code_2021": (Fraction(2, 3), Fraction(1, 2), "participants"),
+    # Property Law 2007 art. 76: > 1/2 of all owners' area and headcount.
+    "property_law_2007": (Fraction(0), Fraction(1, 2), "all"),
+}
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    quorum_area: float  # share of all owners' area taking part
+    quorum_headcount: float
+    consent_area: float  # share (of the base the rule counts over) consenting
+    consent_headcount: float
+    quorum_met: bool
+    passed: bool
+
+
+def owners_vote(area: np.ndarray, takes_part: np.ndarray, consents: np.ndarray, rule: str = "civil_code_2021") -> VoteResult:
+    """Decide an owners' vote on hiring or dismissing the firm.
+
+    ``area`` is each owner's floor area (m2), ``takes_part`` and ``consents`` booleans per owner
+    (consent counts only for those who take part). Quorum needs at least the rule's share of
+    both area and headcount; consent needs *more than* half of the area and of the headcount
+    counted over participants (2021) or over all owners (2007).
+    """
+    quorum, consent_share, base = VOTE_RULES[rule]
+    area = np.asarray(area, dtype=np.float64)
+    part = np.asarray(takes_part, dtype=bool)
+    yes = part & np.asarray(consents, dtype=bool)
+    total_area, total_n = area.sum(), part.size
+    if total_n == 0 or total_area <= 0:
+        return VoteResult(0.0, 0.0, 0.0, 0.0, False, False)
+    part_area, part_n = area[part].sum(), int(part.sum())
+    q_area, q_n = part_area / total_area, part_n / total_n
+    # Headcounts compare exactly as integers; areas with a tolerance of 1e-12 of the total.
+    tol = 1e-12 * total_area
+    quorum_met = bool(
+        part_area + tol >= float(quorum) * total_area
+        and part_n * quorum.denominator >= quorum.numerator * total_n
+    )
+    base_area, base_n = (part_area, part_n) if base == "participants" else (total_area, total_n)
+    yes_area, yes_n = area[yes].sum(), int(yes.sum())
+    c_area = yes_area / base_area if base_area > 0 else 0.0
+    c_n = yes_n / base_n if base_n > 0 else 0.0
+    passed = (
+        quorum_met
+        and yes_area > float(consent_share) * base_area + tol
+        and yes_n * consent_share.denominator > consent_share.numerator * base_n
+    )
+    return VoteResult(q_area, q_n, c_area, c_n, quorum_met, bool(passed))
+
+
+def book_providers(model: CommunityModel) -> None:
+    revenue = model.payments + model.subsidies
+    est = model.estates
+    est.collection_rate = np.where(model.billed > 0, revenue / np.maximum(model.billed, 1e-9), est.collection_rate)
+    for provider in model.providers():
+        provider.revenue = float(revenue[provider.estates].sum())
+        model.month_profit += provider.close_month()
+        if provider.wants_to_exit():
+            model.firm_exits[provider.estates] += 1
+            model.remove_provider(provider)
+
+
+def fall_back_and_hire(model: CommunityModel) -> None:
+    est = model.estates
+    draw = model.streams.uniform("firm_entry", est.n)
+    for e in range(est.n):
+        provider, oc = model.provider_of[e], model.oc_of[e]
+        if provider is None and oc is not None:
+            model.install_provider(SelfManagement(model, [e]))
+        elif isinstance(provider, SelfManagement) and draw[e] < model.p.firm_entry_hazard:
+            model.remove_provider(provider)
+            model.install_provider(PropertyFirm(model, [e]))
+            model.firm_entries[e] += 1
+
+
+def owner_participation(model: CommunityModel) -> np.ndarray:
+    """Owners taking part this month, per estate (count)."""
+    hh, est = model.households, model.estates
+    return np.bincount(hh.estate, weights=hh.owner & hh.participated, minlength=est.n)
+
+
+def committees(model: CommunityModel) -> None:
+    p, est = model.p, model.estates
+    hist = est.participation_owner
+    hist[:-1] = hist[1:]
+    hist[-1] = owner_participation(model)
+    active = hist.mean(axis=0)  # owners taking part, 3-month mean
+    owners = np.bincount(model.households.estate, weights=model.households.owner, minlength=est.n)
+    share = np.divide(active, owners, out=np.zeros(est.n), where=owners > 0)
+    strength = np.minimum(1.0, active / p.oc_initiators_needed)
+    occupancy = est.occupied_units / est.units
+    draw = model.streams.uniform("committee", est.n)
+    factor = {"commercial": 1.0, "old": p.oc_formation_factor_old,
+              "resettlement": p.oc_formation_factor_resettlement, "work_unit": p.oc_formation_factor_work_unit}
+    for e in range(est.n):
+        oc = model.oc_of[e]
+        if oc is None:
+            hazard = p.oc_formation_hazard * factor[est.type_name(e)] * strength[e]
+            if occupancy[e] >= p.oc_occupancy_threshold and draw[e] < hazard:
+                model.oc_of[e] = OwnersCommittee(model, e)
+                model.oc_of[e].update_activity(share[e])
+                model.oc_formed[e] += 1
+        else:
+            oc.update_activity(share[e])
+            if draw[e] < p.oc_dissolution_hazard * (1.0 - strength[e]):
+                model.oc_of[e] = None
+                oc.remove()
+                model.oc_lapsed[e] += 1
+
+
+def dismissal_votes(model: CommunityModel) -> None:
+    p, hh, est = model.p, model.households, model.estates
+    sat_sum = np.bincount(hh.estate, weights=hh.satisfaction * hh.occupied, minlength=est.n)
+    mean_sat = np.divide(sat_sum, est.occupied_units, out=np.ones(est.n), where=est.occupied_units > 0)
+    for e in range(est.n):
+        oc, firm = model.oc_of[e], model.provider_of[e]
+        if oc is None or not isinstance(firm, PropertyFirm):
+            continue
+        oc.months_dissatisfied = oc.months_dissatisfied + 1 if mean_sat[e] < p.dismissal_trigger_satisfaction else 0
+        if oc.months_dissatisfied < p.dismissal_trigger_months or model.month - oc.last_vote_month < p.vote_cooldown_months:
+            continue
+        oc.last_vote_month = model.month
+        model.votes[e] += 1
+        result = estate_vote(model, e)
+        if result.passed:
+            model.firm_dismissals[e] += 1
+            model.dismiss(firm, e)
+            oc.months_dissatisfied = 0
+
+
+def estate_vote(model: CommunityModel, e: int) -> VoteResult:
+    """Owners of estate ``e`` vote on dismissing its firm (turnout and consent drawn per owner)."""
+    p, hh, est = model.p, model.households, model.estates
+    rows = np.arange(est.start[e], est.stop[e])
+    rows = rows[hh.owner[rows]]
+    rng = model.streams.once("vote", model.month, e)
+    age = hh.age_group[rows]
+    sat = hh.satisfaction[rows]
+    turnout = sigmoid(
+        p.vote_turnout_intercept
+        + np.where(age == 2, p.vote_turnout_retired_shift, 0.0)
+        + np.where(age == 0, p.vote_turnout_young_shift, 0.0)
+        + p.vote_turnout_dissatisfaction * (1.0 - sat)
+        + np.where(hh.occupied[rows], 0.0, p.vote_turnout_absentee_shift)
+        + model.vote_mobilisation[e]
+    )
+    takes_part = rng.random(rows.size) < turnout
+    consents = rng.random(rows.size) < sigmoid(p.vote_consent_steepness * (p.dismissal_trigger_satisfaction - sat))
+    return owners_vote(hh.area_m2[rows], takes_part, consents, p.vote_rule)
+
+
+def update_supervision(model: CommunityModel) -> None:
+    model.supervision[:] = [oc.activity if oc is not None else 0.0 for oc in model.oc_of]
+
+
+def step(model: CommunityModel) -> None:
+    book_providers(model)
+    fall_back_and_hire(model)
+    committees(model)
+    dismissal_votes(model)
+    update_supervision(model)

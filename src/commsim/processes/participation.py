@@ -1,0 +1,48 @@
+"""Participation: households take part in community affairs by a threshold rule.
+
+Each household has a fixed personal threshold (beta-distributed around its age group's mean;
+``population.py``). In a month an occupied household takes part when
+
+    participation_social_weight x (share of its ties who took part last month)
+    + participation_belonging_weight x belonging
+    + participation_grievance_weight x (1 - satisfaction)
+    + the estate's participation opportunity (activities that policies organise)
+    + noise ~ Normal(0, participation_noise_sd)          >=  its threshold
+
+(Granovetter's threshold model with individual drive and noise). Participation feeds
+belonging (belonging stage) and the owners' committees (governance stage).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from commsim.model import CommunityModel
+
+
+def decide(model: CommunityModel, noise: np.ndarray) -> np.ndarray:
+    p, hh, est = model.p, model.households, model.estates
+    signal = (
+        np.float32(p.participation_social_weight) * hh.tie_share(hh.participated)
+        + np.float32(p.participation_belonging_weight) * hh.belonging
+        + np.float32(p.participation_grievance_weight) * (1.0 - hh.satisfaction)
+        + est.participation_opportunity[hh.estate].astype(np.float32)
+        + np.float32(p.participation_noise_sd) * noise
+    )
+    return hh.occupied & (signal >= hh.threshold)
+
+
+def initialize(model: CommunityModel, rounds: int = 6) -> None:
+    """Start near the rule's equilibrium: apply it a few times before month 1."""
+    rng = model.streams["participation_init"]
+    for _ in range(rounds):
+        noise = rng.standard_normal(model.households.n, dtype=np.float32)
+        model.households.participated = decide(model, noise)
+
+
+def step(model: CommunityModel) -> None:
+    noise = model.streams["participation"].standard_normal(model.households.n, dtype=np.float32)
+    model.households.participated = decide(model, noise)

@@ -1,0 +1,36 @@
+"""Service: providers turn expected revenue into effort and quality; households meet failures.
+
+Each provider plans its effort (``ServiceProvider.plan_effort``): what its expected revenue,
+less its margin, covers of full-effort cost, never under its fixed-cost share, raised by
+supervision. Quality of an estate = effort x the estate type's infrastructure factor; an
+estate with no provider has ``unmanaged_quality``. An occupied household meets a failure in a
+month with probability ``failure_prob_min + (max - min) * (1 - quality) ** exponent``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from commsim.model import CommunityModel
+
+
+def failure_probability(quality: np.ndarray, p) -> np.ndarray:
+    q = np.clip(quality, 0.0, 1.0)
+    return p.failure_prob_min + (p.failure_prob_max - p.failure_prob_min) * (1.0 - q) ** p.failure_quality_exponent
+
+
+def step(model: CommunityModel) -> None:
+    p, est, hh = model.p, model.estates, model.households
+    est.effort[:] = 0.0
+    est.quality[:] = p.unmanaged_quality
+    for provider in model.providers():
+        effort = provider.plan_effort()
+        idx = provider.estates
+        est.effort[idx] = effort
+        est.quality[idx] = effort * est.infrastructure[idx]
+    est.failure_prob[:] = failure_probability(est.quality, p)
+    draw = model.streams.uniform("failure", hh.n)
+    model.failure = hh.occupied & (draw < est.failure_prob[hh.estate])

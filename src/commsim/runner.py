@@ -1,0 +1,81 @@
+"""Running replicates: the pure function ``simulate(scenario, seed)`` and summaries.
+
+Replicate ``r`` of a run with base seed ``S`` uses seed ``replicate_seed(S, r)`` whatever the
+scenario, so replicate r of every scenario shares its random streams (common random numbers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from commsim.model import CommunityModel
+from commsim.scenario import Scenario
+
+#: street-wide metrics summarised per replicate (end of run and mean after burn-in)
+SUMMARY_METRICS: tuple[str, ...] = (
+    "collection_rate", "paying_share", "service_quality", "satisfaction", "trust", "belonging",
+    "complaints_per_1000_households", "complaints_resolved_share", "mean_complaint_wait_months",
+    "complaints_escalated_beyond_estate_share", "participation_rate", "participation_rate_young",
+    "participation_rate_middle", "participation_rate_retired", "owners_committee_coverage",
+    "unmanaged_share", "worker_load", "public_cost_yuan", "cross_estate_tie_share",
+    "service_quality_sd_across_estates", "arrears_months_mean",
+)
+#: street-wide counts and money summed over the months after burn-in
+SUMMARY_TOTALS: tuple[str, ...] = (
+    "firm_exits", "firm_dismissals", "firm_entries", "dismissal_votes", "complaints_filed",
+    "public_cost_yuan", "subsidies_yuan", "payments_yuan",
+)
+
+
+def replicate_seed(base_seed: int, replicate: int) -> int:
+    """The seed of replicate ``replicate`` (a 63-bit integer derived with SeedSequence)."""
+    state = np.random.SeedSequence([int(base_seed), int(replicate)]).generate_state(2, np.uint32)
+    return int((int(state[0]) << 31) ^ int(state[1]))
+
+
+def simulate(scenario: Scenario, seed: int, months: int | None = None) -> pd.DataFrame:
+    """Run one replicate and return its monthly DataFrame (pure: same input, same output)."""
+    model = CommunityModel(scenario, seed=seed)
+    return model.run(months)
+
+
+def summarize(monthly: pd.DataFrame, burn_in_months: int) -> dict[str, float]:
+    """One replicate's street-wide summary: ``final_<m>``, ``mean_<m>`` (after burn-in), ``total_<m>``."""
+    street = monthly[monthly["estate"] == "all"].sort_values("month")
+    after = street[street["month"] > burn_in_months]
+    out: dict[str, float] = {}
+    for m in SUMMARY_METRICS:
+        if m in street:
+            out[f"final_{m}"] = float(street[m].iloc[-1])
+            out[f"mean_{m}"] = float(after[m].mean())
+    for m in SUMMARY_TOTALS:
+        if m in street:
+            out[f"total_{m}"] = float(after[m].sum())
+    for col in street.columns:
+        if col.startswith("policy_"):
+            out[f"total_{col}"] = float(after[col].sum())
+    return out
+
+
+def run_replicates(
+    scenario: Scenario,
+    replicates: Iterable[int],
+    base_seed: int,
+    on_done: Callable[[int, pd.DataFrame], None] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run replicates in this process; returns (monthly, summary) with replicate columns."""
+    monthly, summary = [], []
+    for r in replicates:
+        seed = replicate_seed(base_seed, r)
+        df = simulate(scenario, seed)
+        df.insert(0, "replicate", r)
+        df.insert(0, "scenario", scenario.name)
+        monthly.append(df)
+        summary.append({"scenario": scenario.name, "replicate": r, "seed": seed,
+                        **summarize(df, scenario.burn_in_months)})
+        if on_done is not None:
+            on_done(r, df)
+    return pd.concat(monthly, ignore_index=True), pd.DataFrame(summary)
