@@ -21,8 +21,8 @@ from commsim.estates import EstateTable
 from commsim.policies import Policy, registry
 from commsim.population import build_population
 from commsim.processes import RUN, STAGES, participation
-from commsim.processes.governance import owner_participation
 from commsim.processes.complaints import TIERS
+from commsim.processes.governance import owner_participation
 from commsim.scenario import Scenario, load_scenario
 from commsim.streams import Streams
 
@@ -148,6 +148,7 @@ class CommunityModel(mesa.Model):
         n_e = self.estates.n
         self.public_cost = np.zeros(n_e)
         self.month_profit = 0.0
+        self.revenue_booked = 0.0  # revenue providers booked this month (incl. any that left)
         self.firm_exits = np.zeros(n_e, dtype=np.int64)
         self.firm_dismissals = np.zeros(n_e, dtype=np.int64)
         self.firm_entries = np.zeros(n_e, dtype=np.int64)

@@ -204,10 +204,7 @@ class Recorder:
         est = m.estates
         months = len(self.rows)
         n_rows = est.n + 1
-        if months == 0:
-            data = np.empty((0, len(self.names)))
-        else:
-            data = np.concatenate(self.rows, axis=0)
+        data = np.empty((0, len(self.names))) if months == 0 else np.concatenate(self.rows, axis=0)
         df = pd.DataFrame(data, columns=self.names)
         estate_names = [*est.names, "all"]
         types = [ESTATE_TYPES[t] for t in est.type_code] + ["all"]

@@ -92,6 +92,7 @@ def book_providers(model: CommunityModel) -> None:
     est.collection_rate = np.where(model.billed > 0, revenue / np.maximum(model.billed, 1e-9), est.collection_rate)
     for provider in model.providers():
         provider.revenue = float(revenue[provider.estates].sum())
+        model.revenue_booked += provider.revenue
         model.month_profit += provider.close_month()
         if provider.wants_to_exit():
             model.firm_exits[provider.estates] += 1

@@ -28,7 +28,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 def payment_probability(model: CommunityModel, fee_charged: np.ndarray) -> np.ndarray:
     """Probability that each household pays this month (0 where no fee is charged)."""
-    p, hh, est = model.p, model.households, model.estates
+    p, hh, _est = model.p, model.households, model.estates
     e = hh.estate
     due = fee_charged[e] * hh.area_m2 * hh.fee_share_payable
     burden = due / hh.income_yuan

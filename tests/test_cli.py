@@ -1,0 +1,73 @@
+"""The command line: outputs, manifest, progress, interruption and output errors."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from click.testing import CliRunner
+
+from commsim.cli import cli
+from commsim.recorder import METRICS
+
+from .helpers import SMALL
+
+
+def test_run_writes_monthly_summary_and_manifest(tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["run", str(SMALL), "--reps", "3", "--months", "10", "--seed", "4", "--out", str(out),
+                                      "--set", "pay_intercept=2.0"])
+    assert result.exit_code == 0, result.output
+    monthly = pd.read_parquet(out / "monthly.parquet")
+    assert {"scenario", "replicate", "month", "estate", *METRICS} <= set(monthly.columns)
+    assert len(monthly) == 3 * 10 * (4 + 1)
+    assert set(monthly.estate) == {"A-commercial", "A-old", "B-resettlement", "B-unmanaged", "all"}
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary.replicate) == [0, 1, 2]
+    assert {"final_collection_rate", "mean_collection_rate", "total_firm_exits"} <= set(summary.columns)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["replicates"] == 3 and manifest["base_seed"] == 4 and len(manifest["seeds"]) == 3
+    assert manifest["overrides"] == {"pay_intercept": 2.0}
+    assert len(manifest["scenario_sha256"]) == 64 and manifest["mesa"] and manifest["commsim"]
+    assert list(summary.seed) == manifest["seeds"]
+    assert not list(out.glob(".*.part"))
+
+
+def test_scenarios_lists_bilingual_titles():
+    result = CliRunner().invoke(cli, ["scenarios"])
+    assert result.exit_code == 0
+    assert "baseline" in result.output and "现状" in result.output and "Status quo" in result.output
+
+
+def test_params_lists_every_parameter_with_source():
+    result = CliRunner().invoke(cli, ["params", "--group", "payment"])
+    assert result.exit_code == 0
+    assert "pay_intercept" in result.output and "assumption" in result.output
+
+
+def test_interrupted_run_leaves_no_complete_looking_files(tmp_path, monkeypatch):
+    import commsim.cli.basic as basic
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(basic, "run_replicates", interrupted)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["run", str(SMALL), "--reps", "2", "--out", str(out)])
+    assert result.exit_code == 130
+    assert "interrupted" in result.output
+    assert not (out / "manifest.json").exists() and not (out / "monthly.parquet").exists()
+
+
+def test_unwritable_output_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = CliRunner().invoke(cli, ["run", str(SMALL), "--reps", "1", "--months", "2", "--out", str(blocker / "sub")])
+    assert result.exit_code == 2
+    assert "error:" in result.output and str(blocker / "sub") in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_numbers_on_the_command_line():
+    result = CliRunner().invoke(cli, ["run", str(SMALL), "--reps", "0"])
+    assert result.exit_code == 2 and "must be at least 1" in result.output

@@ -1,0 +1,64 @@
+"""Invariants over a run: households conserved, money adds up, complaints are all accounted for."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from commsim import CommunityModel
+
+
+def test_households_are_conserved(small_scenario, small_run):
+    model, df = small_run
+    assert model.households.n == small_scenario.households
+    per_month = df[df.estate == "all"].households
+    assert (per_month == small_scenario.households).all()
+    estates = df[df.estate != "all"].groupby("estate").households.nunique()
+    assert (estates == 1).all()
+    assert np.array_equal(np.bincount(model.households.estate), model.estates.units)
+
+
+def test_money_adds_up_every_month(small_scenario):
+    model = CommunityModel(small_scenario.with_overrides({"pay_intercept": 0.5}), seed=11)
+    exits = 0
+    for _ in range(24):
+        model.step()
+        # every yuan paid or subsidised is booked by a provider (also one that left this month)
+        assert np.isclose(model.revenue_booked, (model.payments + model.subsidies).sum())
+        assert np.all(model.payments <= model.billed + 1e-6)
+        exits += model.firm_exits.sum()
+    assert exits > 0  # the case where a provider leaves mid-run is covered
+    df = model.dataframe()
+    assert np.allclose(df.firm_revenue_yuan, df.payments_yuan + df.subsidies_yuan)
+    rows = df[df.fees_billed_yuan > 0]
+    assert np.allclose(rows.collection_rate, rows.firm_revenue_yuan / rows.fees_billed_yuan)
+    street = df[df.estate == "all"]
+    workers = street.community_workers * small_scenario.values.worker_pay_yuan_month
+    assert np.allclose(street.public_cost_yuan, workers + street.subsidies_yuan)
+
+
+def test_complaints_filed_equal_resolved_plus_abandoned_plus_open(small_run):
+    _, df = small_run
+    for _estate, rows in df.groupby("estate"):
+        rows = rows.sort_values("month")
+        filed = rows.complaints_filed.cumsum()
+        closed = rows.complaints_resolved.cumsum() + rows.complaints_abandoned.cumsum()
+        pd.testing.assert_series_equal(filed, closed + rows.complaints_open, check_names=False)
+    assert df.complaints_filed.sum() > 0 and df.complaints_abandoned.sum() >= 0
+
+
+def test_estate_rows_sum_to_the_street(small_run):
+    _, df = small_run
+    counts = ["complaints_filed", "complaints_resolved", "payments_yuan", "fees_billed_yuan", "public_cost_yuan"]
+    by_month = df[df.estate != "all"].groupby("month")[counts].sum()
+    street = df[df.estate == "all"].set_index("month")[counts]
+    pd.testing.assert_frame_equal(by_month, street, check_exact=False, rtol=1e-9)
+
+
+def test_rates_stay_in_their_ranges(small_run):
+    _, df = small_run
+    for col in ["collection_rate", "paying_share", "service_quality", "participation_rate",
+                "complaints_resolved_share", "owners_committee_coverage", "trust", "belonging"]:
+        values = df[col].dropna()
+        assert ((values >= 0) & (values <= 1 + 1e-9)).all(), col
+    assert df.satisfaction.between(0, 100).all()
