@@ -23,7 +23,7 @@ run: setup
 	$(BIN)/commsim run baseline --reps 20 --out results/baseline
 
 ## lint and the test suite
-test: $(STAMP)
+test: $(STAMP) fonts
 	$(BIN)/ruff check src tests benchmarks experiments
 	$(BIN)/python -m pytest
 

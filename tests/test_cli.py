@@ -71,3 +71,19 @@ def test_unwritable_output_is_a_clear_error(tmp_path):
 def test_bad_numbers_on_the_command_line():
     result = CliRunner().invoke(cli, ["run", str(SMALL), "--reps", "0"])
     assert result.exit_code == 2 and "must be at least 1" in result.output
+
+
+def test_parameter_docs_are_generated_from_the_table():
+    from pathlib import Path
+
+    from commsim.paramdoc import parameters_markdown
+    from commsim.params import PARAMETERS
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "parameters.md"
+    assert doc.read_text(encoding="utf-8") == parameters_markdown(), (
+        "docs/parameters.md is stale: run `commsim params --markdown > docs/parameters.md`"
+    )
+    for p in PARAMETERS:
+        assert p.source and p.unit and p.meaning, p.name
+        if p.kind != "choice":
+            assert p.range is not None and p.range[0] <= p.default <= p.range[1] or p.group.startswith("policy"), p.name

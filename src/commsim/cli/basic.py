@@ -109,8 +109,14 @@ def scenarios() -> None:
 
 @click.command()
 @click.option("--group", default=None, help="Only parameters of this group (e.g. payment, policy:fee_subsidy).")
-def params(group: str | None) -> None:
+@click.option("--markdown", is_flag=True, help="Print the whole table as Markdown (docs/parameters.md).")
+def params(group: str | None, markdown: bool) -> None:
     """List model parameters: name, default, unit, range, source."""
+    if markdown:
+        from commsim.paramdoc import parameters_markdown
+
+        click.echo(parameters_markdown(), nl=False)
+        return
     for p in PARAMETERS:
         if group and p.group != group:
             continue
