@@ -24,7 +24,7 @@ run: setup
 
 ## lint and the test suite
 test: $(STAMP) fonts
-	$(BIN)/ruff check src tests benchmarks experiments
+	$(BIN)/ruff check $(wildcard src tests benchmarks experiments)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
