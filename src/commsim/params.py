@@ -293,3 +293,6 @@ class Values(Mapping[str, Any]):
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("parameter values are read-only")
+
+    def __reduce__(self):
+        return (Values, (dict(self._data),))
