@@ -71,12 +71,16 @@ class ServiceProvider(mesa.Agent):
         return float((acts * weights).sum() / weights.sum()) if weights.sum() > 0 else 0.0
 
     def plan_effort(self) -> float:
-        """Effort 0-1: what expected revenue less margin covers, at least the fixed share."""
+        """Effort 0-1: what expected revenue less the kept margin covers, at least the fixed share.
+
+        A supervisor (owners' committee) makes the firm spend part of its margin on service:
+        kept margin = target margin x (1 - supervision_margin_capture x supervision).
+        """
         p = self.model.p
         cost = self.full_cost()
-        covered = self.expected_revenue * (1.0 - p.firm_target_margin) / cost if cost > 0 else 1.0
+        kept = p.firm_target_margin * (1.0 - p.supervision_margin_capture * self.supervision())
+        covered = self.expected_revenue * (1.0 - kept) / cost if cost > 0 else 1.0
         effort = min(1.0, max(p.firm_fixed_cost_share, covered))
-        effort = min(1.0, effort + p.supervision_effort_gain * self.supervision())
         self.effort = min(effort, self.quality_cap)
         self.spending = self.effort * cost
         return self.effort
@@ -161,11 +165,13 @@ class ResidentsCommittee(mesa.Agent):
     (the 'five too many', seeds/004), complaints get what is left.
     """
 
-    def __init__(self, model: CommunityModel, community: int, households: int):
+    def __init__(self, model: CommunityModel, community: int, households: int, workers: int | None = None):
         super().__init__(model)
         self.community = community
         self.households = households
-        self.workers = workers_by_norm(model.p.staffing_norm, households, model.p.persons_per_household)
+        self.workers = workers if workers is not None else workers_by_norm(
+            model.p.staffing_norm, households, model.p.persons_per_household
+        )
         self.demand: dict[str, float] = {}
 
     @property

@@ -95,7 +95,8 @@ class CommunityModel(mesa.Model):
                 self.install_provider(SelfManagement(self, [e]))
         units_by_community = np.bincount(self.estates.community, weights=self.estates.units, minlength=self.estates.n_communities)
         self.residents_committees = [
-            ResidentsCommittee(self, c, int(units_by_community[c])) for c in range(self.estates.n_communities)
+            ResidentsCommittee(self, c, int(units_by_community[c]), scenario.communities[c].workers)
+            for c in range(self.estates.n_communities)
         ]
         self.street = StreetOffice(self, int(self.estates.units.sum()))
         participation.initialize(self)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -112,12 +112,13 @@ CORE: list[Param] = [
     _p("firm_revenue_smoothing", 0.3, "weight", (0.1, 0.6), A, "Weight of the latest month in a firm's revenue expectation (exponential smoothing).", bounds=(0.01, 1.0), group="service"),
     _p("firm_scale_elasticity", 0.10, "elasticity", (0.0, 0.25), A, "Unit cost falls as (managed area / reference area)^-elasticity: economies of scale.", bounds=(0.0, 1.0), group="service"),
     _p("firm_scale_reference_area_m2", 100000.0, "m2", (50000.0, 200000.0), A, "Managed floor area at which unit cost equals firm_cost_ratio x fee.", bounds=_POS, group="service"),
-    _p("supervision_effort_gain", 0.15, "effort share", (0.0, 0.3), A, "Extra service effort a fully active supervisor (owners' committee) draws from a firm's margin.", bounds=(0.0, 1.0), group="service"),
+    _p("supervision_margin_capture", 0.6, "share of margin", (0.2, 1.0), A, "Share of its target margin a firm spends on service under a fully active supervisor (owners' committee).", bounds=_PROB, group="service"),
+    _p("supervision_efficiency_gain", 0.10, "quality per effort", (0.0, 0.25), A, "Extra quality per unit of effort under a fully active supervisor (less shirking).", bounds=(0.0, 1.0), group="service"),
     _p("infrastructure_commercial", 1.0, "quality factor", (0.9, 1.0), A, "Service quality per unit of effort in commercial estates.", bounds=_PROB, group="service"),
-    _p("infrastructure_old", 0.80, "quality factor", (0.65, 0.9), A, "Service quality per unit of effort in old estates (ageing facilities).", bounds=_PROB, group="service"),
+    _p("infrastructure_old", 0.669, "quality factor", (0.65, 0.9), A, "Service quality per unit of effort in old estates (ageing facilities).", bounds=_PROB, group="service"),
     _p("infrastructure_resettlement", 0.88, "quality factor", (0.75, 0.95), A, "Service quality per unit of effort in resettlement estates.", bounds=_PROB, group="service"),
     _p("infrastructure_work_unit", 0.85, "quality factor", (0.7, 0.95), A, "Service quality per unit of effort in work-unit estates.", bounds=_PROB, group="service"),
-    _p("failure_prob_max", 0.45, "probability/household/month", (0.3, 0.6), A, "Chance a household meets a service failure in a month when quality is 0.", bounds=_PROB, group="service"),
+    _p("failure_prob_max", 0.539, "probability/household/month", (0.3, 0.6), A, "Chance a household meets a service failure in a month when quality is 0.", bounds=_PROB, group="service"),
     _p("failure_prob_min", 0.03, "probability/household/month", (0.01, 0.06), A, "Chance of a service failure in a month when quality is 1.", bounds=_PROB, group="service"),
     _p("failure_quality_exponent", 1.5, "exponent", (1.0, 2.5), A, "Curvature of failure chance in (1 - quality).", bounds=_POS, group="service"),
     _p("self_management_fee_share", 0.5, "share of fee", (0.3, 0.8), A, "Fee an owners' committee charges when it manages its estate itself, as a share of the scenario fee.", bounds=_PROB, group="service"),
@@ -144,8 +145,8 @@ CORE: list[Param] = [
     _p("resolve_prob_hotline", 0.5, "probability", (0.3, 0.7), A, "Chance the city hotline resolves a complaint; otherwise it is abandoned.", bounds=_PROB, group="complaints"),
     _p("escalate_prob", 0.6, "probability", (0.3, 0.9), A, "Chance a household takes an unresolved complaint up a tier (otherwise it gives up).", bounds=_PROB, group="complaints"),
     _p("max_wait_months", 2, "months", (1, 4), A, "Months a complaint waits unhandled at a tier before the household takes it up a tier.", kind="int", bounds=(1, 24), group="complaints"),
-    _p("satisfaction_adjust_rate", 0.15, "share/month", (0.05, 0.3), A, "Monthly pull of satisfaction toward the service quality a household sees.", bounds=_PROB, group="complaints"),
-    _p("satisfaction_failure_drop", 0.05, "0-1", (0.02, 0.1), A, "Satisfaction lost on meeting a service failure.", bounds=_PROB, group="complaints"),
+    _p("satisfaction_adjust_rate", 0.198, "share/month", (0.05, 0.3), A, "Monthly pull of satisfaction toward the service quality a household sees.", bounds=_PROB, group="complaints"),
+    _p("satisfaction_failure_drop", 0.058, "0-1", (0.02, 0.1), A, "Satisfaction lost on meeting a service failure.", bounds=_PROB, group="complaints"),
     _p("satisfaction_wait_drop", 0.02, "0-1 per month", (0.005, 0.04), A, "Satisfaction lost per month a complaint waits.", bounds=_PROB, group="complaints"),
     _p("satisfaction_resolve_gain", 0.06, "0-1", (0.02, 0.1), A, "Satisfaction restored when a complaint is resolved.", bounds=_PROB, group="complaints"),
     _p("satisfaction_abandon_drop", 0.08, "0-1", (0.03, 0.15), A, "Satisfaction lost when a household gives up on a complaint.", bounds=_PROB, group="complaints"),
@@ -155,8 +156,8 @@ CORE: list[Param] = [
     _p("trust_escalation_drop", 0.03, "0-1", (0.01, 0.06), A, "Trust lost each time a complaint has to go above the firm.", bounds=_PROB, group="complaints"),
     _p("trust_abandon_drop", 0.08, "0-1", (0.03, 0.15), A, "Trust lost when a household gives up on a complaint.", bounds=_PROB, group="complaints"),
     # --- payment ----------------------------------------------------------------------
-    _p("pay_intercept", 1.9, "logit", (1.2, 2.6), "assumption, calibrated to targets: collection 76.3% (2025), most firms 60-70%", "Log-odds of paying this month for a household at neutral satisfaction, trust, norm and belonging.", bounds=_ANY, group="payment"),
-    _p("pay_beta_satisfaction", 2.0, "logit per unit", (1.0, 4.0), "assumption; service quality is the main reason for withholding (targets: Beijing 2007 survey)", "Effect of satisfaction (0-1) on the log-odds of paying.", bounds=_ANY, group="payment"),
+    _p("pay_intercept", 2.228, "logit", (1.2, 2.6), "assumption, calibrated to targets: collection 76.3% (2025), most firms 60-70%", "Log-odds of paying this month for a household at neutral satisfaction, trust, norm and belonging.", bounds=_ANY, group="payment"),
+    _p("pay_beta_satisfaction", 2.708, "logit per unit", (1.0, 4.0), "assumption; service quality is the main reason for withholding (targets: Beijing 2007 survey)", "Effect of satisfaction (0-1) on the log-odds of paying.", bounds=_ANY, group="payment"),
     _p("pay_beta_trust", 1.5, "logit per unit", (0.5, 2.5), A, "Effect of trust in the firm on the log-odds of paying.", bounds=_ANY, group="payment"),
     _p("pay_beta_norm", 1.2, "logit per unit", (0.4, 2.5), A, "Effect of the payment norm (share of the reference group paying) on the log-odds of paying.", bounds=_ANY, group="payment"),
     _p("pay_beta_belonging", 1.0, "logit per unit", (0.0, 2.0), A, "Effect of belonging on the log-odds of paying.", bounds=_ANY, group="payment"),
@@ -164,14 +165,14 @@ CORE: list[Param] = [
     _p("pay_beta_arrears", 0.35, "logit per month", (0.1, 0.6), A, "Log-odds lost per consecutive unpaid month (habit of not paying).", bounds=_NONNEG, group="payment"),
     _p("pay_arrears_cap_months", 6, "months", (3, 12), A, "Consecutive unpaid months beyond which the habit term stops growing.", kind="int", bounds=(1, 120), group="payment"),
     _p("pay_tenant_shift", -0.3, "logit", (-0.8, 0.0), A, "Log-odds shift for tenant households.", bounds=_ANY, group="payment"),
-    _p("pay_absentee_shift", -0.8, "logit", (-1.6, -0.3), f"assumption; absent owners are hard to collect from ({SEED_SUZHOU})", "Log-odds shift for owners of unoccupied units.", bounds=_ANY, group="payment"),
-    _p("pay_shift_old", -0.7, "logit", (-1.5, 0.0), "assumption; residents of former welfare housing are used to free service", "Log-odds shift of paying in old estates.", bounds=_ANY, group="payment"),
-    _p("pay_shift_resettlement", -0.4, "logit", (-1.2, 0.0), f"assumption; resettled households are new to property fees ({SEED_SUZHOU})", "Log-odds shift of paying in resettlement estates.", bounds=_ANY, group="payment"),
+    _p("pay_absentee_shift", -1.436, "logit", (-1.6, -0.3), f"assumption; absent owners are hard to collect from ({SEED_SUZHOU})", "Log-odds shift for owners of unoccupied units.", bounds=_ANY, group="payment"),
+    _p("pay_shift_old", -0.44, "logit", (-1.5, 0.0), "assumption; residents of former welfare housing are used to free service", "Log-odds shift of paying in old estates.", bounds=_ANY, group="payment"),
+    _p("pay_shift_resettlement", -0.145, "logit", (-1.2, 0.0), f"assumption; resettled households are new to property fees ({SEED_SUZHOU})", "Log-odds shift of paying in resettlement estates.", bounds=_ANY, group="payment"),
     _p("norm_estate_weight", 0.3, "weight", (0.1, 0.6), A, "Weight of the reference group's collection rate (estate, or wider under a common convention) against ties in the payment norm.", bounds=_PROB, group="payment"),
     # --- participation ----------------------------------------------------------------
-    _p("participation_threshold_young", 0.80, "0-1", (0.7, 0.9), f"assumption; the young rarely take part ({SEED_SUZHOU})", "Mean personal threshold of young households (higher = harder to mobilise).", bounds=_PROB, group="participation"),
-    _p("participation_threshold_middle", 0.68, "0-1", (0.58, 0.78), A, "Mean personal threshold of middle-aged households.", bounds=_PROB, group="participation"),
-    _p("participation_threshold_retired", 0.52, "0-1", (0.42, 0.62), f"assumption; participants are mostly retirees ({SEED_SUZHOU}; targets: 60+ vote more)", "Mean personal threshold of retired households.", bounds=_PROB, group="participation"),
+    _p("participation_threshold_young", 0.781, "0-1", (0.7, 0.9), f"assumption; the young rarely take part ({SEED_SUZHOU})", "Mean personal threshold of young households (higher = harder to mobilise).", bounds=_PROB, group="participation"),
+    _p("participation_threshold_middle", 0.621, "0-1", (0.58, 0.78), A, "Mean personal threshold of middle-aged households.", bounds=_PROB, group="participation"),
+    _p("participation_threshold_retired", 0.499, "0-1", (0.42, 0.62), f"assumption; participants are mostly retirees ({SEED_SUZHOU}; targets: 60+ vote more)", "Mean personal threshold of retired households.", bounds=_PROB, group="participation"),
     _p("participation_threshold_concentration", 8.0, "beta concentration", (4.0, 16.0), A, "Concentration of the beta distribution of personal thresholds.", bounds=_POS, group="participation"),
     _p("participation_social_weight", 0.5, "weight", (0.3, 0.8), A, "Weight of the share of ties who took part last month (Granovetter threshold rule).", bounds=_NONNEG, group="participation"),
     _p("participation_belonging_weight", 0.3, "weight", (0.1, 0.5), A, "Weight of belonging in the drive to take part.", bounds=_NONNEG, group="participation"),
@@ -183,8 +184,8 @@ CORE: list[Param] = [
     _p("tie_rewire_prob", 0.01, "probability/month", (0.0, 0.03), A, "Monthly chance a household redirects one estate tie: a participant to another participant, anyone else to a random neighbour.", bounds=_PROB, group="participation"),
     # --- governance -------------------------------------------------------------------
     _p("oc_occupancy_threshold", 0.5, "share", (0.5, 0.6), "targets: Shenzhen 50% occupancy, Hangzhou 60% of area", "Occupancy an estate needs before an owners' committee can form.", bounds=_PROB, group="governance"),
-    _p("oc_initiators_needed", 30.0, "owners", (15.0, 60.0), "assumption; a preparatory group and the owners who canvass the first assembly", "Active owners (3-month mean of owners taking part) at which the formation hazard is full; below it the hazard falls in proportion.", bounds=_POS, group="governance"),
-    _p("oc_formation_hazard", 0.02, "probability/month", (0.005, 0.05), "assumption; decision costs are high (targets: owners' committees)", "Monthly chance a committee forms once both thresholds are met.", bounds=_PROB, group="governance"),
+    _p("oc_initiators_needed", 21.068, "owners", (15.0, 60.0), "assumption; a preparatory group and the owners who canvass the first assembly", "Active owners (3-month mean of owners taking part) at which the formation hazard is full; below it the hazard falls in proportion.", bounds=_POS, group="governance"),
+    _p("oc_formation_hazard", 0.012, "probability/month", (0.005, 0.05), "assumption; decision costs are high (targets: owners' committees)", "Monthly chance a committee forms once both thresholds are met.", bounds=_PROB, group="governance"),
     _p("oc_formation_factor_old", 0.3, "multiplier", (0.1, 0.6), "assumption; old and mixed estates lag (targets: owners' committees)", "Formation hazard multiplier for old estates (no property records, no first assembly organised by a developer).", bounds=_NONNEG, group="governance"),
     _p("oc_formation_factor_resettlement", 0.5, "multiplier", (0.2, 0.8), A, "Formation hazard multiplier for resettlement estates.", bounds=_NONNEG, group="governance"),
     _p("oc_formation_factor_work_unit", 0.6, "multiplier", (0.3, 1.0), "assumption; work-unit estates stay the unit's responsibility (seeds/003)", "Formation hazard multiplier for work-unit estates.", bounds=_NONNEG, group="governance"),
@@ -208,7 +209,22 @@ CORE: list[Param] = [
     _p("staffing_norm", "liaocheng", "norm", None, f"{SEED_LIAOCHENG}; {SEED_XIAN}; {SEED_CANGZHOU}", "How community-worker headcount is set: Liaocheng 1 per 300 households (at least 5), Xi'an 18 per 10,000 residents, Cangzhou 5 + 1 per 300 above 1,500 households.", kind="choice", bounds=None, choices=("liaocheng", "xian", "cangzhou"), group="staffing"),
     _p("worker_hours_month", 166.0, "hours/worker/month", (150.0, 200.0), "assumption (40-hour week)", "Working hours of a community worker in a month.", bounds=_POS, group="staffing"),
     _p("worker_pay_yuan_month", 3500.0, "yuan/worker/month", (2500.0, 4000.0), f"targets: pay 2,500-4,000 yuan/month; Suzhou 45,500 yuan/year ({SEED_SUZHOU})", "Public cost of one community worker per month.", bounds=_NONNEG, group="staffing"),
-    _p("admin_hours_per_household", 0.45, "hours/household/month", (0.3, 0.6), f"assumption; administrative work crowds out self-governance, the 'five too many' ({SEED_SUZHOU})", "Administrative hours demanded of community workers per household per month; served before complaints.", bounds=_NONNEG, group="staffing"),
+    _p("admin_hours_per_household", 0.51, "hours/household/month", (0.3, 0.6), f"assumption; administrative work crowds out self-governance, the 'five too many' ({SEED_SUZHOU})", "Administrative hours demanded of community workers per household per month; served before complaints.", bounds=_NONNEG, group="staffing"),
+]
+
+
+#: defaults set by calibration (``commsim calibrate baseline``; calibration/targets.toml, the run
+#: and its choice of set are recorded in calibration/results/ and docs/validation.md)
+CALIBRATED = frozenset({
+    "pay_intercept", "pay_beta_satisfaction", "pay_shift_old", "pay_shift_resettlement",
+    "pay_absentee_shift", "satisfaction_adjust_rate", "satisfaction_failure_drop",
+    "failure_prob_max", "infrastructure_old", "oc_formation_hazard", "oc_initiators_needed",
+    "participation_threshold_young", "participation_threshold_middle",
+    "participation_threshold_retired", "admin_hours_per_household",
+})
+CORE = [
+    replace(p, source=f"{p.source}; default calibrated (calibration/targets.toml)") if p.name in CALIBRATED else p
+    for p in CORE
 ]
 
 

@@ -113,6 +113,7 @@ class Community(_Strict):
     name: str = Field(min_length=1)
     estates: list[Estate] = Field(min_length=1)
     household_mix: HouseholdMix | None = None
+    workers: int | None = Field(None, ge=1, le=10_000, description="community workers; default: the staffing norm")
 
     @field_validator("estates")
     @classmethod

@@ -1,8 +1,9 @@
 """Service: providers turn expected revenue into effort and quality; households meet failures.
 
 Each provider plans its effort (``ServiceProvider.plan_effort``): what its expected revenue,
-less its margin, covers of full-effort cost, never under its fixed-cost share, raised by
-supervision. Quality of an estate = effort x the estate type's infrastructure factor; an
+less the margin it keeps, covers of full-effort cost, never under its fixed-cost share; a
+supervisor makes it spend part of its margin. Quality of an estate = min(1, effort x the
+estate type's infrastructure factor x (1 + supervision_efficiency_gain x supervision)); an
 estate with no provider has ``unmanaged_quality``. An occupied household meets a failure in a
 month with probability ``failure_prob_min + (max - min) * (1 - quality) ** exponent``.
 """
@@ -30,7 +31,8 @@ def step(model: CommunityModel) -> None:
         effort = provider.plan_effort()
         idx = provider.estates
         est.effort[idx] = effort
-        est.quality[idx] = effort * est.infrastructure[idx]
+        gain = 1.0 + p.supervision_efficiency_gain * model.supervision[idx]
+        est.quality[idx] = np.minimum(1.0, effort * est.infrastructure[idx] * gain)
     est.failure_prob[:] = failure_probability(est.quality, p)
     draw = model.streams.uniform("failure", hh.n)
     model.failure = hh.occupied & (draw < est.failure_prob[hh.estate])
