@@ -277,7 +277,7 @@ def test_harbin_review_fines_failing_firms_from_their_cash():
     policy.review(model)
     for e, firm in firms.items():
         assert firm.cash == pytest.approx(cash[e] - 0.5 * model.billed[e])
-    assert policy.fines == len(firms) and policy.penalised.sum() == len(firms)
+    assert policy.fines == len(firms) and policy.penalised == {f.unique_id for f in firms.values()}
 
 
 def test_harbin_station_follows_a_firm_that_leaves_an_old_estate():
@@ -348,3 +348,29 @@ def test_xian_keeps_higher_staffing_unless_told_otherwise():
     df = cut.run()
     assert [rc.workers for rc in cut.residents_committees] == [7, 7, 7]
     assert street(df)["policy_cost_yuan_xian_staffing"].iloc[-1] == pytest.approx(-11 * cut.p.worker_pay_yuan_month)
+
+
+def test_the_three_combine_and_their_costs_add_up():
+    with open(load_scenario("baseline").source, "rb") as fh:
+        data = tomllib.load(fh)
+    data["policies"] = {name: {} for name in POLICIES}
+    combined = parse_scenario(data, "combined").with_months(20)
+    b, d, model = pair(baseline_street(months=20), combined, seed=3)
+    s_b, s_d = street(b), street(d)
+    costs = s_d[[f"policy_cost_yuan_{name}" for name in POLICIES]].sum(axis=1)
+    np.testing.assert_allclose(s_d["public_cost_yuan"] - s_b["public_cost_yuan"], costs)
+    assert (s_d[[f"policy_cost_yuan_{name}" for name in POLICIES]].iloc[-1] > 0).all()
+    assert s_d["unmanaged_share"].iloc[-1] == 0.0 and s_d["community_workers"].iloc[-1] == 43
+
+
+def test_harbin_penalised_firms_work_harder_until_the_next_review():
+    review_month = 6 + 12
+    efforts = []
+    for gain in (0.0, 0.3):
+        pol = scenario(policy="harbin_basic_service", satisfaction_line=1.0, penalty_supervision=gain)
+        df = CommunityModel(pol, seed=2).run(review_month + 1)
+        rows = df[(df["estate"] != "all") & (df["estate"] != "B-unmanaged")]
+        efforts.append(rows.pivot(index="month", columns="estate", values="service_effort"))
+    pd.testing.assert_frame_equal(efforts[0].loc[:review_month], efforts[1].loc[:review_month])
+    after = efforts[1].loc[review_month + 1] - efforts[0].loc[review_month + 1]
+    assert (after >= -1e-12).all() and (after > 1e-6).any()

@@ -175,7 +175,8 @@ class CangzhouSixInOne(Policy):
             return
         p = self.pars
         firm = np.array([isinstance(f, PropertyFirm) for f in model.provider_of])
-        warned = firm & (self.ratings < p.warning_line)  # NaN (not rated) compares False
+        same = np.array([f is not None and f.unique_id == r for f, r in zip(model.provider_of, self._rated, strict=True)])
+        warned = firm & same & (self.ratings < p.warning_line)  # NaN (not rated) compares False
         add = np.where(firm, p.rating_supervision, 0.0) + np.where(warned, p.warning_supervision, 0.0)
         model.supervision[:] = np.minimum(1.0, model.supervision + add)
 

@@ -158,7 +158,7 @@ class HarbinBasicService(Policy):
         n = self.model.estates.n
         self.filed = np.zeros(n)
         self.occupied_months = np.zeros(n)
-        self.penalised = np.zeros(n, dtype=bool)
+        self.penalised: set[int] = set()  # ids of firms fined at the last review
         self.installed = 0
         self.replacements = 0
         self.fines = 0
@@ -194,7 +194,7 @@ class HarbinBasicService(Policy):
             if self.eligible(e):
                 self.install(e)
                 self.installed += 1
-        pen = self.penalised & np.array([isinstance(f, PropertyFirm) for f in model.provider_of])
+        pen = np.array([f is not None and f.unique_id in self.penalised for f in model.provider_of])
         model.supervision[pen] = np.minimum(1.0, model.supervision[pen] + self.pars.penalty_supervision)
         for station in self.stations():
             posts = self.pars.public_posts * self.pars.public_post_pay_yuan_month
@@ -234,7 +234,7 @@ class HarbinBasicService(Policy):
         rate = self.satisfied_rate()
         complaints = 1000.0 * np.divide(self.filed, self.occupied_months,
                                         out=np.zeros_like(self.filed), where=self.occupied_months > 0)
-        self.penalised[:] = False
+        self.penalised.clear()
         for e, provider in enumerate(list(model.provider_of)):
             if provider is None or model.month - provider.entered_month < p.review_grace_months:
                 continue
@@ -249,6 +249,6 @@ class HarbinBasicService(Policy):
                 fine = p.fine_fee_months * float(model.billed[e])
                 provider.cash -= fine
                 model.month_profit -= fine
-                self.penalised[e] = True
+                self.penalised.add(provider.unique_id)
                 self.fines += 1
                 self.fines_yuan += fine
