@@ -210,6 +210,8 @@ class Scenario:
             }
             for name in spec.policies
         }
+        for name, values in self.policies.items():
+            registry.get(name).check_values(values, f"{source}: policies.{name}.")
 
     def load_plugins(self) -> None:
         """Import the user policy modules the file names (idempotent)."""

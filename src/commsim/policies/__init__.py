@@ -8,7 +8,11 @@ from commsim.policies.base import Policy
 from commsim.policies.registry import available, register_policy
 
 # Shipped policies register themselves on import (one module each).
-POLICY_MODULES: tuple[str, ...] = ()
+POLICY_MODULES: tuple[str, ...] = (
+    "cangzhou_six_in_one",
+    "harbin_basic_service",
+    "xian_staffing",
+)
 
 for _module in POLICY_MODULES:
     __import__(f"commsim.policies.{_module}")

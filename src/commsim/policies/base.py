@@ -48,6 +48,14 @@ class Policy:
         self.total_hours = 0.0
 
     # --- life cycle ------------------------------------------------------------------
+    @classmethod
+    def check_values(cls, values: Mapping[str, Any], where: str) -> None:
+        """Check constraints *between* this policy's parameters when a scenario loads.
+
+        Each value has already passed its own bounds; raise ``ParameterError`` whose message
+        starts with ``where`` (file and ``policies.<name>.``) and names the parameter.
+        """
+
     def initialize(self) -> None:
         """Called once when the model is built. Must not change model state or draw numbers."""
 
