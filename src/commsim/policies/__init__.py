@@ -8,7 +8,12 @@ from commsim.policies.base import Policy
 from commsim.policies.registry import available, register_policy
 
 # Shipped policies register themselves on import (one module each).
-POLICY_MODULES: tuple[str, ...] = ()
+POLICY_MODULES: tuple[str, ...] = (
+    "suzhou_alliance",
+    "liaocheng_four_in_one",
+    "fee_subsidy",
+    "suzhou_classified",
+)
 
 for _module in POLICY_MODULES:
     __import__(f"commsim.policies.{_module}")
