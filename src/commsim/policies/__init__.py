@@ -9,6 +9,10 @@ from commsim.policies.registry import available, register_policy
 
 # Shipped policies register themselves on import (one module each).
 POLICY_MODULES: tuple[str, ...] = (
+    "suzhou_alliance",
+    "liaocheng_four_in_one",
+    "fee_subsidy",
+    "suzhou_classified",
     "cangzhou_six_in_one",
     "harbin_basic_service",
     "xian_staffing",

@@ -6,10 +6,11 @@ Order within the stage:
 2. an estate without a provider falls back to self-management if it has an owners'
    committee, else to no management; a self-managed estate hires a market firm with monthly
    probability ``firm_entry_hazard``;
-3. owners' committees: activity follows the estate's owner participation (3-month mean);
-   one forms, with monthly probability ``oc_formation_hazard`` x the estate type's factor, where occupancy and
-   participation pass their thresholds; one lapses, with ``oc_dissolution_hazard``, while
-   participation is under half its threshold;
+3. owners' committees: activity = min(1, share of owners taking part (3-month mean) /
+   ``oc_activity_scale``); where occupancy passes ``oc_occupancy_threshold`` one forms with
+   monthly probability ``oc_formation_hazard`` x the estate type's factor x min(1, active
+   owners / ``oc_initiators_needed``); one lapses with ``oc_dissolution_hazard`` x (1 - that
+   ratio);
 4. a committee whose estate's mean satisfaction has stayed under
    ``dismissal_trigger_satisfaction`` for ``dismissal_trigger_months`` calls a vote to dismiss
    the firm, decided under Civil Code art. 278 (:func:`owners_vote`), at most once per
@@ -118,6 +119,14 @@ def owner_participation(model: CommunityModel) -> np.ndarray:
     return np.bincount(hh.estate, weights=hh.owner & hh.participated, minlength=est.n)
 
 
+def formation_factor(model: CommunityModel) -> np.ndarray:
+    """Per-estate multiplier of the committee formation hazard by estate type (commercial 1)."""
+    p, est = model.p, model.estates
+    by_type = {"commercial": 1.0, "old": p.oc_formation_factor_old,
+               "resettlement": p.oc_formation_factor_resettlement, "work_unit": p.oc_formation_factor_work_unit}
+    return np.array([by_type[est.type_name(e)] for e in range(est.n)])
+
+
 def committees(model: CommunityModel) -> None:
     p, est = model.p, model.estates
     hist = est.participation_owner
@@ -129,12 +138,11 @@ def committees(model: CommunityModel) -> None:
     strength = np.minimum(1.0, active / p.oc_initiators_needed)
     occupancy = est.occupied_units / est.units
     draw = model.streams.uniform("committee", est.n)
-    factor = {"commercial": 1.0, "old": p.oc_formation_factor_old,
-              "resettlement": p.oc_formation_factor_resettlement, "work_unit": p.oc_formation_factor_work_unit}
+    factor = formation_factor(model)
     for e in range(est.n):
         oc = model.oc_of[e]
         if oc is None:
-            hazard = p.oc_formation_hazard * factor[est.type_name(e)] * strength[e]
+            hazard = p.oc_formation_hazard * factor[e] * strength[e]
             if occupancy[e] >= p.oc_occupancy_threshold and draw[e] < hazard:
                 model.oc_of[e] = OwnersCommittee(model, e)
                 model.oc_of[e].update_activity(share[e])

@@ -1,0 +1,180 @@
+"""Property-fee subsidies (物业费补贴): seeds/002 (Cangzhou 2020) and seeds/001 (Harbin 2011).
+
+(a) Households (``scheme`` "households" or "both"): "有条件的县(市、区)可探索建立低保户、特困人员物业费
+补贴制度, 逐步解决困难群众物业费缴纳率低等问题" (seeds/002 §3.5). Occupied households of the eligible
+income classes enrol once, when the policy starts, with probability ``take_up`` (drawn from the
+policy's own stream). An enrolled household's own share of the fee (``fee_share_payable``) falls
+by ``subsidy_share``, which lowers its burden in the payment decision; when it pays its part,
+the subsidy pays the rest to the provider (``model.add_subsidy``). Payments stop when the year's
+``annual_budget_yuan`` is spent (the last month's payments are cut pro rata), and enrolled
+households face the full fee again until the next budget year (12 months from the start).
+
+(b) Old estates (``scheme`` "old_estates" or "both"): "基本物业开展后, 资金确有不足的, 市、区两级政府按
+相关规定给予适当补助" (seeds/001 art. 18). Each month the government pays a provider of an old
+estate ``topup_share`` of the gap between the cost of basic service (``topup_standard_effort`` of
+the provider's full cost, attributed to the estate by fees billed) and the estate's revenue
+(payments and other subsidies), within ``topup_annual_budget_yuan``. The top-up is paid after
+every policy's payment-stage hooks (``before_governance``), so it sees the other subsidies.
+
+Both parts are public cost; the policy's cost column is exactly the subsidies it paid. Community
+workers spend ``admin_hours_per_household_month`` per enrolled household (eligibility reviews).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from commsim.agents import PropertyFirm
+from commsim.params import SEED_CANGZHOU, SEED_HARBIN, Param
+from commsim.policies.base import Policy
+from commsim.policies.registry import register_policy
+from commsim.scenario import INCOME_CLASSES
+
+A = "assumption"
+ELIGIBLE = {"minimum": ("minimum",), "minimum_and_low": ("minimum", "low")}
+
+
+def _p(name, default, unit, rng, source, meaning, kind="float", bounds=(0.0, 1.0)) -> Param:
+    return Param(name, default, unit, rng, source, meaning, kind, bounds, group="policy")
+
+
+def _choice(name, default, choices, source, meaning) -> Param:
+    return Param(name, default, "choice", None, source, meaning, "choice", None, choices, group="policy")
+
+
+PARAMETERS: tuple[Param, ...] = (
+    _choice("scheme", "both", ("both", "households", "old_estates"), f"{SEED_CANGZHOU}; {SEED_HARBIN}",
+            "Which subsidies run: to minimum-income households (Cangzhou), top-ups of old estates' service (Harbin), or both."),
+    _choice("eligible", "minimum", tuple(ELIGIBLE), f"{SEED_CANGZHOU} (低保户、特困人员)",
+            "Income classes eligible for the household subsidy: minimum-income only, or also low-income."),
+    _p("subsidy_share", 0.5, "share of fee", (0.3, 1.0), f"assumption; counties set it ({SEED_CANGZHOU})",
+       "Share of an enrolled household's fee the subsidy pays."),
+    _p("take_up", 0.7, "share of eligible households", (0.4, 0.95), A,
+       "Chance an eligible household applies and is enrolled (drawn once, at the start)."),
+    _p("annual_budget_yuan", 100_000.0, "yuan/year", (30_000.0, 300_000.0), A,
+       "Yearly budget of the household subsidy for the street (cap).", bounds=(0.0, 1e12)),
+    _p("admin_hours_per_household_month", 0.2, "worker-hours/enrolled household/month", (0.05, 0.5), A,
+       "Community-worker hours to review eligibility and process one enrolled household.", bounds=(0.0, 100.0)),
+    _p("topup_share", 0.5, "share of shortfall", (0.25, 1.0), f"assumption; 'appropriate subsidies' ({SEED_HARBIN} art. 18)",
+       "Share of an old estate's revenue shortfall against basic-service cost the government pays."),
+    _p("topup_standard_effort", 0.7, "share of full cost", (0.55, 0.85), A,
+       "Cost of basic service as a share of the provider's full-service cost: the revenue level the top-up fills toward."),
+    _p("topup_annual_budget_yuan", 300_000.0, "yuan/year", (100_000.0, 1_000_000.0), A,
+       "Yearly budget of the old-estate top-up for the street (cap).", bounds=(0.0, 1e12)),
+    _choice("topup_applies_to", "all", ("all", "non_profit"), A,
+            "Old-estate providers topped up: all, or only non-market ones (not a PropertyFirm)."),
+)
+
+
+@register_policy
+class FeeSubsidy(Policy):
+    name = "fee_subsidy"
+    title_en = "Property-fee subsidies"
+    title_zh = "物业费补贴"
+    source = f"{SEED_CANGZHOU}; {SEED_HARBIN}"
+    parameters = PARAMETERS
+
+    def __init__(self, model, values):
+        super().__init__(model, values)
+        self.enrolled: np.ndarray | None = None  # household rows
+        self.year = -1
+        self.budget_left = 0.0
+        self.topup_left = 0.0
+        self.paid_households_yuan = 0.0  # totals, for reports
+        self.paid_topup_yuan = 0.0
+
+    @property
+    def for_households(self) -> bool:
+        return self.pars.scheme in ("both", "households")
+
+    @property
+    def for_old_estates(self) -> bool:
+        return self.pars.scheme in ("both", "old_estates")
+
+    def record(self, yuan: float) -> None:
+        """Count subsidies as this policy's cost (``add_subsidy`` already books public cost)."""
+        self.month_cost_yuan += yuan
+        self.total_cost_yuan += yuan
+
+    def enrol(self, model) -> None:
+        hh = model.households
+        codes = [INCOME_CLASSES.index(c) for c in ELIGIBLE[self.pars.eligible]]
+        eligible = hh.occupied & np.isin(hh.income_class, codes)
+        draw = self.rng.random(hh.n)
+        self.enrolled = np.flatnonzero(eligible & (draw < self.pars.take_up))
+
+    def before_service(self, model) -> None:
+        if self.enrolled is None:
+            self.enrol(model)
+        year = (model.month - self.start_month) // 12
+        if year != self.year:
+            self.year = year
+            self.budget_left = float(self.pars.annual_budget_yuan)
+            self.topup_left = float(self.pars.topup_annual_budget_yuan)
+
+        hours = self.pars.admin_hours_per_household_month
+        if self.for_households and hours > 0 and self.enrolled.size:
+            per_community = np.bincount(model.estates.community[model.households.estate[self.enrolled]],
+                                        minlength=model.estates.n_communities)
+            for c in np.flatnonzero(per_community):
+                self.spend(hours=hours * float(per_community[c]), community=int(c), purpose="review")
+
+    def before_payment(self, model) -> None:
+        if not self.for_households:
+            return
+        share = self.pars.subsidy_share if self.budget_left > 0 else 0.0
+        model.households.fee_share_payable[self.enrolled] = np.float32(1.0 - share)
+
+    def after_payment(self, model) -> None:
+        if not self.for_households or self.enrolled.size == 0:
+            return
+        hh = model.households
+        rows = self.enrolled
+        fee = model.fee_charged()[hh.estate[rows]]
+        owed = fee * hh.area_m2[rows] * (1.0 - hh.fee_share_payable[rows]) * hh.paid[rows]
+        per_estate = np.bincount(hh.estate[rows], weights=owed, minlength=model.estates.n)
+        total = float(per_estate.sum())
+        if total <= 0:
+            return
+        scale = min(1.0, self.budget_left / total)
+        for e in np.flatnonzero(per_estate):
+            model.add_subsidy(int(e), float(per_estate[e]) * scale)
+        paid = total * scale
+        self.budget_left -= paid
+        self.paid_households_yuan += paid
+        self.record(paid)
+
+    def before_governance(self, model) -> None:
+        if self.for_old_estates:
+            self.top_up(model)
+
+    def shortfalls(self, model) -> np.ndarray:
+        """Per old estate: basic-service cost share minus revenue (payments + subsidies), >= 0."""
+        est = model.estates
+        gap = np.zeros(est.n)
+        for provider in model.providers():
+            if self.pars.topup_applies_to == "non_profit" and isinstance(provider, PropertyFirm):
+                continue
+            billed_total = provider.billed()
+            if billed_total <= 0:
+                continue
+            cost = self.pars.topup_standard_effort * provider.full_cost()
+            for e in provider.estates:
+                if est.type_name(e) != "old":
+                    continue
+                weight = provider.charged_fee(e) * est.area_total[e] / billed_total
+                gap[e] = max(0.0, cost * weight - model.payments[e] - model.subsidies[e])
+        return gap
+
+    def top_up(self, model) -> None:
+        gap = self.pars.topup_share * self.shortfalls(model)
+        total = float(gap.sum())
+        if total <= 0 or self.topup_left <= 0:
+            return
+        scale = min(1.0, self.topup_left / total)
+        for e in np.flatnonzero(gap):
+            model.add_subsidy(int(e), float(gap[e]) * scale)
+        paid = total * scale
+        self.topup_left -= paid
+        self.paid_topup_yuan += paid
+        self.record(paid)

@@ -1,0 +1,273 @@
+"""Suzhou alliance of neighbourhoods (小区联盟): seeds/004 (CPPCC proposal no. 007, 2012).
+
+"一个社区内建立一个小区联盟 ... 由旗舰小区、协力小区和联合小区构成, 内部建立联合互动机制, 如建立业主
+委员会联合会、聘请同一家物业服务企业、制定共同的业主公约、开展小区居民联谊活动等" (seeds/004).
+
+Each community with two or more estates forms one alliance when the policy starts. Roles (the
+source names them but gives no rule; the rule is commsim's):
+
+- flagship (旗舰小区): the estate with the highest ``service quality + flagship_committee_weight
+  x owners'-committee activity`` (0 without a committee) in the month before the start; ties go
+  to the larger estate. Its firm becomes the alliance's firm; its index names the convention group.
+- cooperating estates (协力小区): other members with an owners' committee of their own;
+- associated estates (联合小区): members without one. Both roles are re-read each month, as
+  committees form and lapse.
+
+Mechanisms, each switchable: ``federation`` (committees lend a share of their complaint hours to
+associated estates and extend supervision to their firm), ``common_firm`` (one property firm
+serves the member estates that had a market firm, and unmanaged ones if
+``common_firm_includes_unmanaged``: its unit cost falls through the scale elasticity of
+``ServiceProvider.full_cost``, and one effort level serves all, so quality converges),
+``common_convention`` (payment norm measured over the alliance: ``estates.norm_group``),
+``joint_activities`` (a drive to take part in activity months; attendees gain belonging and make
+cross-estate ties in extra tie slots). Costs: coordination hours of community workers, and the
+activity budget in yuan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from commsim.agents import PropertyFirm, ServiceProvider
+from commsim.params import SEED_SUZHOU, Param
+from commsim.policies.base import Policy
+from commsim.policies.registry import register_policy
+
+A = "assumption"
+
+
+def _p(name, default, unit, rng, source, meaning, kind="float", bounds=(0.0, 1.0)) -> Param:
+    return Param(name, default, unit, rng, source, meaning, kind, bounds, group="policy")
+
+
+def _switch(name: str, meaning: str, source: str = SEED_SUZHOU) -> Param:
+    return Param(name, True, "on/off", None, source, meaning, "bool", None, group="policy")
+
+
+PARAMETERS: tuple[Param, ...] = (
+    _switch("federation", "Owners'-committee federation (业主委员会联合会) of the alliance."),
+    _switch("common_firm", "The alliance hires one property firm (聘请同一家物业服务企业)."),
+    _switch("common_convention", "A common owners' convention (共同的业主公约): the payment norm is the alliance's."),
+    _switch("joint_activities", "Joint social activities of the estates' residents (小区居民联谊活动)."),
+    _switch("common_firm_includes_unmanaged", "Unmanaged member estates join the common firm (and start paying fees).", A),
+    _p("flagship_committee_weight", 0.5, "quality points per unit of activity", (0.0, 1.0), A,
+       "Weight of owners'-committee activity (0-1) next to service quality (0-1) when choosing the flagship.", bounds=(0.0, 10.0)),
+    _p("federation_hours_share", 0.25, "share of committee hours", (0.1, 0.5), A,
+       "Share of each member committee's complaint hours lent to associated estates (no committee of their own)."),
+    _p("federation_supervision_reach", 0.5, "share of activity", (0.2, 0.8), A,
+       "Supervision of an associated estate's firm, as a share of the federation's (area-weighted) committee activity."),
+    _p("federation_meeting_hours", 8.0, "worker-hours/alliance/month", (4.0, 16.0), A,
+       "Community-worker hours to convene and serve the federation each month.", bounds=(0.0, 1000.0)),
+    _p("activities_per_year", 12, "activities/year", (4, 12), A,
+       "Joint activities a year, spread evenly over the months.", kind="int", bounds=(1, 12)),
+    _p("activity_cost_yuan_per_household", 1.0, "yuan/household/activity", (0.5, 2.0),
+       f"assumption; cf. community work funds >= 20 yuan/resident/year ({SEED_SUZHOU})",
+       "Public budget of one joint activity per household of the alliance.", bounds=(0.0, 100.0)),
+    _p("activity_organising_hours", 16.0, "worker-hours/activity", (8.0, 32.0), A,
+       "Community-worker hours to organise one joint activity.", bounds=(0.0, 1000.0)),
+    _p("activity_participation_drive", 0.06, "0-1 drive", (0.02, 0.12),
+       f"assumption; participation is mostly recreation ({SEED_SUZHOU})",
+       "Drive to take part added in an activity month for every household of the alliance."),
+    _p("activity_belonging_gain", 0.01, "0-1 per activity", (0.0, 0.02), A,
+       "Belonging an attendee gains at a joint activity (identity with the community, not only the estate)."),
+    _p("cross_tie_slots", 2, "ties/household", (1, 4), A,
+       "Extra tie slots per household for ties to residents of other estates.", kind="int", bounds=(1, 16)),
+    _p("cross_tie_prob", 0.3, "probability/attendee/activity", (0.1, 0.6), A,
+       "Chance an attendee makes (or renews) a tie to an attendee from another estate of the alliance."),
+)
+
+
+@dataclass
+class Alliance:
+    """One community's alliance: its member estates, flagship and (if any) common firm."""
+
+    community: int
+    members: np.ndarray  # estate indices, ascending
+    flagship: int
+    firm_scope: list[int] = field(default_factory=list)  # estates the common firm is meant to serve
+    firm: ServiceProvider | None = None
+
+
+def choose_flagship(quality: np.ndarray, activity: np.ndarray, units: np.ndarray, weight: float) -> int:
+    """Index (into the arrays) of the flagship: best quality + weight x committee activity,
+    ties to the larger estate. ``activity`` is NaN where there is no committee (counts as 0)."""
+    score = quality + weight * np.nan_to_num(activity, nan=0.0)
+    order = np.lexsort((-units, -score))
+    return int(order[0])
+
+
+@register_policy
+class SuzhouAlliance(Policy):
+    name = "suzhou_alliance"
+    title_en = "Suzhou alliance of neighbourhoods"
+    title_zh = "苏州小区联盟"
+    source = SEED_SUZHOU
+    parameters = PARAMETERS
+
+    def __init__(self, model, values):
+        super().__init__(model, values)
+        self.alliances: list[Alliance] = []
+        self.formed = False
+        self.held = False  # a joint activity this month
+        self.in_alliance = np.full(model.estates.n, -1)  # alliance of each estate, -1 none
+        self.cross_slot0 = 0  # first of the alliance's tie slots
+
+    # --- formation -----------------------------------------------------------------------
+    def form(self, model) -> None:
+        """Group estates, choose flagships, hire common firms, set norms, add tie slots."""
+        p, est = self.pars, model.estates
+        activity = model.committee_activity()
+        for c in range(est.n_communities):
+            members = np.flatnonzero(est.community == c)
+            if members.size < 2:
+                continue
+            flag = members[choose_flagship(est.quality[members], activity[members],
+                                           est.units[members], p.flagship_committee_weight)]
+            self.alliances.append(Alliance(c, members, int(flag)))
+        for i, a in enumerate(self.alliances):
+            self.in_alliance[a.members] = i
+            if p.common_convention:
+                est.norm_group[a.members] = a.flagship
+            if p.common_firm:
+                a.firm_scope = [
+                    int(e) for e in a.members
+                    if isinstance(model.provider_of[e], PropertyFirm)
+                    or (model.provider_of[e] is None and p.common_firm_includes_unmanaged)
+                ]
+                self.hire_common_firm(model, a)
+        if p.joint_activities:
+            self.cross_slot0 = model.households.ties.shape[1]
+            model.households.add_tie_slots(int(p.cross_tie_slots))
+        self.formed = True
+
+    def hire_common_firm(self, model, a: Alliance) -> None:
+        """The flagship's market firm takes over the scope's estates (a new firm if it has none)."""
+        if len(a.firm_scope) < 2:
+            return
+        flag_firm = model.provider_of[a.flagship]
+        if isinstance(flag_firm, PropertyFirm):
+            a.firm = flag_firm
+            self.extend(model, flag_firm, [e for e in a.firm_scope if e != a.flagship])
+        else:
+            for e in a.firm_scope:
+                if model.provider_of[e] is not None:
+                    model.release_estate(model.provider_of[e], e)
+            a.firm = PropertyFirm(model, a.firm_scope)
+            model.install_provider(a.firm)
+            self.reset_trust(model, a.firm_scope)
+
+    def extend(self, model, firm: ServiceProvider, estates: list[int]) -> None:
+        """``firm`` takes over ``estates``: revenue expectation and cash grow with the contract."""
+        est = model.estates
+        old_cost = firm.full_cost()
+        moved = [e for e in estates if model.provider_of[e] is not firm]
+        for e in moved:
+            if model.provider_of[e] is not None:
+                model.release_estate(model.provider_of[e], e)
+            firm.estates.append(e)
+            model.provider_of[e] = firm
+            firm.expected_revenue += firm.charged_fee(e) * est.area_total[e] * est.collection_rate[e]
+        firm.cash += model.p.firm_initial_cash_months * (firm.full_cost() - old_cost)
+        self.reset_trust(model, moved)
+
+    @staticmethod
+    def reset_trust(model, estates: list[int]) -> None:
+        est = model.estates
+        for e in estates:
+            model.households.trust[est.start[e]:est.stop[e]] = model.p.trust_new_firm
+
+    def keep_common_firm(self, model, a: Alliance) -> None:
+        """Estates of the scope left without a provider (the firm exited) rejoin or rehire it.
+        Estates whose owners dismissed the firm, or that fell back to self-management, stay out."""
+        free = [e for e in a.firm_scope if model.provider_of[e] is None]
+        if not free:
+            return
+        if a.firm is not None and a.firm.estates:
+            self.extend(model, a.firm, free)
+        else:
+            a.firm = PropertyFirm(model, free)
+            model.install_provider(a.firm)
+            self.reset_trust(model, free)
+
+    # --- monthly hooks -------------------------------------------------------------------
+    def before_service(self, model) -> None:
+        if not self.formed:
+            self.form(model)
+        p = self.pars
+        self.held = p.joint_activities and self.activity_month()
+        activity = model.committee_activity()
+        area = model.estates.area_total
+        for a in self.alliances:
+            if self.held:
+                households = float(model.estates.units[a.members].sum())
+                self.spend(yuan=p.activity_cost_yuan_per_household * households,
+                           hours=p.activity_organising_hours, community=a.community, purpose="activities")
+            if p.common_firm:
+                self.keep_common_firm(model, a)
+            if not p.federation:
+                continue
+            acts = activity[a.members]
+            has = ~np.isnan(acts)
+            if not has.any():
+                continue
+            fed = float(np.average(acts[has], weights=area[a.members][has]))
+            assoc = a.members[~has]
+            model.supervision[assoc] = np.minimum(
+                1.0, model.supervision[assoc] + p.federation_supervision_reach * fed)
+            self.spend(hours=p.federation_meeting_hours, community=a.community, purpose="federation")
+
+    def before_complaints(self, model) -> None:
+        """Federation: committees lend hours to the estate tier of associated estates."""
+        if not self.pars.federation:
+            return
+        share = self.pars.federation_hours_share
+        hours = model.committee_hours()
+        has = np.array([oc is not None for oc in model.oc_of])
+        occupied = model.estates.occupied_units.astype(float)
+        for a in self.alliances:
+            coop = a.members[has[a.members]]
+            assoc = a.members[~has[a.members]]
+            if coop.size == 0 or assoc.size == 0:
+                continue
+            lent = share * hours[coop]
+            model.ladder.extra_hours[1, coop] -= lent
+            model.ladder.extra_hours[1, assoc] += lent.sum() * occupied[assoc] / occupied[assoc].sum()
+
+    def activity_month(self) -> bool:
+        m0, n = self.model.month - self.start_month, int(self.pars.activities_per_year)
+        return (m0 + 1) * n // 12 > m0 * n // 12
+
+    def before_participation(self, model) -> None:
+        if not self.held:
+            return
+        for a in self.alliances:
+            model.estates.participation_opportunity[a.members] += self.pars.activity_participation_drive
+
+    def after_participation(self, model) -> None:
+        if not self.held:
+            return
+        p, hh, est = self.pars, model.households, model.estates
+        for a in self.alliances:
+            est.participation_opportunity[a.members] -= p.activity_participation_drive
+        u = self.rng.random(hh.n)
+        v = self.rng.random(hh.n)
+        w = self.rng.random(hh.n)
+        alliance_of = self.in_alliance[hh.estate]
+        attend = hh.participated & (alliance_of >= 0)
+        hh.belonging[attend] = np.minimum(1.0, hh.belonging[attend] + np.float32(p.activity_belonging_gain))
+        k = int(p.cross_tie_slots)
+        for i in range(len(self.alliances)):
+            att = np.flatnonzero(attend & (alliance_of == i))  # sorted: grouped by estate
+            lo = np.searchsorted(att, est.start)
+            size = np.searchsorted(att, est.stop) - lo
+            makers = att[u[att] < p.cross_tie_prob]
+            e = hh.estate[makers]
+            candidates = att.size - size[e]
+            makers, e, candidates = makers[candidates > 0], e[candidates > 0], candidates[candidates > 0]
+            r = np.minimum((v[makers] * candidates).astype(np.int64), candidates - 1)
+            target = att[r + size[e] * (r >= lo[e])]
+            slot = self.cross_slot0 + np.minimum((w[makers] * k).astype(np.int64), k - 1)
+            hh.ties[makers, slot] = target
+        hh.refresh_ties()

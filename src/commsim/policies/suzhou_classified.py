@@ -1,0 +1,177 @@
+"""Suzhou classified property management (分类管理): seeds/004 (proposal no. 007 and reply, 2012).
+
+"可以实行小区分类物业管理机制, 对商品房等舒适型小区采用市场化的物业管理机制, 而对其他保障型、改善型小区
+则实行政府保障型物业管理机制" (proposal); "继续推行和完善'市场归市场、保障归保障'的分类管理机制" (reply).
+
+commsim's estate types stand in for the classes: commercial estates (商品房, 舒适型) are the market
+class; old estates (改善型) and resettlement estates (安置房, a kind of 保障性住房) are the guaranteed
+class by default (``guaranteed_types``). Mechanisms:
+
+- market pricing: every ``price_review_months`` a market firm serving only market-class estates
+  re-prices its contract (``fee_share``, the share of the formerly guided fee it charges) toward
+  the price at which its expected revenue covers full-effort cost and its margin, moving at most
+  ``price_step_max`` per review and staying within ``price_band`` of the guided price. Cost does
+  not follow the price (cost is set per m2 by the guided fee), so the price change reaches effort
+  and, through the burden term, payment. New firms start at the guided price.
+- government-guaranteed service: in guaranteed estates the government takes over the contract:
+  a :class:`GuaranteedService` provider (one per estate, no exit, not subject to dismissal votes)
+  charges ``guaranteed_fee_share`` of the guided fee and delivers at least
+  ``standard_effort`` (more only as far as owners' payments cover it); each month the
+  government pays ``deficit_coverage`` of the gap between the standard's cost and the
+  provider's revenue (payments and other subsidies) as a subsidy. Estates with no provider are
+  covered too if ``cover_unmanaged``; self-managed estates keep their owners' choice.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from commsim.agents import PropertyFirm, SelfManagement, ServiceProvider
+from commsim.params import SEED_SUZHOU, Param
+from commsim.policies.base import Policy
+from commsim.policies.registry import register_policy
+
+A = "assumption"
+GUARANTEED = {
+    "old_resettlement": ("old", "resettlement"),
+    "old_resettlement_work_unit": ("old", "resettlement", "work_unit"),
+    "old": ("old",),
+    "none": (),
+}
+
+
+def _p(name, default, unit, rng, source, meaning, kind="float", bounds=(0.0, 1.0)) -> Param:
+    return Param(name, default, unit, rng, source, meaning, kind, bounds, group="policy")
+
+
+PARAMETERS: tuple[Param, ...] = (
+    Param("guaranteed_types", "old_resettlement", "choice", None,
+          f"assumption; 保障型、改善型 mapped to estate types ({SEED_SUZHOU})",
+          "Estate types under government-guaranteed service ('none': market pricing only); other non-commercial types stay as they are.",
+          "choice", None, tuple(GUARANTEED), group="policy"),
+    _p("standard_effort", 0.75, "0-1 effort", (0.6, 0.9), A,
+       "Service effort the government guarantees in guaranteed estates (quality = effort x infrastructure)."),
+    _p("deficit_coverage", 1.0, "share of deficit", (0.5, 1.0), f"assumption; 保障归保障 ({SEED_SUZHOU})",
+       "Share of the monthly gap between the guaranteed standard's cost and a guaranteed provider's revenue the government pays."),
+    _p("guaranteed_fee_share", 1.0, "share of guided fee", (0.6, 1.0), A,
+       "Fee charged in guaranteed estates, as a share of the scenario (guided) fee.", bounds=(0.0, 2.0)),
+    Param("cover_unmanaged", True, "on/off", None, A,
+          "Guaranteed-type estates with no provider get a guaranteed provider (and start paying its fee).",
+          "bool", None, group="policy"),
+    Param("market_pricing", True, "on/off", None, SEED_SUZHOU,
+          "Market firms of commercial estates set their own price (市场化).", "bool", None, group="policy"),
+    _p("price_review_months", 12, "months", (6, 24), A, "Months between a market firm's price reviews.",
+       kind="int", bounds=(1, 120)),
+    _p("price_step_max", 0.1, "share of current price", (0.05, 0.2), A,
+       "Largest price change at one review (owners' resistance, contract renewal)."),
+    _p("price_band", 0.5, "share of guided price", (0.2, 1.0), A,
+       "Market prices stay within guided price x (1 +/- band).", bounds=(0.0, 0.99)),
+)
+
+
+class GuaranteedService(ServiceProvider):
+    """Property service the government guarantees (政府保障型): at least ``standard_effort``; effort
+    above it only as far as the owners' own payments cover. No exit, no margin; the owners'
+    committee's supervision does not raise its effort (there is no margin to draw on)."""
+
+    kind = "guaranteed"
+
+    def __init__(self, model, estates: list[int], fee_share: float, standard_effort: float):
+        super().__init__(model, estates)
+        self.fee_share = float(fee_share)
+        self.standard_effort = float(standard_effort)
+        self.expected_payments = 0.0
+
+    def start(self, expected_collection: float) -> None:
+        super().start(expected_collection)
+        self.expected_payments = self.expected_revenue
+
+    def plan_effort(self) -> float:
+        """The standard, or more if the owners' expected payments cover more (no margin)."""
+        p = self.model.p
+        cost = self.full_cost()
+        covered = self.expected_payments / cost if cost > 0 else 1.0
+        effort = min(1.0, max(self.standard_effort, p.firm_fixed_cost_share, covered))
+        self.effort = min(effort, self.quality_cap)
+        self.spending = self.effort * cost
+        return self.effort
+
+    def guaranteed_cost(self) -> float:
+        """This month's cost of the guaranteed standard (yuan): what the deficit guarantee covers."""
+        return min(self.spending, self.standard_effort * self.full_cost())
+
+    def close_month(self) -> float:
+        a = self.model.p.firm_revenue_smoothing
+        paid = float(self.model.payments[self.estates].sum())
+        self.expected_payments = a * paid + (1 - a) * self.expected_payments
+        return super().close_month()
+
+
+@register_policy
+class SuzhouClassified(Policy):
+    name = "suzhou_classified"
+    title_en = "Suzhou classified property management"
+    title_zh = "苏州小区分类物业管理"
+    source = SEED_SUZHOU
+    parameters = PARAMETERS
+
+    def __init__(self, model, values):
+        super().__init__(model, values)
+        types = GUARANTEED[self.pars.guaranteed_types]
+        est = model.estates
+        self.guaranteed = np.array([est.type_name(e) in types for e in range(est.n)])
+        self.market = np.array([est.type_name(e) == "commercial" for e in range(est.n)])
+        self.price_changes: list[tuple[int, int, float, float]] = []  # (month, firm id, old, new)
+
+    def before_service(self, model) -> None:
+        """Guarantee service in guaranteed estates (at the start, and after any change)."""
+        p = self.pars
+        for e in np.flatnonzero(self.guaranteed):
+            provider = model.provider_of[e]
+            if isinstance(provider, GuaranteedService | SelfManagement):
+                continue
+            if provider is None and not p.cover_unmanaged:
+                continue
+            if provider is not None:
+                model.release_estate(provider, int(e))
+            model.install_provider(GuaranteedService(model, [int(e)], p.guaranteed_fee_share, p.standard_effort))
+        if p.market_pricing and (model.month - self.start_month) % int(p.price_review_months) == 0 \
+                and model.month > self.start_month:
+            self.review_prices(model)
+
+    def target_fee_share(self, model, firm: ServiceProvider) -> float:
+        """Price (share of guided fee) at which expected revenue covers full cost and margin."""
+        expected = firm.expected_revenue * (1.0 - model.p.firm_target_margin)
+        cost = firm.full_cost()
+        return firm.fee_share * cost / expected if expected > 0 else firm.fee_share
+
+    def review_prices(self, model) -> None:
+        p = self.pars
+        for firm in model.providers():
+            if not isinstance(firm, PropertyFirm) or not self.market[firm.estates].all():
+                continue
+            old = firm.fee_share
+            step = np.clip(self.target_fee_share(model, firm) / old - 1.0, -p.price_step_max, p.price_step_max)
+            new = float(np.clip(old * (1.0 + step), 1.0 - p.price_band, 1.0 + p.price_band))
+            firm.fee_share = new
+            if old > 0:
+                firm.expected_revenue *= new / old  # the same collection, at the new price
+            self.price_changes.append((model.month, firm.unique_id, old, new))
+
+    def before_governance(self, model) -> None:
+        """Pay guaranteed providers' deficits (after every policy's payment-stage subsidies)."""
+        cover = self.pars.deficit_coverage
+        for provider in model.providers():
+            if not isinstance(provider, GuaranteedService):
+                continue
+            idx = provider.estates
+            received = float(model.payments[idx].sum() + model.subsidies[idx].sum())
+            deficit = cover * max(0.0, provider.guaranteed_cost() - received)
+            if deficit <= 0:
+                continue
+            billed = np.array([provider.charged_fee(e) * model.estates.area_total[e] for e in idx])
+            weights = billed / billed.sum() if billed.sum() > 0 else np.full(len(idx), 1.0 / len(idx))
+            for e, w in zip(idx, weights, strict=True):
+                model.add_subsidy(int(e), deficit * float(w))
+            self.month_cost_yuan += deficit
+            self.total_cost_yuan += deficit
