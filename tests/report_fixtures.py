@@ -250,3 +250,9 @@ def sobol_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def sweep_dir(tmp_path_factory) -> Path:
     return build_sweep(tmp_path_factory.mktemp("report") / "sweep")
+
+
+@pytest.fixture(scope="session")
+def pair_dir(tmp_path_factory) -> Path:
+    """The smallest comparison: the test street and one variant, three replicates."""
+    return build_comparison(tmp_path_factory.mktemp("report") / "pair", names=("small", "pay_campaign"), reps=3)

@@ -205,3 +205,20 @@ def test_bad_folders_give_one_line_errors(tmp_path, sweep_dir):
     result = runner.invoke(cli, ["brief", str(sweep_dir)])
     assert result.exit_code == 2 and "no comparison.csv" in result.output
     assert not (sweep_dir / "brief.html").exists()
+
+
+def test_a_single_policy_and_another_lead_metric(pair_dir):
+    """--metric leads with another outcome; a policy that makes it worse is not called an improvement."""
+    result = CliRunner().invoke(cli, ["brief", str(pair_dir), "--metric", "mean_participation_rate"])
+    assert result.exit_code == 0, result.output
+    md = (pair_dir / "brief.md").read_text("utf-8")
+    answer = sections(md)["answer"]
+    row = pd.read_csv(pair_dir / "comparison.csv").query(
+        "metric == 'mean_participation_rate' and scenario == 'pay_campaign'").iloc[0]
+    assert row["diff_ci_high"] < 0  # paying more does not make people take part more
+    assert answer.strip().startswith("Higher willingness to pay makes participation worse: it lowers it")
+    assert len(re.findall(r"\.(?:\s|$)", answer.strip())) == 3
+    assert fmt.change("mean_participation_rate", row["diff"], "en") in answer
+    assert not tokens(answer) - comparison_tokens(pair_dir)
+    result = CliRunner().invoke(cli, ["brief", str(pair_dir), "--metric", "mean_nothing"])
+    assert result.exit_code == 2 and "--metric mean_nothing: not a metric" in result.output

@@ -110,3 +110,18 @@ def test_time_series_bands_are_replicate_quantiles(comparison_dir):
     assert dashed, "the baseline's median is drawn in every panel"
     assert list(dashed[0].get_ydata()) == pytest.approx(list(expect))
     style.plt.close(fig)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_two_scenarios_share_one_panel(pair_dir, lang, tmp_path):
+    res = load_results(pair_dir)
+    with style.language(lang), warnings.catch_warnings():
+        warnings.filterwarnings("error", message=r"Glyph \d+ .* missing from font")
+        fig = plots.timeseries(res, "worker_load", lang)
+        assert len([ax for ax in fig.axes if ax.get_visible()]) == 1
+        colours = {ln.get_color() for ln in fig.axes[0].get_lines()}
+        assert colours == {style.BLACK, style.BLUE}  # baseline black, the policy in the palette
+        forest = plots.forest(res, lang)
+        style.save(fig, tmp_path / f"ts_{lang}")
+        style.save(forest, tmp_path / f"forest_{lang}")
+    assert (tmp_path / f"ts_{lang}.png").stat().st_size > 10_000

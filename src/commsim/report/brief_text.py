@@ -33,6 +33,13 @@ W: dict[str, tuple[str, str]] = {
                  "{s}改善了{m}：从{a}{verb}到{b}，变化{d}（{ci}）。"),
     "none": ("None of the policies clearly improves {m}: the largest change, under {s}, is {d} ({ci}).",
              "没有一项政策明显改善{m}：变化最大的是{s}，为{d}（{ci}）。"),
+    "lead_worse_one": ("{s} makes {m} worse: it {verb} it from {a} to {b}, a change of {d} ({ci}).",
+                  "{s}使{m}变差：从{a}{verb}到{b}，变化{d}（{ci}）。"),
+    "lead_worse_all": ("Every policy compared makes {m} worse; the least harmful, {s}, {verb} it from {a} to {b}, a change of {d} ({ci}).",
+                  "所比较的政策都使{m}变差；影响最小的{s}使其从{a}{verb}到{b}，变化{d}（{ci}）。"),
+    "sure_plain": ("The probability that {s} does better than {base} is {p}", "{s}优于{base}的概率为{p}"),
+    "sure_unknown": ("comparison.csv gives no probability that {s} does better than {base}",
+                     "comparison.csv 未给出{s}优于{base}的概率"),
     "sure": ("The probability that it does better than {base} is {p}, so the gain is {how}",
              "其优于{base}的概率为{p}，{how}"),
     "how_high": ("almost certain", "这一改善几乎可以肯定"),
@@ -123,11 +130,16 @@ class Answer:
         best, brow = max(rows, key=lambda sr: self.gain(sr[1]))
         label = label_in_sentence(m, lang)
         d = fmt.change(m, brow["diff"], lang)
-        if _verdict(brow) == "better":
-            verb = w("raises" if brow["diff"] > 0 else "lowers", lang)
+        verdict = _verdict(brow)
+        verb = w("raises" if brow["diff"] > 0 else "lowers", lang)
+        levels = {"a": fmt.level(m, base_row["mean"], lang), "b": fmt.level(m, brow["mean"], lang)}
+        if verdict == "better":
             key = "best" if len(rows) > 1 else "best_one"
-            first = w(key, lang, s=self.t(best), m=label, verb=verb, a=fmt.level(m, base_row["mean"], lang),
-                      b=fmt.level(m, brow["mean"], lang), d=d, ci=self.ci(brow))
+            first = w(key, lang, s=self.t(best), m=label, verb=verb, d=d, ci=self.ci(brow), **levels)
+        elif verdict == "worse":
+            key = "lead_worse_all" if len(rows) > 1 else "lead_worse_one"
+            first = w(key, lang, s=self.t(best), m=label, verb=verb, d=d, ci=self.ci(brow), **levels)
+            first = first[0].upper() + first[1:] if lang == "en" else first
         else:
             first = w("none", lang, s=self.t(best), m=label, d=d, ci=self.ci(brow))
         return [first, self._second(best, brow, rows), self._third(best)]
@@ -136,9 +148,14 @@ class Answer:
         lang = self.lang
         parts = []
         p = brow["prob_better"]
-        if p is not None and math.isfinite(p) and _verdict(brow) == "better":
+        base = self.t(self.base)
+        if p is None or not math.isfinite(p):
+            parts.append(w("sure_unknown", lang, s=self.t(best), base=base))
+        elif _verdict(brow) == "better":
             how = "how_high" if p >= 0.95 else ("how_mid" if p >= 0.8 else "how_low")
-            parts.append(w("sure", lang, base=self.t(self.base), p=fmt.probability(p), how=w(how, lang)))
+            parts.append(w("sure", lang, base=base, p=fmt.probability(p), how=w(how, lang)))
+        else:
+            parts.append(w("sure_plain", lang, s=self.t(best), base=base, p=fmt.probability(p)))
         groups: dict[str, list[str]] = {"better": [], "unclear": [], "worse": [], "neutral": []}
         for s, r in rows:
             if s != best:
@@ -147,8 +164,6 @@ class Answer:
             names = groups[verdict]
             if names:
                 parts.append(w(key if len(names) > 1 else key + "_one", lang, names=join(names, lang)))
-        if not parts:
-            return ""
         sep = "；" if lang == "zh" else "; "
         text = sep.join(parts)
         return sentence_end(text[0].upper() + text[1:] if lang == "en" else text, lang)
