@@ -8,6 +8,8 @@ import pytest
 
 from commsim import CommunityModel, load_scenario
 
+pytest_plugins = ["tests.report_fixtures"]  # a small real comparison for the report tests
+
 DATA = Path(__file__).parent / "data"
 SMALL = DATA / "small.toml"
 

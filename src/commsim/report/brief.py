@@ -1,0 +1,199 @@
+"""``commsim brief``: a comparison folder -> a one-page policy brief (brief.md, brief.html).
+
+Sections: title, the question, a three-sentence answer, the key table, two or three figures,
+the assumptions that matter most (from ``sensitivity.csv`` when present), costs, and the
+method with version and seeds. Text comes from :mod:`commsim.report.brief_text`; every number
+from :mod:`commsim.report.fmt`. ``brief.html`` is self-contained (figures as base64 PNG).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from commsim.io import atomic_write
+from commsim.params import PARAMETERS
+from commsim.report import fmt
+from commsim.report.brief_text import Answer, join, label_in_sentence, sentence_end
+from commsim.report.figures import write_figures
+from commsim.report.render import Block, to_html, to_markdown
+from commsim.report.results import ReportError, Results, load_results
+from commsim.report.vocab import Lang, lower_first, metric_label
+from commsim.report.vocab_params import param_label, param_unit
+
+#: section keys, in order (the headings come from ``H``)
+SECTIONS = ("question", "answer", "table", "figures", "assumptions", "costs", "method")
+H: dict[str, tuple[str, str]] = {
+    "title": ("Policy brief: what the policies would change, against {base}", "政策简报：与{base}相比，各项政策会带来什么变化"),
+    "question": ("The question", "问题"),
+    "answer": ("The answer", "结论"),
+    "table": ("Key results", "主要结果"),
+    "figures": ("Figures", "图表"),
+    "assumptions": ("Assumptions that matter most", "最关键的假设"),
+    "costs": ("Costs", "成本"),
+    "method": ("Method", "方法"),
+    "table_note": (
+        "First row: {base}, levels (means over replicates). Other rows: change against {base}, with its "
+        "confidence interval in brackets; bold where the interval excludes zero. Shares are in per cent, "
+        "their changes in percentage points.",
+        "第一行为{base}的水平（各次重复运行的均值）；其余各行为与{base}相比的变化，方括号内为置信区间；"
+        "置信区间不含零时以粗体标出。比例以百分比表示，其变化以百分点表示。",
+    ),
+    "fig_forest": ("Changes against {base} in the key outcomes, with confidence intervals.",
+                   "与{base}相比主要指标的变化及置信区间。"),
+    "fig_timeseries": ("{metric} month by month: median and spread over replicates.",
+                       "{metric}的逐月变化：各次重复运行的中位数与分布范围。"),
+    "fig_cost": ("Public cost against the change in {metric}; dots are single paired replicates.",
+                 "公共支出与{metric}变化的关系；每个点为一次配对重复运行。"),
+    "sa_intro": ("A sensitivity analysis ({method}) ranks the parameters by their effect on {metric}:",
+                 "敏感性分析（{method}）按对{metric}的影响大小排列参数如下："),
+    "sa_item_morris": ("{label} (`{name}`, {source}): mu* = {value}", "{label}（`{name}`，{source}）：mu* = {value}"),
+    "sa_item_sobol": ("{label} (`{name}`, {source}): ST = {value}", "{label}（`{name}`，{source}）：ST = {value}"),
+    "sa_range": ("; range used {lo} to {hi}", "；取值范围{lo}至{hi}"),
+    "assumption": ("an assumption", "假设"),
+    "sourced": ("from a source", "有出处"),
+    "sa_none": (
+        "This folder has no sensitivity analysis, so this brief cannot rank the assumptions. Behavioural "
+        "parameters (how satisfaction, trust, neighbours and the fee burden drive payment; how readily "
+        "residents take part) are assumptions with ranges, listed by `commsim params`; test them with a "
+        "sensitivity analysis before relying on the size of an effect.",
+        "本文件夹中没有敏感性分析，因此无法对假设排序。行为参数（满意度、信任、邻里和缴费负担如何影响缴费，"
+        "居民参与的难易程度）均为带取值范围的假设，可用 `commsim params` 查看；在依赖效应大小之前，"
+        "应先做敏感性分析。",
+    ),
+    "cost_item": ("{s}: {metric} {level} (change {d}; {ci})", "{s}：{metric}{level}（变化{d}；{ci}）"),
+    "cost_item_same": ("{s}: {metric} {level} (no change)", "{s}：{metric}{level}（不变）"),
+    "policy_cost_item": ("{s}: {metric} {level}", "{s}：{metric}{level}"),
+    "cost_none": ("comparison.csv has no public-cost metric.", "comparison.csv 中没有公共支出指标。"),
+    "method_text": (
+        "Each scenario was simulated {reps} times with commsim {version}{months}. Replicate r of every "
+        "scenario used the same random seed (common random numbers; base seed {seed}, replicate seeds "
+        "derived with numpy's SeedSequence and listed in manifest.json), so each difference is paired: "
+        "scenario minus {base} on the same seed, method {diff_method}, with 95% confidence intervals and "
+        "p-values adjusted for the number of comparisons. Outcomes are street-wide monthly values "
+        "averaged over the months after burn-in. Scenario files: {files}.",
+        "每个情景用 commsim {version} 模拟{reps}次{months}。各情景的第r次重复运行使用相同的随机种子"
+        "（共同随机数；基准种子{seed}，各次种子由 numpy 的 SeedSequence 生成并记录在 manifest.json 中），"
+        "因此每个差异都是配对的：同一种子下情景减去{base}，方法为{diff_method}，给出95%置信区间，"
+        "p值按比较次数校正。结果指标为预热期之后各月全街道数值的平均。情景文件：{files}。",
+    ),
+    "months": (" over {months} months, the first {burn} discarded as burn-in", "，每次{months}个月，前{burn}个月为预热期不计入"),
+}
+
+
+def h(key: str, lang: Lang, **kw: str) -> str:
+    en, zh = H[key]
+    return (zh if lang == "zh" else en).format(**kw)
+
+
+def _assumptions(res: Results, ans: Answer, lang: Lang, top: int = 3) -> list[Block]:
+    sa = res.sensitivity
+    if sa is None:
+        return [Block("p", h("sa_none", lang))]
+    outputs = list(dict.fromkeys(sa["output"]))
+    output = ans.primary if ans.primary in outputs else outputs[0]
+    part = sa[sa["output"] == output]
+    method = str(part["method"].iloc[0])
+    key = "mu_star" if method == "morris" else "ST"
+    part = part[part["method"] == method].sort_values(key, ascending=False).head(top)
+    items = []
+    for _, r in part.iterrows():
+        name = str(r["parameter"])
+        param = PARAMETERS.params.get(name)
+        sourced = param is not None and not param.source.lower().startswith("assumption")
+        value = fmt.effect(output, r[key], lang) if method == "morris" else fmt.sobol_index(r[key])
+        text = h(f"sa_item_{method}", lang, label=param_label(name, lang, res.titles), name=name,
+                 source=h("sourced" if sourced else "assumption", lang), value=value)
+        if param is not None and param.range is not None:
+            text += h("sa_range", lang, lo=fmt.plain(param.range[0]), hi=fmt.plain(param.range[1]))
+            u = param_unit(name, lang)
+            if u:
+                text += u if lang == "zh" else f" {u}"
+        items.append(text)
+    intro = h("sa_intro", lang, method="Morris" if method == "morris" else "Sobol",
+              metric=label_in_sentence(output, lang))
+    return [Block("p", intro), Block("ul", items=items)]
+
+
+def _costs(res: Results, ans: Answer, lang: Lang) -> list[Block]:
+    metrics = res.metrics()
+    cost = next((m for m in ("mean_public_cost_yuan", "total_public_cost_yuan") if m in metrics), None)
+    if cost is None:
+        return [Block("p", h("cost_none", lang))]
+    items = []
+    for s in ans.others:
+        r = ans.row(cost, s)
+        if r is None:
+            continue
+        same = r["diff"] == 0 and r["diff_ci_low"] == 0 and r["diff_ci_high"] == 0
+        items.append(h("cost_item_same" if same else "cost_item", lang, s=ans.t(s),
+                       metric=lower_first(metric_label(cost, lang), lang), level=fmt.level(cost, r["mean"], lang),
+                       d=fmt.change(cost, r["diff"], lang), ci=ans.ci(r)))
+        for m in metrics:
+            if m.startswith("total_policy_cost_yuan_"):
+                pr = ans.row(m, s)
+                if pr is not None and math.isfinite(pr["mean"]) and pr["mean"] != 0:
+                    items.append(h("policy_cost_item", lang, s=ans.t(s), metric=metric_label(m, lang, res.titles),
+                                   level=fmt.level(m, pr["mean"], lang)))
+    return [Block("ul", items=items)]
+
+
+def _method(res: Results, ans: Answer, lang: Lang) -> str:
+    months = ""
+    found = [e for e in res.entries.values() if isinstance(e.get("months"), int)]
+    if found:
+        months = h("months", lang, months=str(found[0]["months"]), burn=str(res.burn_in_months))
+    files = join([f"{name} (`{str(e.get('sha256', ''))[:12]}`)" if e.get("sha256") else name
+                  for name, e in res.entries.items()] or res.scenarios, lang)
+    methods = res.comparison["diff_method"].dropna().astype(str).unique()
+    return h("method_text", lang, reps=str(res.replicates or "?"), version=res.version, months=months,
+             seed=str(res.base_seed if res.base_seed is not None else "?"), base=ans.t(ans.base),
+             diff_method=", ".join(methods) or "?", files=files)
+
+
+def brief_blocks(res: Results, lang: Lang, figures: dict[str, Path], primary: str | None = None) -> list[Block]:
+    """The brief as blocks (headings, paragraphs, table, figures, lists), section by section."""
+    if res.comparison is None:
+        raise ReportError(f"{res.folder}: no comparison.csv; a brief needs the output of 'commsim compare'")
+    if res.comparison["scenario"].nunique() < 2:
+        raise ReportError(f"{res.folder / 'comparison.csv'}: only the baseline; nothing to compare")
+    ans = Answer(res, lang, primary)
+    base = ans.t(ans.base)
+    blocks = [Block("h1", h("title", lang, base=base))]
+    blocks += [Block("h2", h("question", lang), key="question"), Block("p", ans.question())]
+    blocks += [Block("h2", h("answer", lang), key="answer"),
+               Block("p", " ".join(s for s in ans.sentences() if s) if lang == "en" else "".join(ans.sentences()))]
+    header, rows = ans.table()
+    blocks += [Block("h2", h("table", lang), key="table"), Block("table", header=header, rows=rows),
+               Block("p", h("table_note", lang, base=base), small=True)]
+    blocks.append(Block("h2", h("figures", lang), key="figures"))
+    for name, caption in (("forest", h("fig_forest", lang, base=base)),
+                          (f"timeseries_{ans.primary.removeprefix('mean_')}",
+                           h("fig_timeseries", lang, metric=metric_label(ans.primary, lang))),
+                          (f"cost_effectiveness_{ans.primary.removeprefix('mean_')}",
+                           h("fig_cost", lang, metric=label_in_sentence(ans.primary, lang)))):
+        if name in figures:
+            blocks.append(Block("figure", caption, path=figures[name]))
+    blocks += [Block("h2", h("assumptions", lang), key="assumptions"), *_assumptions(res, ans, lang)]
+    blocks += [Block("h2", h("costs", lang), key="costs"), *_costs(res, ans, lang)]
+    blocks += [Block("h2", h("method", lang), key="method"), Block("p", sentence_end(_method(res, ans, lang).rstrip(".。"), lang))]
+    return blocks
+
+
+def write_brief(folder: str | Path, lang: Lang, primary: str | None = None) -> dict[str, Path]:
+    """Write DIR/figures/* (the brief's figures), DIR/brief.md and DIR/brief.html."""
+    res = load_results(folder)
+    if res.comparison is None:
+        raise ReportError(f"{res.folder}: no comparison.csv; a brief needs the output of 'commsim compare'")
+    ans = Answer(res, lang, primary)
+    wanted = {"forest", f"timeseries_{ans.primary.removeprefix('mean_')}",
+              f"cost_effectiveness_{ans.primary.removeprefix('mean_')}"}
+    written = write_figures(res, res.folder / "figures", lang, only=wanted, primary=ans.primary)
+    pngs = {name: paths[0] for name, paths in written.items()}
+    blocks = brief_blocks(res, lang, pngs, ans.primary)
+    md = to_markdown(blocks, res.folder)
+    html = to_html(blocks, lang)
+    out = {"md": res.folder / "brief.md", "html": res.folder / "brief.html"}
+    atomic_write(out["md"], lambda tmp: tmp.write_text(md, encoding="utf-8"))
+    atomic_write(out["html"], lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    return out

@@ -1,0 +1,236 @@
+"""The brief's words, generated from ``comparison.csv``: question, three-sentence answer, table.
+
+Every number here is a cell of ``comparison.csv`` passed through :mod:`commsim.report.fmt`;
+nothing is typed in or derived (no ratios, no sums), so the test can find each number of the
+text among the formatted cells. "Clear" means the paired 95% CI of the difference excludes 0.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from commsim.report import fmt
+from commsim.report.plots import KEY_METRICS, _verdict
+from commsim.report.results import Results
+from commsim.report.vocab import Lang, lower_first, metric_label, split_metric
+
+#: the outcome the answer leads with, if present (else the first key metric present)
+PRIMARY_METRIC = "mean_collection_rate"
+
+W: dict[str, tuple[str, str]] = {
+    "and": (" and ", "和"),
+    "list_sep": (", ", "、"),
+    "raises": ("raises", "提高"),
+    "lowers": ("lowers", "降低"),
+    "ci": ("confidence interval {lo} to {hi}", "置信区间{lo}至{hi}"),
+    "q": ("If the street adopted {policies}, what would change, compared with {base}, for {metrics}?",
+          "如果本街道实行{policies}，与{base}相比，{metrics}会有什么变化？"),
+    "best": ("Of the policies compared, {s} does most for {m}: it {verb} it from {a} to {b}, a change of {d} ({ci}).",
+             "在所比较的政策中，{s}对{m}的改善最大：从{a}{verb}到{b}，变化{d}（{ci}）。"),
+    "best_one": ("{s} improves {m}: it {verb} it from {a} to {b}, a change of {d} ({ci}).",
+                 "{s}改善了{m}：从{a}{verb}到{b}，变化{d}（{ci}）。"),
+    "none": ("None of the policies clearly improves {m}: the largest change, under {s}, is {d} ({ci}).",
+             "没有一项政策明显改善{m}：变化最大的是{s}，为{d}（{ci}）。"),
+    "lead_worse_one": ("{s} makes {m} worse: it {verb} it from {a} to {b}, a change of {d} ({ci}).",
+                  "{s}使{m}变差：从{a}{verb}到{b}，变化{d}（{ci}）。"),
+    "lead_worse_all": ("Every policy compared makes {m} worse; the least harmful, {s}, {verb} it from {a} to {b}, a change of {d} ({ci}).",
+                  "所比较的政策都使{m}变差；影响最小的{s}使其从{a}{verb}到{b}，变化{d}（{ci}）。"),
+    "sure_plain": ("The probability that {s} does better than {base} is {p}", "{s}优于{base}的概率为{p}"),
+    "sure_unknown": ("comparison.csv gives no probability that {s} does better than {base}",
+                     "comparison.csv 未给出{s}优于{base}的概率"),
+    "sure": ("The probability that it does better than {base} is {p}, so the gain is {how}",
+             "其优于{base}的概率为{p}，{how}"),
+    "how_high": ("almost certain", "这一改善几乎可以肯定"),
+    "how_mid": ("likely but not certain", "这一改善较为可能，但并不确定"),
+    "how_low": ("uncertain", "这一改善尚不确定"),
+    "also_better": ("{names} also improve it clearly", "{names}也明显改善了这一指标"),
+    "also_better_one": ("{names} also improves it clearly", "{names}也明显改善了这一指标"),
+    "no_diff": ("{names} make no clear difference", "{names}没有带来明显差异"),
+    "no_diff_one": ("{names} makes no clear difference", "{names}没有带来明显差异"),
+    "worse": ("{names} make it worse", "{names}使其变差"),
+    "worse_one": ("{names} makes it worse", "{names}使其变差"),
+    "side": ("Besides, {s} also changes {changes}", "此外，{s}还使{changes}"),
+    "side_none": ("{s} changes none of the other key outcomes clearly", "{s}对其他关键指标没有明显影响"),
+    "no_cost": (", with no change in public cost", "，公共支出不变"),
+    "cost": (", and public cost changes by {d} ({ci})", "，公共支出变化{d}（{ci}）"),
+    "watch": ("; note that {s} changes {changes}", "；需注意，{s}使{changes}"),
+    "change_item": ("{m} by {d}", "{m}变化{d}"),
+}
+
+
+def w(key: str, lang: Lang, **kw: str) -> str:
+    en, zh = W[key]
+    return (zh if lang == "zh" else en).format(**kw)
+
+
+def join(items: list[str], lang: Lang) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return w("list_sep", lang).join(items[:-1]) + w("and", lang) + items[-1]
+
+
+#: metrics named without "the" in English sentences
+NO_ARTICLE = ("complaints", "participation", "public_cost", "satisfaction", "trust", "belonging", "firm_", "policy_")
+
+
+def label_in_sentence(metric: str, lang: Lang) -> str:
+    """A metric's label inside a sentence: "the fee collection rate", "complaints"."""
+    text = lower_first(metric_label(metric, lang), lang)
+    if lang == "zh" or split_metric(metric)[1].startswith(NO_ARTICLE):
+        return text
+    return "the " + text
+
+
+def sentence_end(text: str, lang: Lang) -> str:
+    return text + ("。" if lang == "zh" else ".")
+
+
+class Answer:
+    """Sentences about one comparison in one language."""
+
+    def __init__(self, res: Results, lang: Lang, primary: str | None = None):
+        self.res, self.lang = res, lang
+        metrics = res.metrics()
+        self.key = [m for m in KEY_METRICS if m in metrics]
+        self.primary = primary or (PRIMARY_METRIC if PRIMARY_METRIC in metrics else (self.key or metrics)[0])
+        self.base = str(res.baseline)
+        self.others = [s for s in res.scenarios if s != self.base and s in set(res.comparison["scenario"])]
+
+    def t(self, s: str) -> str:
+        return self.res.title(s, self.lang)
+
+    def row(self, metric: str, scenario: str) -> pd.Series | None:
+        rows = self.res.rows(metric)
+        hit = rows[rows["scenario"] == scenario]
+        return None if hit.empty else hit.iloc[0]
+
+    def ci(self, row: pd.Series) -> str:
+        lo = fmt.change_number(row["metric"], row["diff_ci_low"])
+        hi = fmt.change_number(row["metric"], row["diff_ci_high"])
+        return w("ci", self.lang, lo=lo, hi=hi)
+
+    def gain(self, row: pd.Series) -> float:
+        hib = row["higher_is_better"]
+        return float(row["diff"]) * (1.0 if hib is None or hib else -1.0)
+
+    # --- the parts ----------------------------------------------------------------------
+    def question(self) -> str:
+        policies = join([self.t(s) for s in self.others], self.lang)
+        metrics = join([label_in_sentence(m, self.lang) for m in self.key], self.lang)
+        return w("q", self.lang, policies=policies, base=self.t(self.base), metrics=metrics)
+
+    def sentences(self) -> list[str]:
+        """Three sentences: the headline, how sure and the others, side effects and cost."""
+        lang, m = self.lang, self.primary
+        rows = [(s, self.row(m, s)) for s in self.others]
+        rows = [(s, r) for s, r in rows if r is not None]
+        base_row = self.row(m, self.base)
+        best, brow = max(rows, key=lambda sr: self.gain(sr[1]))
+        label = label_in_sentence(m, lang)
+        d = fmt.change(m, brow["diff"], lang)
+        verdict = _verdict(brow)
+        verb = w("raises" if brow["diff"] > 0 else "lowers", lang)
+        levels = {"a": fmt.level(m, base_row["mean"], lang), "b": fmt.level(m, brow["mean"], lang)}
+        if verdict == "better":
+            key = "best" if len(rows) > 1 else "best_one"
+            first = w(key, lang, s=self.t(best), m=label, verb=verb, d=d, ci=self.ci(brow), **levels)
+        elif verdict == "worse":
+            key = "lead_worse_all" if len(rows) > 1 else "lead_worse_one"
+            first = w(key, lang, s=self.t(best), m=label, verb=verb, d=d, ci=self.ci(brow), **levels)
+            first = first[0].upper() + first[1:] if lang == "en" else first
+        else:
+            first = w("none", lang, s=self.t(best), m=label, d=d, ci=self.ci(brow))
+        return [first, self._second(best, brow, rows), self._third(best)]
+
+    def _second(self, best: str, brow: pd.Series, rows: list[tuple[str, pd.Series]]) -> str:
+        lang = self.lang
+        parts = []
+        p = brow["prob_better"]
+        base = self.t(self.base)
+        if p is None or not math.isfinite(p):
+            parts.append(w("sure_unknown", lang, s=self.t(best), base=base))
+        elif _verdict(brow) == "better":
+            how = "how_high" if p >= 0.95 else ("how_mid" if p >= 0.8 else "how_low")
+            parts.append(w("sure", lang, base=base, p=fmt.probability(p), how=w(how, lang)))
+        else:
+            parts.append(w("sure_plain", lang, s=self.t(best), base=base, p=fmt.probability(p)))
+        groups: dict[str, list[str]] = {"better": [], "unclear": [], "worse": [], "neutral": []}
+        for s, r in rows:
+            if s != best:
+                groups[_verdict(r)].append(self.t(s))
+        for verdict, key in (("better", "also_better"), ("unclear", "no_diff"), ("worse", "worse")):
+            names = groups[verdict]
+            if names:
+                parts.append(w(key if len(names) > 1 else key + "_one", lang, names=join(names, lang)))
+        sep = "；" if lang == "zh" else "; "
+        text = sep.join(parts)
+        return sentence_end(text[0].upper() + text[1:] if lang == "en" else text, lang)
+
+    def _changes(self, scenario: str, metrics: list[str], verdicts: tuple[str, ...]) -> list[str]:
+        out = []
+        for metric in metrics:
+            r = self.row(metric, scenario)
+            if r is not None and _verdict(r) in verdicts:
+                label = label_in_sentence(metric, self.lang)
+                out.append(w("change_item", self.lang, m=label, d=fmt.change(metric, r["diff"], self.lang)))
+        return out
+
+    def _third(self, best: str) -> str:
+        lang = self.lang
+        metrics = self.res.metrics()
+        cost = next((m for m in ("mean_public_cost_yuan", "total_public_cost_yuan") if m in metrics), None)
+        side_metrics = [m for m in self.key if m not in (self.primary, cost)]
+        changes = self._changes(best, side_metrics, ("better", "worse", "neutral"))
+        if changes:
+            text = w("side", lang, s=self.t(best), changes=join(changes, lang))
+        else:
+            text = w("side_none", lang, s=self.t(best))
+        crow = self.row(cost, best) if cost else None
+        if crow is not None:
+            if crow["diff"] == 0 and crow["diff_ci_low"] == 0 and crow["diff_ci_high"] == 0:
+                text += w("no_cost", lang)
+            else:
+                text += w("cost", lang, d=fmt.change(cost, crow["diff"], lang), ci=self.ci(crow))
+        return sentence_end(text + self._worst_side_effect(best, side_metrics), lang)
+
+    def _worst_side_effect(self, best: str, metrics: list[str]) -> str:
+        """The scenario (other than ``best``) with the most clearly worsened key outcomes."""
+        candidates = []
+        for s in self.others:
+            if s == best:
+                continue
+            worse = self._changes(s, metrics, ("worse",))
+            if worse:
+                candidates.append((len(worse), s, worse))
+        if not candidates:
+            return ""
+        _, s, worse = max(candidates, key=lambda c: c[0])
+        return w("watch", self.lang, s=self.t(s), changes=join(worse[:2], self.lang))
+
+    # --- the key table ------------------------------------------------------------------
+    def table(self) -> tuple[list[str], list[list[str]]]:
+        """Header and rows: baseline levels, then each scenario's change [CI]; bold = clear."""
+        lang = self.lang
+        header = [("情景" if lang == "zh" else "Scenario")]
+        for m in self.key:
+            u = fmt.unit(m, lang)
+            label = metric_label(m, lang)
+            header.append(f"{label}（{u}）" if (u and lang == "zh") else (f"{label} ({u})" if u else label))
+        rows = []
+        for s in [self.base, *self.others]:
+            cells = [self.t(s)]
+            for m in self.key:
+                r = self.row(m, s)
+                if r is None:
+                    cells.append("")
+                elif s == self.base:
+                    cells.append(fmt.level_number(m, r["mean"]))
+                else:
+                    d = fmt.change_number(m, r["diff"])
+                    lo, hi = fmt.change_number(m, r["diff_ci_low"]), fmt.change_number(m, r["diff_ci_high"])
+                    d = f"**{d}**" if _verdict(r) in ("better", "worse", "neutral") else d
+                    cells.append(f"{d} [{lo}, {hi}]")
+            rows.append(cells)
+        return header, rows

@@ -1,0 +1,71 @@
+"""The standard figures of a results folder, written to ``DIR/figures/<name>_<lang>.{png,svg}``.
+
+Which figures a folder gets depends on what it holds: a forest plot and cost-effectiveness
+plot from ``comparison.csv``; time series and estate distributions from ``monthly/``;
+sensitivity bars from ``sensitivity.csv``; sweep plots from ``sweep.csv``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from commsim.report import plots, plots_analysis, style
+from commsim.report.results import Results, outcome_columns, swept_parameters
+from commsim.report.vocab import Lang
+
+#: monthly metrics drawn as estate distributions
+ESTATE_METRICS: tuple[str, ...] = ("service_quality", "collection_rate")
+
+
+def figure_makers(
+    res: Results, lang: Lang, primary: str = "mean_collection_rate"
+) -> dict[str, Callable[[], Figure]]:
+    """Name -> function drawing the figure, for every figure the folder's data allows."""
+    makers: dict[str, Callable[[], Figure]] = {}
+    metrics = res.metrics()
+    if any(m in metrics for m in plots.KEY_METRICS):
+        makers["forest"] = lambda: plots.forest(res, lang)
+    gains = [primary] + [m for m in plots.KEY_METRICS if m != primary and m not in plots.COST_METRICS]
+    if any(c in metrics for c in plots.COST_METRICS):
+        for m in gains:
+            if m in metrics:
+                makers[f"cost_effectiveness_{m.removeprefix('mean_')}"] = lambda m=m: plots.cost_effectiveness(res, m, lang)
+    if res.has_monthly:
+        for m in dict.fromkeys([primary, *plots.KEY_METRICS]):
+            base = m.removeprefix("mean_")
+            makers[f"timeseries_{base}"] = lambda b=base: plots.timeseries(res, b, lang)
+        for base in ESTATE_METRICS:
+            makers[f"estates_{base}"] = lambda b=base: plots.estates(res, b, lang)
+    if res.sensitivity is not None:
+        pairs = res.sensitivity[["method", "output"]].drop_duplicates().itertuples(index=False)
+        for method, output in pairs:
+            makers[f"sensitivity_{method}_{output}"] = (
+                lambda o=output, mt=method: plots_analysis.sensitivity(res, o, lang, mt))
+    if res.sweep is not None:
+        outcomes = outcome_columns(res.sweep)
+        chosen = [m for m in dict.fromkeys([primary, *plots.KEY_METRICS]) if m in outcomes] or outcomes[:1]
+        for param in swept_parameters(res.sweep)[:1]:
+            for m in chosen:
+                makers[f"sweep_{param}_{m}"] = lambda m=m, p=param: plots_analysis.sweep(res, m, lang, p)
+    return makers
+
+
+def write_figures(
+    res: Results,
+    out_dir: Path,
+    lang: Lang,
+    only: Collection[str] | None = None,
+    primary: str = "mean_collection_rate",
+) -> dict[str, list[Path]]:
+    """Draw and save the figures (all, or those named in ``only``); returns name -> [png, svg]."""
+    makers = figure_makers(res, lang, primary)
+    written: dict[str, list[Path]] = {}
+    with style.language(lang):
+        for name, make in makers.items():
+            if only is not None and name not in only:
+                continue
+            written[name] = style.save(make(), out_dir / f"{name}_{lang}")
+    return written

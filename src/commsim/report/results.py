@@ -1,0 +1,242 @@
+"""Reading a comparison's output folder (written by ``commsim compare``).
+
+The folder holds ``manifest.json`` (command, scenarios with sha256, replicates, base seed,
+versions), ``summary.parquet`` (scenario x replicate summaries), ``monthly/`` (Parquet
+dataset of monthly metrics), ``comparison.csv`` (one row per metric and scenario: means,
+paired differences against the baseline with CIs, p-values, probability of being better),
+and optionally ``sensitivity.csv`` and ``sweep.csv``. Each file is read only if present; a
+file that is present but broken is reported as one :class:`ReportError` naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from commsim.errors import CommsimError
+from commsim.report.vocab import ScenarioTitles
+
+COMPARISON_COLUMNS: tuple[str, ...] = (
+    "metric", "scenario", "baseline", "n", "mean", "ci_low", "ci_high", "diff", "diff_ci_low",
+    "diff_ci_high", "diff_method", "p_value", "p_adjusted", "effect_size", "prob_better",
+    "higher_is_better", "crn_variance_ratio",
+)
+SENSITIVITY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "morris": ("mu_star", "mu_star_conf", "sigma"),
+    "sobol": ("S1", "S1_conf", "ST", "ST_conf"),
+}
+#: columns of summaries and sweeps that are not outcomes
+ID_COLUMNS = ("scenario", "replicate", "seed")
+SUMMARY_PREFIXES = ("final_", "mean_", "total_")
+
+
+class ReportError(CommsimError):
+    """A comparison folder is missing or one of its files cannot be used."""
+
+
+def _bool_or_none(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and not (isinstance(value, float) and math.isnan(value)):
+        return bool(value)
+    text = str(value).strip().lower()
+    return {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(text)
+
+
+def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
+    try:
+        df = pd.read_csv(path)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise ReportError(f"{path}: cannot read: {exc}") from None
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise ReportError(f"{path}: missing column(s) {', '.join(missing)}")
+    if df.empty:
+        raise ReportError(f"{path}: no rows")
+    return df
+
+
+def _read_parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path, columns=columns)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ReportError(f"{path}: cannot read: {exc}") from None
+    except Exception as exc:  # pyarrow raises its own error types for broken files
+        raise ReportError(f"{path}: cannot read: {exc}") from None
+
+
+def _scenario_entries(raw: Any) -> dict[str, dict[str, Any]]:
+    """The manifest's ``scenarios`` (a list of dicts or names, or a mapping) as name -> entry."""
+    out: dict[str, dict[str, Any]] = {}
+    if isinstance(raw, dict):
+        for name, entry in raw.items():
+            out[str(name)] = dict(entry) if isinstance(entry, dict) else {"sha256": entry}
+    elif isinstance(raw, list):
+        for entry in raw:
+            if isinstance(entry, dict) and "name" in entry:
+                out[str(entry["name"])] = dict(entry)
+            elif isinstance(entry, str):
+                out[entry] = {}
+    return out
+
+
+@dataclass
+class Results:
+    """What a comparison folder holds, read once."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    comparison: pd.DataFrame | None = None
+    summary: pd.DataFrame | None = None
+    sensitivity: pd.DataFrame | None = None
+    sweep: pd.DataFrame | None = None
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    titles: ScenarioTitles = field(default_factory=ScenarioTitles)
+
+    # --- scenarios and provenance ----------------------------------------------------------
+    @property
+    def baseline(self) -> str | None:
+        if self.comparison is not None:
+            return str(self.comparison["baseline"].iloc[0])
+        return self.manifest.get("baseline")
+
+    @property
+    def scenarios(self) -> list[str]:
+        """Scenario names, baseline first, then in the manifest's (or the data's) order."""
+        names = list(self.entries)
+        for df in (self.comparison, self.summary):
+            if df is not None and "scenario" in df:
+                names += [str(s) for s in df["scenario"].unique() if str(s) not in names]
+        base = self.baseline
+        return ([base] if base in names else []) + [n for n in names if n != base]
+
+    @property
+    def replicates(self) -> int | None:
+        for key in ("reps", "replicates"):
+            if isinstance(self.manifest.get(key), int):
+                return int(self.manifest[key])
+        if self.summary is not None:
+            return int(self.summary["replicate"].nunique())
+        return None
+
+    @property
+    def base_seed(self) -> int | None:
+        for key in ("base_seed", "seed"):
+            if isinstance(self.manifest.get(key), int):
+                return int(self.manifest[key])
+        return None
+
+    @property
+    def version(self) -> str:
+        versions = self.manifest.get("versions")
+        if isinstance(versions, dict) and versions.get("commsim"):
+            return str(versions["commsim"])
+        return str(self.manifest.get("commsim", "unknown"))
+
+    @property
+    def burn_in_months(self) -> int:
+        values = [e.get("burn_in_months") for e in self.entries.values()]
+        values.append(self.manifest.get("burn_in_months"))
+        found = [int(v) for v in values if isinstance(v, int)]
+        return max(found) if found else 0
+
+    def title(self, scenario: str, lang: str) -> str:
+        return self.titles.title(scenario, lang)  # type: ignore[arg-type]
+
+    # --- data ---------------------------------------------------------------------------------
+    @property
+    def monthly_path(self) -> Path:
+        return self.folder / "monthly"
+
+    @property
+    def has_monthly(self) -> bool:
+        path = self.monthly_path
+        return path.is_dir() and any(path.rglob("*.parquet")) or path.is_file()
+
+    def monthly(self, metrics: list[str], street_only: bool = True) -> pd.DataFrame:
+        """Monthly rows (street-wide ``estate == "all"`` by default) with the given metrics."""
+        if not self.has_monthly:
+            raise ReportError(f"{self.monthly_path}: no monthly results in this folder")
+        base = ["scenario", "replicate", "month", "estate", "estate_type"]
+        df = _read_parquet(self.monthly_path, columns=base + metrics)
+        for col in ("scenario", "estate", "estate_type"):  # hive-partitioned folders give categoricals
+            df[col] = df[col].astype(str)
+        if street_only:
+            return df[df["estate"] == "all"].reset_index(drop=True)
+        return df[df["estate"] != "all"].reset_index(drop=True)
+
+    def rows(self, metric: str) -> pd.DataFrame:
+        """comparison.csv rows of one metric, in scenario order (baseline first)."""
+        if self.comparison is None:
+            return pd.DataFrame(columns=COMPARISON_COLUMNS)
+        df = self.comparison[self.comparison["metric"] == metric]
+        order = {name: i for i, name in enumerate(self.scenarios)}
+        return df.sort_values("scenario", key=lambda s: s.map(order)).reset_index(drop=True)
+
+    def metrics(self) -> list[str]:
+        return [] if self.comparison is None else list(dict.fromkeys(self.comparison["metric"]))
+
+
+def load_results(folder: str | Path) -> Results:
+    """Read a comparison folder; at least one of comparison/summary/sensitivity/sweep is needed."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ReportError(f"{folder}: no such folder (give the output folder of 'commsim compare')")
+    manifest: dict[str, Any] = {}
+    mpath = folder / "manifest.json"
+    if mpath.is_file():
+        try:
+            manifest = json.loads(mpath.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ReportError(f"{mpath}: cannot read: {exc}") from None
+        if not isinstance(manifest, dict):
+            raise ReportError(f"{mpath}: expected a JSON object")
+    res = Results(folder, manifest)
+    if (folder / "comparison.csv").is_file():
+        df = _read_csv(folder / "comparison.csv", COMPARISON_COLUMNS)
+        df["higher_is_better"] = [_bool_or_none(v) for v in df["higher_is_better"]]
+        if df["baseline"].nunique() != 1:
+            raise ReportError(f"{folder / 'comparison.csv'}: expected one baseline, found "
+                              f"{', '.join(map(str, df['baseline'].unique()))}")
+        res.comparison = df
+    if (folder / "summary.parquet").is_file():
+        res.summary = _read_parquet(folder / "summary.parquet")
+        if "scenario" not in res.summary or "replicate" not in res.summary:
+            raise ReportError(f"{folder / 'summary.parquet'}: missing column scenario or replicate")
+    if (folder / "sensitivity.csv").is_file():
+        df = _read_csv(folder / "sensitivity.csv", ("method", "output", "parameter"))
+        for method in df["method"].str.lower().unique():
+            need = SENSITIVITY_COLUMNS.get(method)
+            if need is None:
+                raise ReportError(f"{folder / 'sensitivity.csv'}: unknown method {method!r} (morris or sobol)")
+            missing = [c for c in need if c not in df.columns]
+            if missing:
+                raise ReportError(f"{folder / 'sensitivity.csv'}: {method} rows need column(s) {', '.join(missing)}")
+        df["method"] = df["method"].str.lower()
+        res.sensitivity = df
+    if (folder / "sweep.csv").is_file():
+        res.sweep = _read_csv(folder / "sweep.csv", ("replicate",))
+        if not swept_parameters(res.sweep):
+            raise ReportError(f"{folder / 'sweep.csv'}: no swept parameter column")
+    if all(x is None for x in (res.comparison, res.summary, res.sensitivity, res.sweep)):
+        raise ReportError(
+            f"{folder}: no comparison.csv, summary.parquet, sensitivity.csv or sweep.csv here; "
+            "run 'commsim compare' first and give its output folder"
+        )
+    res.entries = _scenario_entries(manifest.get("scenarios"))
+    res.titles = ScenarioTitles(res.entries)
+    return res
+
+
+def swept_parameters(sweep: pd.DataFrame) -> list[str]:
+    """Columns of a sweep that are swept parameters (not ids, not summary outcomes)."""
+    return [c for c in sweep.columns if c not in ID_COLUMNS and not c.startswith(SUMMARY_PREFIXES)]
+
+
+def outcome_columns(df: pd.DataFrame) -> list[str]:
+    return [c for c in df.columns if c.startswith(SUMMARY_PREFIXES)]

@@ -1,0 +1,222 @@
+"""The brief: every number in its text comes from comparison.csv (or, for the assumptions and
+the method, from sensitivity.csv, the parameter table and the manifest); the page is
+self-contained; the CLI reports bad input and a missing Chinese font in one line."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from commsim.cli import cli
+from commsim.params import PARAMETERS
+from commsim.report import fmt, fonts
+from commsim.report.plots import KEY_METRICS
+
+HAS_CJK = fonts.find_cjk_font() is not None
+LANGS = ["en", pytest.param("zh", marks=pytest.mark.skipif(not HAS_CJK, reason="no CJK font installed"))]
+
+
+@pytest.fixture(scope="module", params=LANGS)
+def brief(request, comparison_dir, tmp_path_factory):
+    """(lang, folder, brief.md text, brief.html text) written by `commsim brief`."""
+    lang = request.param
+    folder = tmp_path_factory.mktemp(f"brief_{lang}") / "cmp"
+    shutil.copytree(comparison_dir, folder)
+    result = CliRunner().invoke(cli, ["brief", str(folder), "--lang", lang])
+    assert result.exit_code == 0, result.output
+    return lang, folder, (folder / "brief.md").read_text("utf-8"), (folder / "brief.html").read_text("utf-8")
+
+
+def sections(md: str) -> dict[str, str]:
+    """Section text by heading order: title, question, answer, table, figures, assumptions, costs, method."""
+    keys = ["title", "question", "answer", "table", "figures", "assumptions", "costs", "method"]
+    parts = re.split(r"^## .*$", md, flags=re.M)
+    assert len(parts) == len(keys), f"expected {len(keys) - 1} sections"
+    return dict(zip(keys, parts, strict=True))
+
+
+def tokens(text: str) -> set[str]:
+    text = re.sub(r"`[^`]*`", "", text)  # code spans: parameter names, file digests
+    text = re.sub(r"\]\([^)]*\)", "]", text)  # figure links
+    return set(fmt.numbers_in(text))
+
+
+def comparison_tokens(folder) -> set[str]:
+    """The cells of comparison.csv for the outcomes a brief shows (key outcomes, policy costs),
+    formatted by the same functions the brief uses: levels unsigned, changes signed."""
+    df = pd.read_csv(folder / "comparison.csv")
+    df = df[df["metric"].isin(KEY_METRICS) | df["metric"].str.startswith("total_policy_cost_yuan_")]
+    out: set[str] = set()
+    for _, r in df.iterrows():
+        m = r["metric"]
+        for col in ("mean", "ci_low", "ci_high"):
+            out |= tokens(fmt.level(m, r[col], "en")) | {fmt.level_number(m, r[col])}
+        for col in ("diff", "diff_ci_low", "diff_ci_high"):
+            out |= {fmt.change_number(m, r[col])}
+        out |= tokens(fmt.probability(r["prob_better"])) | tokens(fmt.p_value(r["p_adjusted"]))
+    return out
+
+
+def test_every_number_in_the_text_is_a_cell_of_comparison_csv(brief):
+    lang, folder, md, _ = brief
+    parts = sections(md)
+    allowed = comparison_tokens(folder)
+    for key in ("title", "question", "answer", "table", "figures", "costs"):
+        stray = tokens(parts[key]) - allowed
+        assert not stray, f"{lang} {key}: numbers not in comparison.csv: {sorted(stray)}"
+    assert tokens(parts["answer"]) and tokens(parts["table"]) and tokens(parts["costs"])
+
+
+def test_assumption_and_method_numbers_come_from_sensitivity_parameters_and_manifest(brief):
+    lang, folder, md, _ = brief
+    parts = sections(md)
+    sa = pd.read_csv(folder / "sensitivity.csv")
+    allowed = {fmt.level_number(r["output"], r[c]) for _, r in sa.iterrows() for c in ("mu_star", "sigma")}
+    allowed |= {fmt.plain(v) for p in PARAMETERS if p.range for v in p.range}
+    stray = tokens(parts["assumptions"]) - allowed
+    assert not stray and tokens(parts["assumptions"]), sorted(stray)
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    entry = manifest["scenarios"][0]
+    allowed = {str(manifest["reps"]), str(manifest["base_seed"]), manifest["commsim"],
+               str(entry["months"]), str(entry["burn_in_months"]), "95"}
+    assert tokens(parts["method"]) - allowed == set()
+    assert {str(manifest["base_seed"]), manifest["commsim"]} <= tokens(parts["method"])
+
+
+def test_the_answer_is_three_sentences_led_by_the_largest_gain(brief):
+    lang, folder, md, _ = brief
+    answer = sections(md)["answer"].strip()
+    n = answer.count("。") if lang == "zh" else len(re.findall(r"\.(?:\s|$)", answer))
+    assert n == 3, answer
+    df = pd.read_csv(folder / "comparison.csv")
+    rate = df[(df["metric"] == "mean_collection_rate") & (df["scenario"] != df["baseline"])]
+    best = rate.loc[rate["diff"].idxmax()]
+    assert best["scenario"] == "pay_campaign"  # pay_intercept 1.9 -> 2.4 raises payment: a real effect
+    title = "缴费意愿提高" if lang == "zh" else "Higher willingness to pay"
+    first = answer.split("。" if lang == "zh" else ". ")[0]
+    assert title in first and fmt.change("mean_collection_rate", best["diff"], lang) in first
+    ci = fmt.change_interval("mean_collection_rate", best["diff_ci_low"], best["diff_ci_high"], lang)
+    assert ci in first
+
+
+def test_table_shows_baseline_levels_and_paired_differences(brief):
+    lang, folder, md, _ = brief
+    table = [ln for ln in sections(md)["table"].splitlines() if ln.startswith("|")]
+    df = pd.read_csv(folder / "comparison.csv").set_index(["metric", "scenario"])
+    base_row, xian_row = table[2], next(ln for ln in table if "Xi" in ln or "西安" in ln)
+    assert fmt.level_number("mean_collection_rate", df.loc[("mean_collection_rate", "small"), "mean"]) in base_row
+    load = df.loc[("mean_worker_load", "xian_staffing")]
+    # Xi'an's norm gives fewer workers to this small street: clearly more load per worker, in bold
+    assert load["diff_ci_low"] > 0
+    assert f"**{fmt.change_number('mean_worker_load', load['diff'])}**" in xian_row
+
+
+class _Images(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.src: list[str] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "img":
+            self.src.append(a.get("src", ""))
+        if tag in ("link", "script") or (tag == "a" and "href" in a):
+            self.links.append(tag)
+
+
+def test_html_is_self_contained_with_embedded_figures(brief):
+    lang, folder, _, html = brief
+    parser = _Images()
+    parser.feed(html)
+    assert len(parser.src) == 3
+    assert all(s.startswith("data:image/png;base64,") for s in parser.src)
+    assert not parser.links
+    assert f'lang="{"zh-CN" if lang == "zh" else "en"}"' in html
+    for name in ("forest", "timeseries_collection_rate", "cost_effectiveness_collection_rate"):
+        assert (folder / "figures" / f"{name}_{lang}.png").is_file()
+        assert (folder / "figures" / f"{name}_{lang}.svg").is_file()
+
+
+def test_figures_command_writes_every_figure_of_a_folder(sobol_dir):
+    result = CliRunner().invoke(cli, ["figures", str(sobol_dir), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    pngs = sorted(p.name for p in (sobol_dir / "figures").glob("*.png"))
+    assert pngs == [f"sensitivity_sobol_{o}_en.png" for o in sorted(
+        ["mean_collection_rate", "mean_complaints_per_1000_households", "mean_worker_load"])]
+
+
+@pytest.mark.parametrize("command", ["figures", "brief"])
+def test_zh_without_a_cjk_font_fails_with_install_advice(command, comparison_dir, tmp_path, monkeypatch):
+    folder = tmp_path / "cmp"
+    shutil.copytree(comparison_dir, folder, ignore=shutil.ignore_patterns("figures", "brief.*"))
+    monkeypatch.setattr(fonts, "find_cjk_font", lambda: None)
+    result = CliRunner().invoke(cli, [command, str(folder), "--lang", "zh"])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: --lang zh: no font that can draw Chinese")
+    assert "apt-get install fonts-noto-cjk" in result.output and "fonts-wqy-microhei" in result.output
+    assert "Traceback" not in result.output
+    assert not (folder / "figures").exists() and not (folder / "brief.html").exists()
+
+
+def test_commsim_cjk_font_must_draw_chinese(monkeypatch):
+    from matplotlib import font_manager
+
+    latin = font_manager.findfont("DejaVu Sans")
+    monkeypatch.setenv("COMMSIM_CJK_FONT", latin)
+    fonts._search.cache_clear()
+    try:
+        with pytest.raises(fonts.FontError, match="cannot draw Chinese"):
+            fonts.find_cjk_font()
+    finally:
+        monkeypatch.delenv("COMMSIM_CJK_FONT")
+        fonts._search.cache_clear()
+
+
+@pytest.mark.skipif(not HAS_CJK, reason="no CJK font installed")
+def test_the_font_found_holds_chinese_glyphs():
+    from matplotlib.ft2font import FT2Font
+
+    font = fonts.find_cjk_font()
+    face = FT2Font(font.path)
+    assert all(face.get_char_index(ord(c)) for c in "物业费收缴率社区工作者负荷")
+
+
+def test_bad_folders_give_one_line_errors(tmp_path, sweep_dir):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["brief", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "no such folder" in result.output
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(cli, ["figures", str(tmp_path / "empty")])
+    assert result.exit_code == 2 and "commsim compare" in result.output
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    pd.DataFrame({"metric": ["mean_collection_rate"], "scenario": ["a"]}).to_csv(broken / "comparison.csv", index=False)
+    result = runner.invoke(cli, ["brief", str(broken)])
+    assert result.exit_code == 2 and "comparison.csv: missing column(s) baseline" in result.output
+    result = runner.invoke(cli, ["brief", str(sweep_dir)])
+    assert result.exit_code == 2 and "no comparison.csv" in result.output
+    assert not (sweep_dir / "brief.html").exists()
+
+
+def test_a_single_policy_and_another_lead_metric(pair_dir):
+    """--metric leads with another outcome; a policy that makes it worse is not called an improvement."""
+    result = CliRunner().invoke(cli, ["brief", str(pair_dir), "--metric", "mean_participation_rate"])
+    assert result.exit_code == 0, result.output
+    md = (pair_dir / "brief.md").read_text("utf-8")
+    answer = sections(md)["answer"]
+    row = pd.read_csv(pair_dir / "comparison.csv").query(
+        "metric == 'mean_participation_rate' and scenario == 'pay_campaign'").iloc[0]
+    assert row["diff_ci_high"] < 0  # paying more does not make people take part more
+    assert answer.strip().startswith("Higher willingness to pay makes participation worse: it lowers it")
+    assert len(re.findall(r"\.(?:\s|$)", answer.strip())) == 3
+    assert fmt.change("mean_participation_rate", row["diff"], "en") in answer
+    assert not tokens(answer) - comparison_tokens(pair_dir)
+    result = CliRunner().invoke(cli, ["brief", str(pair_dir), "--metric", "mean_nothing"])
+    assert result.exit_code == 2 and "--metric mean_nothing: not a metric" in result.output
