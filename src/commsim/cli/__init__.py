@@ -14,7 +14,7 @@ import click
 from commsim.errors import CommsimError
 
 #: modules that add commands to the group (each defines ``register(group)``)
-COMMAND_MODULES: tuple[str, ...] = ("commsim.cli.basic",)
+COMMAND_MODULES: tuple[str, ...] = ("commsim.cli.basic", "commsim.cli.experiments")
 
 
 class _Group(click.Group):
