@@ -184,3 +184,15 @@ def test_bad_arguments_give_one_error_line(tmp_path, args, needle):
     assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], res.stderr
     assert "Traceback" not in res.output
     assert not (tmp_path / "o" / "comparison.csv").exists()
+
+
+def test_precision_adds_replicates_until_the_ci_is_narrow_enough(tmp_path):
+    res = compare(SMALL, [VARIANT], reps=3, months=12, workers=1, precision=0.006, max_reps=30, out=tmp_path / "p")
+    rounds = res.manifest["precision_rounds"]
+    assert len(rounds) >= 2 and rounds[0]["half_width"] > 0.006 >= rounds[-1]["half_width"]
+    n = res.manifest["reps"]
+    assert 3 < n <= 30 and res.summary.groupby("scenario").size().eq(n).all()
+    row = res.comparison.query("metric == 'mean_collection_rate' and scenario == 'small_variant'").iloc[0]
+    assert (row["diff_ci_high"] - row["diff_ci_low"]) / 2 <= 0.006 and row["n"] == n
+    again = compare(SMALL, [VARIANT], reps=3, months=12, workers=1, precision=0.006, max_reps=30, out=tmp_path / "p")
+    assert again.manifest["runs_computed"] == 0 and again.manifest["reps"] == n

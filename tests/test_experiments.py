@@ -13,10 +13,16 @@ from click.testing import CliRunner
 from commsim.cli import cli
 from commsim.compare import compare
 from commsim.errors import CommsimError, ParameterError
+from commsim.experiment import differing, load_setup
 from commsim.params import PARAMETERS
-from commsim.sensitivity import sensitivity
+from commsim.sensitivity import default_parameters, sensitivity
 from commsim.sweep import parse_param_option, sweep
-from commsim.uncertainty import load_experiment_scenario, make_vary, parse_vary_option, sample_replicates
+from commsim.uncertainty import (
+    load_experiment_scenario,
+    make_vary,
+    parse_vary_option,
+    sample_replicates,
+)
 
 DATA = Path(__file__).parent / "data"
 SMALL = str(DATA / "small.toml")
@@ -110,3 +116,12 @@ def test_sobol_on_a_policy_difference(tmp_path):
     assert list(table.columns) == ["method", "output", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
     assert len(table) == 2 and np.isfinite(table["ST"]).all()
     assert res.manifest["against"] == "small" and res.manifest["runs"] == 8 * (2 + 2) * 2
+
+
+def test_varying_what_tells_the_scenarios_apart_is_refused_or_skipped():
+    with pytest.raises(ParameterError, match="erase"):
+        compare(SMALL, [VARIANT], reps=2, months=12, workers=1, vary=[parse_vary_option("pay_intercept")])
+    setup = load_setup([VARIANT, SMALL])
+    assert differing(setup) == {"pay_intercept"}
+    names = {v.name for v in default_parameters(setup.scenarios["small_variant"], differing(setup))}
+    assert "pay_intercept" not in names and "pay_beta_trust" in names and "staffing_norm" not in names

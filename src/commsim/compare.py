@@ -7,7 +7,7 @@ seed, same parameter sample). ``comparison.csv`` holds, per (metric, scenario):
 - ``mean``, ``ci_low``, ``ci_high``: the scenario's mean over replicates with a 95% t interval;
 - ``diff``: the mean paired difference scenario - baseline, with a 95% interval
   ``diff_ci_low``/``diff_ci_high`` by the paired t method, or, when the differences are skewed
-  (|sample skewness| > 1 with at least 10 pairs), a BCa bootstrap (9,999 resamples; ``diff_method``);
+  (|sample skewness| > 1 with 10 to 5,000 pairs), a BCa bootstrap (9,999 resamples; ``diff_method``);
 - ``p_value``: paired t test, or the two-sided bootstrap p (share of resampled means on the
   other side of 0, doubled); ``p_adjusted``: Holm's correction over the non-baseline
   scenarios, per metric;
@@ -50,7 +50,11 @@ COLUMNS: tuple[str, ...] = (
 
 SKEW_LIMIT = 1.0
 BOOTSTRAP_MIN_N = 10
+#: above this many pairs the t interval is used whatever the skew (the mean is near normal,
+#: and the BCa jackknife costs n^2)
+BOOTSTRAP_MAX_N = 5000
 BOOTSTRAP_RESAMPLES = 9999
+BOOTSTRAP_BATCH = 200
 
 
 def holm(p_values: Sequence[float]) -> np.ndarray:
@@ -96,10 +100,12 @@ def skewness(x: np.ndarray) -> float:
 
 
 def _bootstrap(d: np.ndarray, rng: np.random.Generator):
+    # batches bound memory (resampling all at once holds 9,999 x n values)
+    kw = dict(n_resamples=BOOTSTRAP_RESAMPLES, method="BCa", batch=BOOTSTRAP_BATCH, vectorized=True)
     try:
-        return stats.bootstrap((d,), np.mean, n_resamples=BOOTSTRAP_RESAMPLES, method="BCa", rng=rng)
+        return stats.bootstrap((d,), np.mean, rng=rng, **kw)
     except TypeError:  # scipy < 1.15
-        return stats.bootstrap((d,), np.mean, n_resamples=BOOTSTRAP_RESAMPLES, method="BCa", random_state=rng)
+        return stats.bootstrap((d,), np.mean, random_state=rng, **kw)
 
 
 def paired_difference(d: np.ndarray, seed: int | np.random.SeedSequence = 0) -> tuple[float, float, float, str, float]:
@@ -110,7 +116,7 @@ def paired_difference(d: np.ndarray, seed: int | np.random.SeedSequence = 0) -> 
     mean = float(np.mean(d))
     if _constant(d):  # every replicate differs by the same amount: no sampling error
         return mean, mean, mean, "paired_t", 1.0 if mean == 0 else 0.0
-    if n >= BOOTSTRAP_MIN_N and abs(skewness(d)) > SKEW_LIMIT:
+    if BOOTSTRAP_MIN_N <= n <= BOOTSTRAP_MAX_N and abs(skewness(d)) > SKEW_LIMIT:
         res = _bootstrap(d, np.random.default_rng(seed))
         lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
         dist = res.bootstrap_distribution
@@ -206,6 +212,16 @@ class CompareResult:
     monthly: pd.DataFrame | None = None
 
 
+def replicates_needed(half: float, n: int, target: float) -> int:
+    """Replicates for a 95% t interval of half-width ``target``, from one of half-width
+    ``half`` with ``n`` replicates (same sd), plus 10% for the sd's own uncertainty."""
+    sd = half * math.sqrt(n) / float(stats.t.ppf(0.975, n - 1))
+    need = n
+    for _ in range(8):
+        need = max(2, math.ceil((float(stats.t.ppf(0.975, max(need, 2) - 1)) * sd / target) ** 2))
+    return math.ceil(1.1 * need)
+
+
 def compare_plan(setup: Setup, reps: int, seed: int, crn: bool = True, block: int | None = None) -> Plan:
     """Replicates 0..reps-1 of every scenario; replicate r shares its seed (with ``crn``) and
     its Latin hypercube parameter sample across scenarios."""
@@ -246,8 +262,9 @@ def compare(
     With ``out``, results go to that folder (resumable; see ``commsim.store``) and
     ``summary.parquet``, ``comparison.csv`` and ``manifest.json`` are written; without it
     everything stays in memory (``keep_monthly`` keeps the monthly rows too). ``precision``:
-    add replicates (up to ``max_reps``, default 10 x ``reps``) until the 95% CI half-width of
-    ``metric``'s paired difference is at most ``precision`` for every scenario.
+    add replicates (up to ``max_reps``, default 10 x ``reps``; at most 4x per round) until the
+    95% CI half-width of ``metric``'s paired difference is at most ``precision`` for every
+    scenario.
     """
     if reps < 2:
         raise ParameterError(f"--reps {reps}: a comparison needs at least 2 replicates")
@@ -282,7 +299,7 @@ def compare(
             if hw > precision:
                 say(f"warning: target not reached at --max-reps {limit}")
             break
-        reps_now = min(limit, max(reps_now + 1, math.ceil(reps_now * (hw / precision) ** 2 * 1.1)))
+        reps_now = min(limit, 4 * reps_now, max(reps_now + 1, replicates_needed(hw, reps_now, precision)))
     manifest = {
         **head, "status": "complete", "reps": reps_now,
         "seeds": [seed_for(seed, r) for r in range(reps_now)],

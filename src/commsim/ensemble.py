@@ -131,6 +131,7 @@ class Plan:
     sampled: tuple[str, ...] = ()
     samples: dict[int, dict[str, Any]] = field(default_factory=dict)
     keep_monthly: bool = True
+    _digests: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, label: str, replicate: int, seed: int, values: Mapping[str, Any] | None = None, point: int = -1) -> Task:
         items = tuple(sorted((values or {}).items()))
@@ -140,10 +141,9 @@ class Plan:
         return task
 
     def digest(self, label: str) -> str:
-        cache = self.__dict__.setdefault("_digests", {})
-        if label not in cache:
-            cache[label] = self.scenarios[label].digest()
-        return cache[label]
+        if label not in self._digests:
+            self._digests[label] = self.scenarios[label].digest()
+        return self._digests[label]
 
     def payloads(self) -> dict[str, dict[str, Any]]:
         return {label: scenario_payload(sc) for label, sc in self.scenarios.items()}

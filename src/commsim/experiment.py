@@ -58,11 +58,22 @@ def load_setup(
             raise ParameterError(f"--set {name}: belongs to policy {name.split('.')[0]!r}, which no scenario here switches on")
     varies = merge_varies(groups)
     for v in varies:
+        if len({repr(sc.values[v.name]) for sc in scenarios if applies_to(v.name, sc)}) > 1:
+            raise ParameterError(
+                f"--vary {v.name}: the scenarios set it differently, so varying it would erase that "
+                "difference between them; vary other parameters"
+            )
         if v.name in sets:
             raise ParameterError(f"--set {v.name}: the parameter is also varied; drop one of the two")
         if not any(applies_to(v.name, sc) for sc in scenarios):
             raise ParameterError(f"--vary {v.name}: belongs to policy {v.name.split('.')[0]!r}, which no scenario here switches on")
     return Setup(check_labels(scenarios), varies, sets)
+
+
+def differing(setup: Setup) -> set[str]:
+    """Parameters whose values differ between the setup's scenarios (what tells them apart)."""
+    scs = list(setup.scenarios.values())
+    return {name for name in scs[0].values if len({repr(sc.values.get(name)) for sc in scs}) > 1}
 
 
 def applicable(values: Mapping[str, Any], scenario: Scenario) -> dict[str, Any]:

@@ -32,7 +32,7 @@ import pandas as pd
 
 from commsim.ensemble import Plan, run_plan, seed_for
 from commsim.errors import ParameterError
-from commsim.experiment import ScenarioRef, applicable, load_setup, manifest_base
+from commsim.experiment import ScenarioRef, applicable, differing, load_setup, manifest_base
 from commsim.io import write_csv, write_json, write_parquet
 from commsim.metrics import KEY_METRICS, check_metric
 from commsim.params import PARAMETERS
@@ -54,11 +54,11 @@ class SensitivityResult:
     out: Path | None = None
 
 
-def default_parameters(scenarios: Sequence[Any]) -> list[Vary]:
-    """Every numeric parameter with a range that applies to all ``scenarios``' runs."""
+def default_parameters(scenario: Any, exclude: set[str] = frozenset()) -> list[Vary]:
+    """Every numeric parameter with a range that applies to ``scenario``, except ``exclude``."""
     return [
         make_vary(p.name) for p in PARAMETERS
-        if p.range is not None and p.kind in ("float", "int") and any(applies_to(p.name, sc) for sc in scenarios)
+        if p.range is not None and p.kind in ("float", "int") and applies_to(p.name, scenario) and p.name not in exclude
     ]
 
 
@@ -124,7 +124,8 @@ def sensitivity(
     refs = [scenario] if against is None else [scenario, against]
     setup = load_setup(refs, sets, months, chosen)
     labels = list(setup.scenarios)
-    varies = setup.varies or default_parameters(list(setup.scenarios.values())[:1])
+    # by default: every ranged parameter, except those that tell the two scenarios apart
+    varies = setup.varies or default_parameters(setup.scenarios[labels[0]], differing(setup))
     if not varies:
         raise ParameterError("sensitivity: no parameter to vary (give --vary NAME)")
     names = [v.name for v in varies]
