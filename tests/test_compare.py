@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from commsim.compare import COLUMNS, holm, paired_comparison, paired_difference, skewness
+from commsim.compare import COLUMNS, bca_mean, holm, paired_comparison, paired_difference, skewness
 from commsim.metrics import KEY_METRICS, higher_is_better, summary_metric_names
 
 
@@ -49,6 +49,17 @@ def test_skewed_differences_use_a_bootstrap_interval():
     assert method == "bootstrap" and lo < mean < hi and p < 0.01
     assert paired_difference(d, seed=7) == (mean, lo, hi, method, p)  # reproducible
     assert hi - mean > mean - lo  # the interval follows the skew
+
+
+def test_bca_interval_matches_scipy_and_its_p_value_agrees_with_it():
+    rng = np.random.default_rng(4)
+    for i in range(40):
+        d = rng.lognormal(0.0, 1.2, 30) - rng.uniform(0.5, 3.0)
+        lo, hi, p = bca_mean(d, np.random.default_rng(i))
+        assert (lo > 0 or hi < 0) == (p < 0.05)
+        if i < 3:
+            ref = stats.bootstrap((d,), np.mean, n_resamples=9999, method="BCa", rng=np.random.default_rng(i))
+            assert (lo, hi) == (pytest.approx(ref.confidence_interval.low, abs=0.02), pytest.approx(ref.confidence_interval.high, abs=0.02))
 
 
 def test_constant_differences_have_no_sampling_error():
