@@ -51,7 +51,7 @@ def test_interrupted_run_leaves_no_complete_looking_files(tmp_path, monkeypatch)
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(basic, "run_replicates", interrupted)
+    monkeypatch.setattr(basic, "run_plan", interrupted)
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["run", str(SMALL), "--reps", "2", "--out", str(out)])
     assert result.exit_code == 130

@@ -14,7 +14,12 @@ import click
 from commsim.errors import CommsimError
 
 #: modules that add commands to the group (each defines ``register(group)``)
-COMMAND_MODULES: tuple[str, ...] = ("commsim.cli.basic", "commsim.cli.calibrate", "commsim.cli.report")
+COMMAND_MODULES: tuple[str, ...] = (
+    "commsim.cli.basic",
+    "commsim.cli.experiments",
+    "commsim.cli.calibrate",
+    "commsim.cli.report",
+)
 
 
 class _Group(click.Group):

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
+from commsim.backends import BACKENDS
+from commsim.ensemble import Plan, run_plan
 from commsim.io import environment, prepare_output_dir, write_csv, write_json, write_parquet
 from commsim.params import PARAMETERS
-from commsim.progress import Progress
-from commsim.runner import replicate_seed, run_replicates
+from commsim.runner import replicate_seed
 from commsim.scenario import Scenario, load_scenario, parse_set_options, shipped_scenarios
 
 SET_HELP = "Override a model parameter for this run, NAME=VALUE (repeatable); validated like the file."
@@ -41,19 +42,27 @@ def _nonnegative(ctx, param, value):
 @click.option("--seed", type=int, default=1, show_default=True, callback=_nonnegative, help="Base seed; replicate r uses a seed derived from (seed, r).")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Output folder (default: results/<scenario>).")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help=SET_HELP)
-def run(scenario: str, reps: int, months: int | None, seed: int, out: str | None, sets: tuple[str, ...]) -> None:
+@click.option("--workers", type=int, default=None, callback=_positive, help="Worker processes (default: all cores; 1 = in this process).")
+@click.option("--backend", type=click.Choice(BACKENDS), default="local", show_default=True, help="local process pool, or Dask distributed.")
+@click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address; without it --backend dask starts a LocalCluster.")
+def run(scenario: str, reps: int, months: int | None, seed: int, out: str | None, sets: tuple[str, ...],
+        workers: int | None, backend: str, scheduler: str | None) -> None:
     """Run SCENARIO (a file or a shipped scenario's name) and write its results.
 
     Writes OUT/monthly.parquet (scenario, replicate, month, estate or "all", metrics),
-    OUT/summary.csv (one row per replicate) and OUT/manifest.json (written last).
+    OUT/summary.csv (one row per replicate) and OUT/manifest.json (written last). Results are
+    the same for any --workers and --backend.
     """
     sc = load_with_options(scenario, sets, months)
     out_dir = prepare_output_dir(out or Path("results") / sc.name)
     click.echo(f"{sc.name}: {sc.households} households, {sc.months} months, {reps} replicates -> {out_dir}", err=True)
     started = time.monotonic()
-    progress = Progress(reps, "replicates")
-    monthly, summary = run_replicates(sc, range(reps), seed, on_done=lambda r, df: progress.advance())
-    progress.close()
+    plan = Plan("run", {sc.name: sc})
+    for r in range(reps):
+        plan.add(sc.name, r, replicate_seed(seed, r))
+    done = run_plan(plan, None, backend, workers, scheduler, progress=True, keep_monthly_in_memory=True)
+    monthly = done.monthly.sort_values("replicate", kind="stable").reset_index(drop=True)
+    summary = done.summary
     write_parquet(monthly, out_dir / "monthly.parquet")
     write_csv(summary, out_dir / "summary.csv")
     write_json({
