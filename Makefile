@@ -18,9 +18,16 @@ setup: $(STAMP) fonts
 fonts:
 	@bash scripts/install-cjk-font.sh || true
 
-## the main job: the baseline street, 20 replicates
+HEADLINE := baseline suzhou_alliance liaocheng_four_in_one fee_subsidy alliance_plus_subsidy \
+	cangzhou_six_in_one harbin_basic_service xian_staffing suzhou_classified
+
+## the main job: the status quo against the seed documents' policies (common random numbers),
+## its figures, and a one-page brief in English and (with a CJK font) Chinese
 run: setup
-	$(BIN)/commsim run baseline --reps 20 --out results/baseline
+	$(BIN)/commsim compare $(HEADLINE) --reps 30 --out results/headline
+	$(BIN)/commsim brief results/headline --lang en
+	-$(BIN)/commsim brief results/headline --lang zh
+	@echo "open results/headline/brief.html (brief_en.html, brief_zh.html)"
 
 ## lint and the test suite
 test: $(STAMP) fonts

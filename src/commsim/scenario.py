@@ -151,6 +151,7 @@ class ScenarioSpec(_Strict):
     communities: list[Community] = Field(min_length=1)
     parameters: dict[str, Any] = Field(default_factory=dict)
     policies: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    uncertainty: dict[str, Any] = Field(default_factory=dict, description="parameters varied by experiments")
 
     @field_validator("communities")
     @classmethod
@@ -202,6 +203,11 @@ class Scenario:
                 )
             merged[key] = param.coerce(value, "--set ")
         self.values = Values(PARAMETERS.resolve(merged))
+        if spec.uncertainty:  # validated here so that run/check reject a bad table too
+            from commsim.uncertainty import make_vary
+
+            for name, value in spec.uncertainty.items():
+                make_vary(name, value, f"{source}: uncertainty.")
         self.policies = {
             name: {
                 k.split(".", 1)[1]: v

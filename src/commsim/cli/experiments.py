@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 import pandas as pd
@@ -94,12 +95,15 @@ def print_comparison(table: pd.DataFrame) -> None:
 @click.option("--metric", default="mean_collection_rate", show_default=True, help="The key metric for --precision.")
 @click.option("--max-reps", type=int, default=None, callback=_at_least(2), help="Upper limit for --precision (default 10 x --reps).")
 @click.option("--no-crn", is_flag=True, help="Independent seeds per scenario (to see what common random numbers save).")
-def compare_cmd(baseline, others, reps, months, seed, out, workers, backend, scheduler, sets, overwrite, chunk, vary, precision, metric, max_reps, no_crn) -> None:
+@click.option("--figures/--no-figures", "draw", default=True, show_default=True, help="Draw the standard figures into OUT/figures/.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True, help="Language of the figures (zh needs a CJK font).")
+def compare_cmd(baseline, others, reps, months, seed, out, workers, backend, scheduler, sets, overwrite, chunk, vary, precision, metric, max_reps, no_crn, draw, lang) -> None:
     """Compare OTHERS with BASELINE (files or shipped scenario names) under common random numbers.
 
     Writes OUT/summary.parquet (one row per scenario x replicate), OUT/monthly/ (Parquet
     chunks), OUT/comparison.csv (paired differences with 95% CIs, Holm-adjusted p-values,
-    effect sizes, CRN variance ratios) and OUT/manifest.json.
+    effect sizes, CRN variance ratios), OUT/manifest.json and the standard figures in
+    OUT/figures/ (see 'commsim figures' and 'commsim brief').
     """
     from commsim.compare import compare
 
@@ -114,6 +118,21 @@ def compare_cmd(baseline, others, reps, months, seed, out, workers, backend, sch
     m = result.manifest
     click.echo(f"{m['runs']} runs ({m['runs_computed']} computed now, {m['runs_reused']} already in {out}) in {m['seconds']:.1f} s", err=True)
     print_comparison(result.comparison)
+    if draw:
+        draw_figures(Path(out), lang, metric)
+
+
+def draw_figures(folder: Path, lang: str, metric: str) -> None:
+    """The standard figures of a finished comparison; the results stay whatever happens here."""
+    from commsim.errors import CommsimError
+    from commsim.report.figures import write_figures
+    from commsim.report.results import load_results
+
+    try:
+        written = write_figures(load_results(folder), folder / "figures", lang, primary=metric)  # type: ignore[arg-type]
+    except CommsimError as exc:
+        raise type(exc)(f"results are complete in {folder}; figures not drawn: {exc}") from None
+    click.echo(f"figures: {sum(len(v) for v in written.values())} files in {folder / 'figures'}", err=True)
 
 
 @click.command("sensitivity")

@@ -181,7 +181,8 @@ def brief_blocks(res: Results, lang: Lang, figures: dict[str, Path], primary: st
 
 
 def write_brief(folder: str | Path, lang: Lang, primary: str | None = None) -> dict[str, Path]:
-    """Write DIR/figures/* (the brief's figures), DIR/brief.md and DIR/brief.html."""
+    """Write DIR/figures/* (the brief's figures), DIR/brief.md and DIR/brief.html (and copies
+    named brief_<lang>.md / .html, so briefs in both languages can sit side by side)."""
     res = load_results(folder)
     if res.comparison is None:
         raise ReportError(f"{res.folder}: no comparison.csv; a brief needs the output of 'commsim compare'")
@@ -194,6 +195,8 @@ def write_brief(folder: str | Path, lang: Lang, primary: str | None = None) -> d
     md = to_markdown(blocks, res.folder)
     html = to_html(blocks, lang)
     out = {"md": res.folder / "brief.md", "html": res.folder / "brief.html"}
-    atomic_write(out["md"], lambda tmp: tmp.write_text(md, encoding="utf-8"))
-    atomic_write(out["html"], lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    # brief.md/.html are the latest language asked for; brief_<lang>.* keep each language
+    for path, text in ((out["md"], md), (out["html"], html)):
+        for target in (path, path.with_name(f"{path.stem}_{lang}{path.suffix}")):
+            atomic_write(target, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
     return out
