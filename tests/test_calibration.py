@@ -102,3 +102,15 @@ def test_bad_targets_file(tmp_path, text, expected):
         load_targets(path)
     result = CliRunner().invoke(cli, ["calibrate", str(SMALL), "--targets", str(path), "--n", "2"])
     assert result.exit_code == 2 and expected in result.output
+
+
+def test_calibrate_resumes_and_is_independent_of_workers(tmp_path):
+    args = ["calibrate", str(SMALL), "--targets", str(TARGETS), "--n", "3", "--reps", "1", "--months", "8"]
+    one = CliRunner().invoke(cli, [*args, "--workers", "1", "--out", str(tmp_path / "one")])
+    two = CliRunner().invoke(cli, [*args, "--workers", "2", "--out", str(tmp_path / "two")])
+    assert one.exit_code == 0 and two.exit_code == 0, one.output + two.output
+    first = pd.read_csv(tmp_path / "one" / "samples.csv")
+    pd.testing.assert_frame_equal(first, pd.read_csv(tmp_path / "two" / "samples.csv"))
+    again = CliRunner().invoke(cli, [*args, "--workers", "1", "--out", str(tmp_path / "one")])
+    assert again.exit_code == 0
+    pd.testing.assert_frame_equal(first, pd.read_csv(tmp_path / "one" / "samples.csv"))

@@ -2,53 +2,50 @@
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import multiprocessing as mp
-import os
 import time
 from pathlib import Path
-from typing import Any
 
 import click
+import numpy as np
+import pandas as pd
 
 from commsim import calibration
+from commsim.cli.experiments import run_options
 from commsim.io import atomic_write, environment, prepare_output_dir, write_csv, write_json
-from commsim.progress import Progress
-from commsim.scenario import Scenario, load_scenario
+from commsim.params import PARAMETERS
+from commsim.scenario import Scenario, load_scenario, parse_set_options
 
 DEFAULT_TARGETS = Path(__file__).resolve().parents[3] / "calibration" / "targets.toml"
 
-_WORKER: dict[str, Any] = {}
+def ensemble_evaluator(scenario: Scenario, spec, out: Path, backend: str, workers: int | None,
+                       scheduler: str | None, overwrite: bool, chunk: int | None):
+    """Evaluate parameter sets with the ensemble runner: every run is kept in OUT as it
+    finishes (a re-run resumes), then the targets' statistics are computed from the stored
+    monthly rows of each (set, replicate)."""
+    from commsim.ensemble import Plan, run_plan
 
-
-def _init(scenario: Scenario, targets) -> None:
-    _WORKER["scenario"], _WORKER["targets"] = scenario, targets
-
-
-def _run(task):
-    overrides, seeds = task
-    return calibration.evaluate(_WORKER["scenario"], overrides, seeds, _WORKER["targets"])
-
-
-def local_evaluator(scenario: Scenario, targets, workers: int, progress: Progress):
-    """Evaluate tasks in this process (1 worker) or a pool of spawned worker processes."""
+    params = tuple(spec.parameters)
+    defaults = {name: PARAMETERS[name].default for name in params}
 
     def evaluate_many(tasks):
-        if workers <= 1:
-            _init(scenario, targets)
-            out = []
-            for task in tasks:
-                out.append(_run(task))
-                progress.advance()
-            return out
-        ctx = mp.get_context("spawn")  # Mesa forces spawn anyway; say so explicitly
-        results: list[Any] = [None] * len(tasks)
-        with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init, initargs=(scenario, targets)) as pool:
-            futures = {pool.submit(_run, task): i for i, task in enumerate(tasks)}
-            for fut in cf.as_completed(futures):
-                results[futures[fut]] = fut.result()
-                progress.advance()
-        return results
+        plan = Plan("calibration", {scenario.name: scenario}, point_columns=params)
+        keys = []
+        for i, (overrides, seeds) in enumerate(tasks):
+            values = {**defaults, **overrides}
+            keys.append(tuple(values[p] for p in params))
+            for r, seed in enumerate(seeds):
+                plan.add(scenario.name, r, seed, values, point=i)
+        run_plan(plan, out, backend, workers, scheduler, progress=True, overwrite=overwrite, chunk=chunk)
+        metrics = {t.metric for t in spec.targets} | {t.options["minus"] for t in spec.targets if "minus" in t.options}
+        columns = [*params, "replicate", "month", "estate", "estate_type", *sorted(metrics)]
+        monthly = pd.read_parquet(out / "monthly", columns=columns)
+        stats: dict[tuple, list[dict[str, float]]] = {}
+        for key, runs in monthly.groupby(list(params), sort=False):
+            for _, run in runs.groupby("replicate", sort=False):
+                run = run.sort_values(["month", "estate"], kind="stable")
+                stats.setdefault(key, []).append(
+                    {t.name: calibration.statistic(t, run, scenario.burn_in_months) for t in spec.targets})
+        return [{t.name: float(np.nanmean([s[t.name] for s in stats[key]])) for t in spec.targets} for key in keys]
 
     return evaluate_many
 
@@ -88,33 +85,30 @@ def plot_fit(samples, accepted, spec, path: Path) -> None:
 @click.option("--targets", "targets_path", type=click.Path(dir_okay=False), default=None,
               help="Targets file (default: calibration/targets.toml of the repository).")
 @click.option("--n", "n_sets", default=200, show_default=True, help="Parameter sets to draw (Latin hypercube).")
-@click.option("--reps", default=2, show_default=True, help="Replicates per set (common random numbers across sets).")
-@click.option("--months", type=int, default=None, help="Months per run (default: the scenario's).")
-@click.option("--seed", default=1, show_default=True)
-@click.option("--workers", default=os.cpu_count() or 1, show_default=True)
-@click.option("--out", type=click.Path(file_okay=False), default=None, help="Output folder (default: results/calibration).")
+@run_options(default_reps=2)
 def calibrate(scenario: str, targets_path: str | None, n_sets: int, reps: int, months: int | None, seed: int,
-              workers: int, out: str | None) -> None:
+              out: str | None, workers: int | None, backend: str, scheduler: str | None, sets: tuple[str, ...],
+              overwrite: bool, chunk: int | None) -> None:
     """Search assumption parameters of SCENARIO for sets that fit the published targets.
 
+    Approximate Bayesian computation by rejection (see docs/validation.md). Every run is kept
+    in OUT as it finishes, so re-running the same command after an interruption resumes.
     Writes samples.csv (every set, its statistics and distance), accepted.csv (the posterior
     sample, best first), fit.csv (per target), best.toml ([parameters] of the best set),
     figures/targets.png and manifest.json.
     """
-    for name, value in (("--n", n_sets), ("--reps", reps), ("--workers", workers)):
-        if value < 1:
-            raise click.BadParameter("must be at least 1", param_hint=name)
+    if n_sets < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--n")
     spec = calibration.load_targets(targets_path or DEFAULT_TARGETS)
-    sc = load_scenario(scenario)
+    sc = load_scenario(scenario, parse_set_options(list(sets)))
     if months is not None:
         sc = sc.with_months(months)
     out_dir = prepare_output_dir(out or Path("results") / "calibration")
     click.echo(f"calibrating {sc.name}: {n_sets} sets x {reps} replicates, {len(spec.parameters)} parameters, "
-               f"{sum(t.fitted for t in spec.targets)} fitted targets, {workers} worker(s) -> {out_dir}", err=True)
+               f"{sum(t.fitted for t in spec.targets)} fitted targets -> {out_dir}", err=True)
     started = time.monotonic()
-    progress = Progress(n_sets + 1, "parameter sets")
-    result = calibration.calibrate(sc, spec, n_sets, reps, seed, local_evaluator(sc, spec.targets, workers, progress))
-    progress.close()
+    evaluator = ensemble_evaluator(sc, spec, out_dir, backend, workers, scheduler, overwrite, chunk)
+    result = calibration.calibrate(sc, spec, n_sets, reps, seed, evaluator)
     samples, accepted, fit = result["samples"], result["accepted"], result["fit"]
     write_csv(samples, out_dir / "samples.csv")
     write_csv(accepted, out_dir / "accepted.csv")
