@@ -10,8 +10,6 @@ margin becomes the default. Writes results/robustness.csv.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import multiprocessing as mp
 import sys
 from pathlib import Path
 
@@ -19,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from commsim import load_scenario
-from commsim.calibration import evaluate, load_targets
+from commsim.calibration import load_targets
+from commsim.cli.calibrate import ensemble_evaluator
 from commsim.params import PARAMETERS
 from commsim.runner import replicate_seed
 
@@ -33,15 +32,11 @@ def typed(rec: dict) -> dict:
     return {k: int(v) if PARAMETERS[k].kind == "int" else float(v) for k, v in rec.items() if k in SPEC.parameters}
 
 
-def job(rec: dict) -> dict:
-    return evaluate(SCENARIO, typed(rec), SEEDS, SPEC.targets)
-
-
 def main(folder: Path, top: int = 10) -> None:
     accepted = pd.read_csv(folder / "accepted.csv").head(top)
     records = accepted.to_dict("records")
-    with cf.ProcessPoolExecutor(2, mp_context=mp.get_context("spawn")) as pool:
-        results = list(pool.map(job, records))
+    evaluate_many = ensemble_evaluator(SCENARIO, SPEC, folder / "robustness_runs", "local", None, None, False, None)
+    results = evaluate_many([(typed(rec), SEEDS) for rec in records])
     rows = []
     fitted = [t for t in SPEC.targets if t.fitted]
     for rank, (rec, res) in enumerate(zip(records, results, strict=True)):
