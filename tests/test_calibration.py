@@ -114,3 +114,26 @@ def test_calibrate_resumes_and_is_independent_of_workers(tmp_path):
     again = CliRunner().invoke(cli, [*args, "--workers", "1", "--out", str(tmp_path / "one")])
     assert again.exit_code == 0
     pd.testing.assert_frame_equal(first, pd.read_csv(tmp_path / "one" / "samples.csv"))
+
+
+def test_compare_carries_calibration_uncertainty(tmp_path):
+    """Replicate r of every compared scenario runs with accepted set r mod K."""
+    import json
+
+    accepted = tmp_path / "accepted.csv"
+    pd.DataFrame({"pay_beta_norm": [0.5, 2.0], "oc_formation_hazard": [0.01, 0.03], "stat_x": [0, 0]}).to_csv(accepted, index=False)
+    out = tmp_path / "cmp"
+    result = CliRunner().invoke(cli, ["compare", str(SMALL), str(DATA / "small_variant.toml"), "--reps", "4", "--months", "8",
+                                      "--workers", "1", "--posterior", str(accepted), "--no-figures", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = pd.read_parquet(out / "summary.parquet")
+    for _, rows in summary.groupby("replicate"):
+        assert rows["pay_beta_norm"].nunique() == 1  # the same set in every scenario
+    by_rep = summary.groupby("replicate")["pay_beta_norm"].first()
+    assert list(by_rep) == [0.5, 2.0, 0.5, 2.0]
+    assert json.loads((out / "manifest.json").read_text())["posterior_sets"] == 2
+    bad = CliRunner().invoke(cli, ["compare", str(SMALL), str(DATA / "small_variant.toml"), "--posterior", str(tmp_path / "none.csv")])
+    assert bad.exit_code == 2 and "none.csv: no such file" in bad.output
+    pd.DataFrame({"pay_intercept": [1.5]}).to_csv(accepted, index=False)  # the variant's own difference
+    erase = CliRunner().invoke(cli, ["compare", str(SMALL), str(DATA / "small_variant.toml"), "--reps", "2", "--posterior", str(accepted)])
+    assert erase.exit_code == 2 and "pay_intercept" in erase.output and "erase" in erase.output

@@ -37,7 +37,7 @@ from scipy import stats
 
 from commsim.ensemble import Plan, numeric_metrics, run_plan, seed_for
 from commsim.errors import ParameterError
-from commsim.experiment import ScenarioRef, Setup, applicable, load_setup, manifest_base
+from commsim.experiment import ScenarioRef, Setup, applicable, differing, load_setup, manifest_base
 from commsim.io import write_csv, write_json, write_parquet
 from commsim.metrics import KEY_METRICS, check_metric, higher_is_better
 from commsim.uncertainty import Vary, sample_replicates
@@ -242,11 +242,26 @@ def replicates_needed(half: float, n: int, target: float) -> int:
     return math.ceil(1.1 * need)
 
 
-def compare_plan(setup: Setup, reps: int, seed: int, crn: bool = True, block: int | None = None) -> Plan:
-    """Replicates 0..reps-1 of every scenario; replicate r shares its seed (with ``crn``) and
-    its Latin hypercube parameter sample across scenarios."""
+def compare_plan(setup: Setup, reps: int, seed: int, crn: bool = True, block: int | None = None,
+                 posterior: Sequence[Mapping[str, Any]] = ()) -> Plan:
+    """Replicates 0..reps-1 of every scenario; replicate r shares its seed (with ``crn``), its
+    Latin hypercube parameter sample and its posterior set (``r % len(posterior)``) across
+    scenarios."""
     samples = sample_replicates(setup.varies, range(reps), seed, block or reps)
-    plan = Plan("compare", setup.scenarios, sampled=tuple(v.name for v in setup.varies), samples=samples)
+    sampled = [v.name for v in setup.varies]
+    if posterior:
+        clash = sorted(set(sampled) & set(posterior[0]))
+        if clash:
+            raise ParameterError(f"--posterior and --vary both set {', '.join(clash)}")
+        apart = sorted(differing(setup) & set(posterior[0]))
+        if apart:
+            raise ParameterError(
+                f"--posterior sets {', '.join(apart)}, which the compared scenarios set differently; "
+                "that would erase the difference between them (drop those columns from the file)"
+            )
+        sampled += list(posterior[0])
+        samples = {r: {**posterior[r % len(posterior)], **values} for r, values in samples.items()}
+    plan = Plan("compare", setup.scenarios, sampled=tuple(sampled), samples=samples)
     for r in range(reps):
         for pos, (label, sc) in enumerate(setup.scenarios.items()):
             plan.add(label, r, seed_for(seed, r, pos, crn), applicable(samples[r], sc))
@@ -276,6 +291,7 @@ def compare(
     keep_monthly: bool = False,
     argv: Sequence[str] | None = None,
     echo: Callable[[str], None] | None = None,
+    posterior: Sequence[Mapping[str, Any]] = (),
 ) -> CompareResult:
     """Run ``baseline`` and ``others`` with common random numbers and compare them.
 
@@ -296,7 +312,7 @@ def compare(
     setup = load_setup([baseline, *others], sets, months, vary)
     labels = list(setup.scenarios)
     limit = max(reps, max_reps or (10 * reps if precision is not None else reps))
-    full = compare_plan(setup, limit, seed, crn, block=reps)
+    full = compare_plan(setup, limit, seed, crn, block=reps, posterior=posterior)
     head = manifest_base("compare", setup, seed, backend, workers, argv)
     head.update(baseline=labels[0], crn=crn, reps_requested=reps, lhs_block=reps,
                 precision={"target": precision, "metric": metric, "max_reps": limit} if precision else None)
@@ -323,7 +339,8 @@ def compare(
     manifest = {
         **head, "status": "complete", "reps": reps_now,
         "seeds": [seed_for(seed, r) for r in range(reps_now)],
-        "parameter_samples": [{"replicate": r, **plan.samples[r]} for r in range(reps_now)] if setup.varies else [],
+        "parameter_samples": [{"replicate": r, **plan.samples[r]} for r in range(reps_now)] if plan.sampled else [],
+        "posterior_sets": len(posterior),
         "precision_rounds": rounds, "runs": len(plan.tasks), "runs_computed": computed,
         "runs_reused": len(plan.tasks) - computed, "seconds": round(time.monotonic() - started, 2),
         "files": ["summary.parquet", "monthly/", "comparison.csv"] if out is not None else [],

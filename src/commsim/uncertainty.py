@@ -228,3 +228,28 @@ def load_experiment_scenario(ref: str | Path, overrides: Mapping[str, Any] | Non
     except ParameterError as exc:
         raise ScenarioError(str(exc)) from None
     return scenario, varies
+
+
+def load_posterior(path: str | Path) -> list[dict[str, Any]]:
+    """Parameter sets from a calibration's ``accepted.csv`` (one set per row, columns named
+    after parameters; other columns such as statistics are ignored). Replicate r of a
+    comparison uses set ``r % len(sets)``: the calibration's uncertainty, jointly sampled."""
+    import pandas as pd
+
+    path = Path(path)
+    try:
+        table = pd.read_csv(path)
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: no such file (give a calibration's accepted.csv)") from None
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(f"{path}: cannot read as CSV: {exc}") from None
+    columns = [c for c in table.columns if c in PARAMETERS and "." not in c]
+    if not columns or table.empty:
+        raise ScenarioError(f"{path}: no parameter columns or no rows (give a calibration's accepted.csv)")
+    sets = []
+    for i, row in enumerate(table[columns].to_dict("records")):
+        try:
+            sets.append({c: PARAMETERS[c].coerce(row[c].item() if hasattr(row[c], "item") else row[c], f"{path}: row {i + 1}: ") for c in columns})
+        except ParameterError as exc:
+            raise ScenarioError(str(exc)) from None
+    return sets

@@ -18,7 +18,7 @@ from commsim.backends import BACKENDS
 from commsim.experiment import default_out
 from commsim.metrics import KEY_METRICS
 from commsim.scenario import parse_set_options
-from commsim.uncertainty import parse_vary_option
+from commsim.uncertainty import load_posterior, parse_vary_option
 
 METHODS = ("morris", "sobol")  # commsim.sensitivity.METHODS (imported when the command runs)
 
@@ -95,9 +95,11 @@ def print_comparison(table: pd.DataFrame) -> None:
 @click.option("--metric", default="mean_collection_rate", show_default=True, help="The key metric for --precision.")
 @click.option("--max-reps", type=int, default=None, callback=_at_least(2), help="Upper limit for --precision (default 10 x --reps).")
 @click.option("--no-crn", is_flag=True, help="Independent seeds per scenario (to see what common random numbers save).")
+@click.option("--posterior", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="A calibration's accepted.csv: replicate r uses accepted set r mod K (calibration uncertainty).")
 @click.option("--figures/--no-figures", "draw", default=True, show_default=True, help="Draw the standard figures into OUT/figures/.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True, help="Language of the figures (zh needs a CJK font).")
-def compare_cmd(baseline, others, reps, months, seed, out, workers, backend, scheduler, sets, overwrite, chunk, vary, precision, metric, max_reps, no_crn, draw, lang) -> None:
+def compare_cmd(baseline, others, reps, months, seed, out, workers, backend, scheduler, sets, overwrite, chunk, vary, precision, metric, max_reps, no_crn, posterior, draw, lang) -> None:
     """Compare OTHERS with BASELINE (files or shipped scenario names) under common random numbers.
 
     Writes OUT/summary.parquet (one row per scenario x replicate), OUT/monthly/ (Parquet
@@ -114,6 +116,7 @@ def compare_cmd(baseline, others, reps, months, seed, out, workers, backend, sch
         vary=_varies(vary), crn=not no_crn, out=out, workers=workers, backend=backend, scheduler=scheduler,
         precision=precision, metric=metric, max_reps=max_reps, overwrite=overwrite, progress=True, chunk=chunk,
         argv=sys.argv[1:], echo=lambda s: click.echo(s, err=True),
+        posterior=load_posterior(posterior) if posterior else (),
     )
     m = result.manifest
     click.echo(f"{m['runs']} runs ({m['runs_computed']} computed now, {m['runs_reused']} already in {out}) in {m['seconds']:.1f} s", err=True)
