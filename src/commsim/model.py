@@ -21,9 +21,9 @@ from commsim.estates import EstateTable
 from commsim.policies import Policy, registry
 from commsim.population import build_population
 from commsim.processes import RUN, STAGES, participation
-from commsim.processes.governance import owner_participation
 from commsim.processes.complaints import TIERS
-from commsim.scenario import Scenario, load_scenario
+from commsim.processes.governance import owner_participation
+from commsim.scenario import ESTATE_TYPES, Scenario, load_scenario
 from commsim.streams import Streams
 
 if TYPE_CHECKING:
@@ -210,26 +210,35 @@ class CommunityModel(mesa.Model):
         rows = slice(int(self.estates.start[e]), int(self.estates.stop[e]))
         hh.trust[rows] = self.p.trust_new_firm
 
+    # Per-estate views of the institutions. They are rebuilt on each call from ``provider_of``
+    # and ``oc_of`` (tens to a thousand estates: microseconds), so whatever a policy changes
+    # (a provider's fee share, an estate's fee, a committee) is always seen.
     def has_provider(self) -> np.ndarray:
-        return np.array([p is not None for p in self.provider_of])
+        return np.fromiter((p is not None for p in self.provider_of), dtype=bool, count=self.estates.n)
 
     def fee_charged(self) -> np.ndarray:
         """Fee charged per estate this month (yuan/m2/month; 0 where nobody charges)."""
-        return np.array([
-            prov.charged_fee(e) if prov is not None else 0.0 for e, prov in enumerate(self.provider_of)
-        ])
+        return np.fromiter(
+            (prov.charged_fee(e) if prov is not None else 0.0 for e, prov in enumerate(self.provider_of)),
+            dtype=np.float64, count=self.estates.n,
+        )
 
     def committee_activity(self) -> np.ndarray:
         """Owners' committee activity per estate; NaN where there is none."""
-        return np.array([oc.activity if oc is not None else np.nan for oc in self.oc_of])
+        return np.fromiter(
+            (oc.activity if oc is not None else np.nan for oc in self.oc_of), dtype=np.float64, count=self.estates.n
+        )
 
     def committee_hours(self) -> np.ndarray:
-        return np.array([oc.complaint_hours() if oc is not None else 0.0 for oc in self.oc_of])
+        return np.fromiter(
+            (oc.complaint_hours() if oc is not None else 0.0 for oc in self.oc_of), dtype=np.float64, count=self.estates.n
+        )
 
     def pay_type_shift(self) -> np.ndarray:
-        """Payment log-odds shift per estate from its type (payment culture)."""
+        """Payment log-odds shift per estate from its type (payment culture; a new array)."""
         shift = {"old": self.p.pay_shift_old, "resettlement": self.p.pay_shift_resettlement}
-        return np.array([shift.get(self.estates.type_name(e), 0.0) for e in range(self.estates.n)])
+        by_type = np.array([shift.get(t, 0.0) for t in ESTATE_TYPES])
+        return by_type[self.estates.type_code]
 
     def group_paying_share(self) -> np.ndarray:
         """Last month's paying share of each estate's payment reference group (``norm_group``)."""

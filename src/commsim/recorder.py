@@ -77,47 +77,61 @@ class Recorder:
         self.rows: list[np.ndarray] = []
         self.policy_rows: list[dict[str, float]] = []
 
-    def _with_all(self, per_estate: np.ndarray, total: float) -> np.ndarray:
-        return np.append(per_estate, total)
+    def _household_sums(self) -> dict[str, np.ndarray]:
+        """Per-estate sums of household quantities, plus the street total as a last element.
+
+        Segmented sums over each estate's contiguous rows (``EstateTable.sum_rows``) instead of
+        one ``np.bincount`` per quantity: the head counts are stacked as float32 rows (exact up
+        to 2^24 per estate; an estate has at most 200,000 units) and summed in one call; the
+        float quantities are accumulated in float64.
+        """
+        m = self.model
+        hh, est = m.households, m.estates
+        occ = hh.occupied
+        n_age = len(AGE_GROUPS)
+        counts = ["failures", "open", "part"]
+        counts += [f"part_{a}" for a in range(n_age)] + [f"occ_{a}" for a in range(n_age)]
+        stack = np.empty((len(counts), hh.n), dtype=np.float32)
+        stack[0] = m.failure
+        np.not_equal(hh.complaint_tier, NO_COMPLAINT, out=stack[1], casting="unsafe")
+        stack[2] = hh.participated
+        for a in range(n_age):
+            age = hh.age_group == a
+            np.logical_and(hh.participated, age, out=stack[3 + a], casting="unsafe")
+            np.logical_and(occ, age, out=stack[3 + n_age + a], casting="unsafe")
+        per_estate = {name: row for name, row in zip(counts, np.add.reduceat(stack, est.start, axis=1), strict=True)}
+        per_estate["sat"] = est.sum_rows(hh.satisfaction * occ)
+        per_estate["trust"] = est.sum_rows(hh.trust * occ)
+        per_estate["belong"] = est.sum_rows(hh.belonging * occ)
+        per_estate["arrears"] = est.sum_rows(hh.arrears_months) * (m.fee_charged() > 0)  # charged only
+        out = {}
+        for name, values in per_estate.items():
+            values = values.astype(np.float64)
+            out[name] = np.append(values, values.sum())
+        return out
 
     def record(self) -> None:
         m = self.model
         hh, est = m.households, m.estates
         n_e = est.n
         e = hh.estate
-        occ = hh.occupied
-
-        def sums(weights) -> np.ndarray:
-            s = np.bincount(e, weights=weights, minlength=n_e)
-            return np.append(s, s.sum())
-
-        units = np.append(est.units, est.units.sum()).astype(float)
-        occupied = np.append(est.occupied_units, est.occupied_units.sum()).astype(float)
-        billed = np.append(m.billed, m.billed.sum())
-        payments = np.append(m.payments, m.payments.sum())
-        subsidies = np.append(m.subsidies, m.subsidies.sum())
-        charged = np.append(m.charged_households, m.charged_households.sum())
-        paying = np.append(m.paying_households, m.paying_households.sum())
-        fee = m.fee_charged()
-        charged_rows = fee[e] > 0
-        arrears = sums(np.where(charged_rows, hh.arrears_months, 0))
+        hs = self._household_sums()
+        cc = m.complaint_counts
+        per_estate = np.vstack([
+            est.units, est.occupied_units, m.billed, m.payments, m.subsidies, m.charged_households,
+            m.paying_households, cc["filed"], cc["resolved"], cc["abandoned"], cc["closed_age_sum"],
+            cc["escalated_beyond_estate"], m.firm_exits, m.firm_dismissals, m.firm_entries, m.votes,
+            m.public_cost,
+        ]).astype(float)
+        (units, occupied, billed, payments, subsidies, charged, paying, filed, resolved, abandoned,
+         closed_age, beyond, exits, dismissals, entries, votes, cost) = np.concatenate(
+            [per_estate, per_estate.sum(axis=1)[:, None]], axis=1
+        )
         occ_units_w = est.occupied_units.astype(float)
         quality = np.append(est.quality, np.average(est.quality, weights=occ_units_w))
         effort = np.append(est.effort, np.average(est.effort, weights=occ_units_w))
-        sat = sums(np.where(occ, hh.satisfaction, 0.0))
-        trust = sums(np.where(occ, hh.trust, 0.0))
-        belong = sums(np.where(occ, hh.belonging, 0.0))
-        failures = sums(m.failure)
-        cc = m.complaint_counts
-        filed = np.append(cc["filed"], cc["filed"].sum())
-        resolved = np.append(cc["resolved"], cc["resolved"].sum())
-        abandoned = np.append(cc["abandoned"], cc["abandoned"].sum())
-        closed_age = np.append(cc["closed_age_sum"], cc["closed_age_sum"].sum())
-        beyond = np.append(cc["escalated_beyond_estate"], cc["escalated_beyond_estate"].sum())
-        open_ = sums(hh.complaint_tier != NO_COMPLAINT)
-        part = sums(hh.participated)
-        by_age = [sums(hh.participated & (hh.age_group == a)) for a in range(len(AGE_GROUPS))]
-        occ_age = [sums(occ & (hh.age_group == a)) for a in range(len(AGE_GROUPS))]
+        by_age = [hs[f"part_{a}"] for a in range(len(AGE_GROUPS))]
+        occ_age = [hs[f"occ_{a}"] for a in range(len(AGE_GROUPS))]
         has_oc = np.array([oc is not None for oc in m.oc_of], dtype=float)
         kinds = [prov.kind if prov is not None else "none" for prov in m.provider_of]
         firm = np.array([k == "firm" for k in kinds], dtype=float)
@@ -127,6 +141,11 @@ class Recorder:
         def share_all(x):
             return np.append(x, x.mean())
 
+        def street_only(value: float) -> np.ndarray:
+            out = np.full(n_e + 1, np.nan)
+            out[-1] = value
+            return out
+
         rcs = m.residents_committees
         workers_c = np.array([rc.workers for rc in rcs], dtype=float)
         avail_c = np.array([rc.hours_available for rc in rcs])
@@ -134,15 +153,14 @@ class Recorder:
         c = est.community
         load = np.append(_ratio(demand_c, avail_c)[c], _ratio(demand_c.sum(), avail_c.sum()))
         hours = m.hours_used
-        nan_e = np.full(n_e, np.nan)
-        cost = np.append(m.public_cost, m.public_cost.sum())
         if hh.ties.shape[1] > int(m.p.neighbour_ties):
             valid = hh.ties >= 0
             cross = valid & (e[np.where(valid, hh.ties, 0)] != e[:, None])
-            cross_share = _ratio(sums(cross.sum(axis=1)), sums(valid.sum(axis=1)))
+            cross_e, valid_e = est.sum_rows(cross.sum(axis=1)), est.sum_rows(valid.sum(axis=1))
+            cross_share = _ratio(np.append(cross_e, cross_e.sum()), np.append(valid_e, valid_e.sum()))
         else:
             cross_share = np.zeros(n_e + 1)
-        managed = ~np.isnan(np.where(none > 0, np.nan, est.quality))
+        managed = none == 0
         spread = float(np.std(est.quality[managed])) if managed.any() else 0.0
 
         cols = {
@@ -154,44 +172,44 @@ class Recorder:
             "payments_yuan": payments,
             "subsidies_yuan": subsidies,
             "firm_revenue_yuan": payments + subsidies,
-            "firm_profit_yuan": np.append(nan_e, m.month_profit),
-            "arrears_months_mean": _ratio(arrears, charged),
+            "firm_profit_yuan": street_only(m.month_profit),
+            "arrears_months_mean": _ratio(hs["arrears"], charged),
             "service_quality": quality,
             "service_effort": effort,
-            "satisfaction": 100.0 * _ratio(sat, occupied),
-            "trust": _ratio(trust, occupied),
-            "belonging": _ratio(belong, occupied),
-            "failures_per_1000_households": 1000.0 * _ratio(failures, occupied),
+            "satisfaction": 100.0 * _ratio(hs["sat"], occupied),
+            "trust": _ratio(hs["trust"], occupied),
+            "belonging": _ratio(hs["belong"], occupied),
+            "failures_per_1000_households": 1000.0 * _ratio(hs["failures"], occupied),
             "complaints_filed": filed,
             "complaints_resolved": resolved,
             "complaints_abandoned": abandoned,
-            "complaints_open": open_,
+            "complaints_open": hs["open"],
             "complaints_per_1000_households": 1000.0 * _ratio(filed, occupied),
             "complaints_resolved_share": _ratio(resolved, resolved + abandoned),
             "mean_complaint_wait_months": _ratio(closed_age, resolved + abandoned),
             "complaints_escalated_beyond_estate_share": _ratio(beyond, filed),
-            "participation_rate": _ratio(part, occupied),
+            "participation_rate": _ratio(hs["part"], occupied),
             **{f"participation_rate_{a}": _ratio(by_age[i], occ_age[i]) for i, a in enumerate(AGE_GROUPS)},
             "owners_committee_coverage": share_all(has_oc),
             "managed_by_firm_share": share_all(firm),
             "self_managed_share": share_all(selfm),
             "unmanaged_share": share_all(none),
-            "firm_exits": np.append(m.firm_exits, m.firm_exits.sum()).astype(float),
-            "firm_dismissals": np.append(m.firm_dismissals, m.firm_dismissals.sum()).astype(float),
-            "firm_entries": np.append(m.firm_entries, m.firm_entries.sum()).astype(float),
-            "dismissal_votes": np.append(m.votes, m.votes.sum()).astype(float),
+            "firm_exits": exits,
+            "firm_dismissals": dismissals,
+            "firm_entries": entries,
+            "dismissal_votes": votes,
             "community_workers": np.append(workers_c[c], workers_c.sum()),
             "worker_hours_available": np.append(avail_c[c], avail_c.sum()),
             "worker_hours_demanded": np.append(demand_c[c], demand_c.sum()),
             "worker_load": load,
-            "hours_firm": np.append(nan_e, hours["firm"]),
-            "hours_owners_committee": np.append(nan_e, hours["owners_committee"]),
-            "hours_community_workers": np.append(nan_e, hours["community_workers"]),
-            "hours_street": np.append(nan_e, hours["street"]),
-            "hours_hotline": np.append(nan_e, hours["hotline"]),
+            "hours_firm": street_only(hours["firm"]),
+            "hours_owners_committee": street_only(hours["owners_committee"]),
+            "hours_community_workers": street_only(hours["community_workers"]),
+            "hours_street": street_only(hours["street"]),
+            "hours_hotline": street_only(hours["hotline"]),
             "public_cost_yuan": cost,
             "cross_estate_tie_share": cross_share,
-            "service_quality_sd_across_estates": np.append(nan_e, spread),
+            "service_quality_sd_across_estates": street_only(spread),
         }
         self.rows.append(np.column_stack([cols[k] for k in self.names]))
         self.policy_rows.append({
@@ -204,10 +222,7 @@ class Recorder:
         est = m.estates
         months = len(self.rows)
         n_rows = est.n + 1
-        if months == 0:
-            data = np.empty((0, len(self.names)))
-        else:
-            data = np.concatenate(self.rows, axis=0)
+        data = np.empty((0, len(self.names))) if months == 0 else np.concatenate(self.rows, axis=0)
         df = pd.DataFrame(data, columns=self.names)
         estate_names = [*est.names, "all"]
         types = [ESTATE_TYPES[t] for t in est.type_code] + ["all"]

@@ -33,4 +33,6 @@ def step(model: CommunityModel) -> None:
         est.quality[idx] = effort * est.infrastructure[idx]
     est.failure_prob[:] = failure_probability(est.quality, p)
     draw = model.streams.uniform("failure", hh.n)
-    model.failure = hh.occupied & (draw < est.failure_prob[hh.estate])
+    failure = draw < est.per_household(est.failure_prob)
+    failure &= hh.occupied
+    model.failure = failure
