@@ -1,0 +1,184 @@
+"""commsim benchmarks: throughput, the per-agent reference, ensembles, memory, a big street.
+
+Run ``make bench`` (or ``.venv/bin/python benchmarks/run.py``; ``--quick`` for a smoke run).
+Writes ``benchmarks/results/latest.json`` (figures + machine info) and prints a Markdown
+summary against the targets of issue 6. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
+TARGETS = {
+    "household_steps_per_s_at_30000": 5e6,
+    "ratio_to_reference_at_3000": 50.0,
+    "parallel_efficiency_2_workers": 0.85,
+    "bytes_per_household_at_300000": 300.0,
+}
+
+
+def machine() -> dict:
+    import mesa
+    import numpy
+
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True, check=False).stdout.strip()
+    except OSError:
+        commit = ""
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem / 2**30, 1),
+        "python": platform.python_version(), "numpy": numpy.__version__, "mesa": mesa.__version__,
+        "platform": platform.platform(), "commit": commit,
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def isolated(fn, *args):
+    """Run ``fn(*args)`` in a fresh spawned process (clean memory figures)."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def ensemble(runs: int, workers: int, scenario: str) -> dict:
+    """``runs`` replicates on a pool of ``workers`` spawned processes kept alive (warmed first)."""
+    from benchmarks import workloads
+
+    ctx = mp.get_context("spawn")
+    w0 = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        pids = set(pool.map(workloads.warm_worker, [scenario] * workers * 2))
+        startup = time.perf_counter() - w0
+        w0 = time.perf_counter()
+        done = list(pool.map(workloads.one_run, range(runs)))
+        wall = time.perf_counter() - w0
+    cpu = [d[2] for d in done]
+    return {
+        "workers": workers, "runs": runs, "scenario": scenario, "pool_startup_seconds": startup,
+        "worker_processes": len(pids | {d[0] for d in done}), "wall_seconds": wall,
+        "runs_per_s": runs / wall, "run_cpu_seconds_median": statistics.median(cpu),
+        "run_wall_seconds_median": statistics.median(d[1] for d in done),
+        "load_average": os.getloadavg(),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from benchmarks import workloads
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes, a smoke run (not for figures)")
+    ap.add_argument("--skip-million", action="store_true", help="skip the 1,000,000-household run")
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args(argv)
+    q = args.quick
+    out: dict = {"machine": machine(), "quick": q, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+
+    def log(msg: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+    log("throughput of the vectorised model")
+    sizes = [(3_000, 60, 5), (30_000, 24, 5), (300_000, 4, 3)] if not q else [(3_000, 12, 2), (30_000, 4, 2)]
+    out["throughput"] = [workloads.throughput(n, months, reps) for n, months, reps in sizes]
+    for t in out["throughput"]:
+        log(f"  {t['households']:>9,} households: {t['household_steps_per_s_median'] / 1e6:.2f} M household-steps/s")
+
+    log("vectorised vs per-agent reference (alternating blocks)")
+    out["reference"] = [workloads.versus_reference(3_000, 60, 3 if not q else 1, 5 if not q else 2)]
+    if not q:
+        out["reference"].append(workloads.versus_reference(30_000, 24, 1, 3))
+    for r in out["reference"]:
+        log(f"  {r['households']:,} households: {r['ratio_median']:.1f}x (reference "
+            f"{r['reference']['household_steps_per_s_median']:,.0f} household-steps/s)")
+
+    log("population build time")
+    out["build"] = [workloads.population_build(n) for n in ((3_000, 30_000, 300_000) if not q else (3_000,))]
+
+    log("memory (fresh process)")
+    out["memory"] = isolated(workloads.memory, 300_000 if not q else 30_000)
+    log(f"  {out['memory']['traced_peak_bytes_per_household']:.0f} bytes/household (traced peak)")
+
+    log("ensemble throughput (spawned process pool, workers kept alive)")
+    runs = 200 if not q else 8
+    out["ensemble"] = [ensemble(runs, w, "baseline") for w in (1, 2)]
+    one, two = out["ensemble"]
+    out["parallel_efficiency_2_workers"] = one["wall_seconds"] / (2 * two["wall_seconds"])
+    out["parallel_efficiency_2_workers_cpu"] = one["run_cpu_seconds_median"] / two["run_cpu_seconds_median"]
+    log(f"  {one['runs_per_s']:.2f} runs/s on 1 worker, {two['runs_per_s']:.2f} on 2: "
+        f"efficiency {out['parallel_efficiency_2_workers']:.0%}")
+
+    if not args.skip_million:
+        n, months = (1_000_000, 120) if not q else (100_000, 6)
+        log(f"a street of {n:,} households for {months} months (fresh process)")
+        out["million"] = isolated(workloads.long_run, n, months)
+        m = out["million"]
+        log(f"  built in {m['build_seconds']:.1f} s, ran in {m['run_seconds']:.1f} s, "
+            f"peak RSS {m['peak_rss_bytes'] / 2**20:,.0f} MiB")
+
+    out["machine"]["load_average_at_end"] = os.getloadavg()
+    out["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    out["targets"] = targets(out)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(out, indent=2))
+    os.replace(tmp, args.out)
+    print(markdown(out))
+    log(f"wrote {args.out}")
+    return out
+
+
+def targets(out: dict) -> list[dict]:
+    at = {t["households"]: t for t in out["throughput"]}
+    ref = {r["households"]: r for r in out["reference"]}
+    rows = []
+    if 30_000 in at:
+        rows.append(("household-steps/s at 30,000 (one core)", at[30_000]["household_steps_per_s_median"],
+                     TARGETS["household_steps_per_s_at_30000"], ">="))
+    if 3_000 in ref:
+        rows.append(("ratio to the reference at 3,000", ref[3_000]["ratio_median"],
+                     TARGETS["ratio_to_reference_at_3000"], ">="))
+    rows.append(("parallel efficiency, 2 workers", out["parallel_efficiency_2_workers"],
+                 TARGETS["parallel_efficiency_2_workers"], ">="))
+    if out["memory"]["households"] == 300_000:
+        rows.append(("bytes per household at 300,000 (traced peak)", out["memory"]["traced_peak_bytes_per_household"],
+                     TARGETS["bytes_per_household_at_300000"], "<="))
+    result = [{"target": name, "measured": value, "goal": goal,
+               "met": value >= goal if op == ">=" else value <= goal} for name, value, goal, op in rows]
+    if "million" in out and out["million"]["households"] == 1_000_000:
+        result.append({"target": "1,000,000 households for 120 months runs", "measured": out["million"]["run_seconds"],
+                       "goal": None, "met": out["million"]["months"] == 120})
+    return result
+
+
+def markdown(out: dict) -> str:
+    lines = ["| target | measured | goal | met |", "| --- | --- | --- | --- |"]
+    for t in out["targets"]:
+        goal = "-" if t["goal"] is None else f"{t['goal']:,.3g}"
+        lines.append(f"| {t['target']} | {t['measured']:,.3g} | {goal} | {'yes' if t['met'] else 'no'} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
