@@ -81,3 +81,16 @@ def test_payment_probability_keeps_its_meaning(model):
              + model.pay_type_shift()[e])
     expected = np.where(fee[e] > 0, 1 / (1 + np.exp(-logit)), 0.0)
     np.testing.assert_allclose(payment.payment_probability(model, fee), expected, atol=1e-6)
+
+
+def test_float32_thresholds_give_the_float64_comparison():
+    from commsim.processes.service import threshold32
+
+    rng = np.random.default_rng(9)
+    prob = np.concatenate([rng.random(5000), [0.0, 1.0, 0.5, 0.1, 1e-9, 0.3 + 1e-12]])
+    t = threshold32(prob)
+    assert t.dtype == np.float32
+    at = prob.astype(np.float32)
+    draws = np.concatenate([at, np.nextafter(at, np.float32(0)), np.nextafter(at, np.float32(1))])
+    for d in (draws.reshape(3, -1)):
+        np.testing.assert_array_equal(d < t, d < prob)
