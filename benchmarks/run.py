@@ -100,7 +100,10 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
     log("throughput of the vectorised model")
-    sizes = [(3_000, 60, 5), (30_000, 24, 5), (300_000, 4, 3)] if not q else [(3_000, 12, 2), (30_000, 4, 2)]
+    # 300 households in 10 estates: almost only the per-month fixed cost (institutions, calls)
+    sizes = [(300, 200, 5), (3_000, 60, 5), (30_000, 24, 5), (300_000, 4, 3)]
+    if q:
+        sizes = [(300, 20, 2), (3_000, 12, 2), (30_000, 4, 2)]
     out["throughput"] = [workloads.throughput(n, months, reps) for n, months, reps in sizes]
     for t in out["throughput"]:
         log(f"  {t['households']:>9,} households: {t['household_steps_per_s_median'] / 1e6:.2f} M household-steps/s")
@@ -144,8 +147,10 @@ def main(argv: list[str] | None = None) -> dict:
     tmp = args.out.with_suffix(".tmp")
     tmp.write_text(json.dumps(out, indent=2))
     os.replace(tmp, args.out)
-    print(markdown(out))
-    log(f"wrote {args.out}")
+    text = markdown(out)
+    args.out.with_suffix(".md").write_text(text + "\n")
+    print(text)
+    log(f"wrote {args.out} and {args.out.with_suffix('.md')}")
     return out
 
 
@@ -154,12 +159,16 @@ def targets(out: dict) -> list[dict]:
     ref = {r["households"]: r for r in out["reference"]}
     rows = []
     if 30_000 in at:
-        rows.append(("household-steps/s at 30,000 (one core)", at[30_000]["household_steps_per_s_median"],
+        rows.append(("household-steps/s at 30,000, one core (wall time)", at[30_000]["household_steps_per_s_median"],
+                     TARGETS["household_steps_per_s_at_30000"], ">="))
+        rows.append(("household-steps/s at 30,000, one core (CPU time)", at[30_000]["household_steps_per_s_cpu_median"],
                      TARGETS["household_steps_per_s_at_30000"], ">="))
     if 3_000 in ref:
-        rows.append(("ratio to the reference at 3,000", ref[3_000]["ratio_median"],
+        rows.append(("ratio to the reference at 3,000 (wall time)", ref[3_000]["ratio_median"],
                      TARGETS["ratio_to_reference_at_3000"], ">="))
-    rows.append(("parallel efficiency, 2 workers", out["parallel_efficiency_2_workers"],
+        rows.append(("ratio to the reference at 3,000 (CPU time)", ref[3_000]["ratio_cpu_median"],
+                     TARGETS["ratio_to_reference_at_3000"], ">="))
+    rows.append(("parallel efficiency, 2 workers, 200 runs (wall time)", out["parallel_efficiency_2_workers"],
                  TARGETS["parallel_efficiency_2_workers"], ">="))
     if out["memory"]["households"] == 300_000:
         rows.append(("bytes per household at 300,000 (traced peak)", out["memory"]["traced_peak_bytes_per_household"],
@@ -173,7 +182,47 @@ def targets(out: dict) -> list[dict]:
 
 
 def markdown(out: dict) -> str:
-    lines = ["| target | measured | goal | met |", "| --- | --- | --- | --- |"]
+    """The figures as Markdown tables (pasted into benchmarks/README.md)."""
+    mach = out["machine"]
+    lines = [
+        f"Machine: {mach['cpu']}, {mach['cores']} cores, {mach['memory_gib']} GiB; Python {mach['python']}, "
+        f"numpy {mach['numpy']}, Mesa {mach['mesa']}; commit {mach['commit']}; {out['started']}. Load average "
+        f"(1 min) {mach['load_average_at_start'][0]:.1f} at start, {mach['load_average_at_end'][0]:.1f} at end.",
+        "",
+        "| households | estates | household-steps/s (wall, median) | (wall, best) | (CPU time, median) |",
+        "| ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for t in out["throughput"]:
+        lines.append(f"| {t['households']:,} | {t['estates']} | {t['household_steps_per_s_median'] / 1e6:.2f} M "
+                     f"| {t['household_steps_per_s_best'] / 1e6:.2f} M | {t['household_steps_per_s_cpu_median'] / 1e6:.2f} M |")
+    lines += ["", "| households | vectorised (wall) | reference (wall) | ratio (wall) | ratio (CPU time) |",
+              "| ---: | ---: | ---: | ---: | ---: |"]
+    for r in out["reference"]:
+        lines.append(f"| {r['households']:,} | {r['vectorised']['household_steps_per_s_median'] / 1e6:.2f} M "
+                     f"| {r['reference']['household_steps_per_s_median'] / 1e3:.0f} k | {r['ratio_median']:.1f}x "
+                     f"| {r['ratio_cpu_median']:.1f}x |")
+    lines += ["", "| households | build population (s) | build model (s) |", "| ---: | ---: | ---: |"]
+    for b in out["build"]:
+        lines.append(f"| {b['households']:,} | {b['population_seconds_median']:.3f} | {b['model_seconds_median']:.3f} |")
+    mem = out["memory"]
+    lines += ["", f"Memory at {mem['households']:,} households (model construction + one month, fresh process): "
+              f"traced peak {mem['traced_peak_bytes_per_household']:.0f} bytes/household, retained "
+              f"{mem['traced_retained_bytes_per_household']:.0f}, household arrays {mem['household_arrays_bytes_per_household']:.0f}, "
+              f"RSS growth {mem['rss_growth_bytes_per_household']:.0f}.", "",
+              "| workers | runs | runs/s | wall (s) | CPU s per run (median) | pool start (s) | load average |",
+              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for e in out["ensemble"]:
+        lines.append(f"| {e['workers']} | {e['runs']} | {e['runs_per_s']:.2f} | {e['wall_seconds']:.1f} "
+                     f"| {e['run_cpu_seconds_median']:.3f} | {e['pool_startup_seconds']:.1f} | {e['load_average'][0]:.1f} |")
+    lines.append(f"\nParallel efficiency on 2 workers: {out['parallel_efficiency_2_workers']:.0%} (wall time); "
+                 f"CPU time per run on 2 workers vs 1: {out['parallel_efficiency_2_workers_cpu']:.0%}.")
+    if "million" in out:
+        m = out["million"]
+        lines.append(f"\n{m['households']:,} households ({m['estates']} estates) for {m['months']} months: built in "
+                     f"{m['build_seconds']:.1f} s, ran in {m['run_seconds']:.1f} s ({m['run_cpu_seconds']:.1f} s CPU, "
+                     f"{m['household_steps_per_s'] / 1e6:.2f} M household-steps/s), DataFrame in {m['dataframe_seconds']:.1f} s, "
+                     f"peak RSS {m['peak_rss_bytes'] / 2**20:,.0f} MiB.")
+    lines += ["", "| target | measured | goal | met |", "| --- | --- | --- | --- |"]
     for t in out["targets"]:
         goal = "-" if t["goal"] is None else f"{t['goal']:,.3g}"
         lines.append(f"| {t['target']} | {t['measured']:,.3g} | {goal} | {'yes' if t['met'] else 'no'} |")

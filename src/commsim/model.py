@@ -94,6 +94,7 @@ class CommunityModel(mesa.Model):
             elif estate.management == "self":
                 self.install_provider(SelfManagement(self, [e]))
         units_by_community = np.bincount(self.estates.community, weights=self.estates.units, minlength=self.estates.n_communities)
+        self._units_by_community = units_by_community
         self.residents_committees = [
             ResidentsCommittee(self, c, int(units_by_community[c])) for c in range(self.estates.n_communities)
         ]
@@ -164,9 +165,11 @@ class CommunityModel(mesa.Model):
             rc.new_month()
         for pol in self.policies:
             pol.new_month()
-        pay = self.p.worker_pay_yuan_month
-        for rc in self.residents_committees:
-            self.add_public_cost(rc.workers * pay, community=rc.community)
+        # community workers' pay, spread over each community's estates by units (as
+        # add_public_cost(..., community=c) does, for all communities at once)
+        est = self.estates
+        pay = np.array([rc.workers * self.p.worker_pay_yuan_month for rc in self.residents_committees])
+        self.public_cost += pay[est.community] * est.units / self._units_by_community[est.community]
 
     # --- institutions -------------------------------------------------------------------
     def providers(self) -> list[ServiceProvider]:
