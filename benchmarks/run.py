@@ -76,7 +76,7 @@ def ensemble(runs: int, workers: int, scenario: str) -> dict:
     cpu = [d[2] for d in done]
     return {
         "workers": workers, "runs": runs, "scenario": scenario, "pool_startup_seconds": startup,
-        "worker_processes": len(pids | {d[0] for d in done}), "wall_seconds": wall,
+        "warmed_processes": len(pids), "worker_processes": len(pids | {d[0] for d in done}), "wall_seconds": wall,
         "runs_per_s": runs / wall, "run_cpu_seconds_median": statistics.median(cpu),
         "run_wall_seconds_median": statistics.median(d[1] for d in done),
         "load_average": os.getloadavg(),

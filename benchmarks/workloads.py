@@ -157,8 +157,10 @@ _SCENARIO: Scenario | None = None
 def warm_worker(name: str) -> int:
     """Load the scenario and run one short model so imports and caches are warm."""
     global _SCENARIO
-    _SCENARIO = load_scenario(name)
-    CommunityModel(_SCENARIO, seed=0).run(2)
+    if _SCENARIO is None:
+        _SCENARIO = load_scenario(name)
+        CommunityModel(_SCENARIO, seed=0).run(2)
+    time.sleep(0.5)  # hold this worker so that the pool's other workers take the other warm-ups
     return os.getpid()
 
 
