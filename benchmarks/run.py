@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> dict:
     out["reference"] = [workloads.versus_reference(3_000, 60, 3 if not q else 1, 5 if not q else 2)]
     if not q:
         out["reference"].append(workloads.versus_reference(30_000, 24, 1, 3))
+        out["reference"].append(workloads.versus_reference(300_000, 4, 1, 2))
     for r in out["reference"]:
         log(f"  {r['households']:,} households: {r['ratio_median']:.1f}x (reference "
             f"{r['reference']['household_steps_per_s_median']:,.0f} household-steps/s)")
