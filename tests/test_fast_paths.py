@@ -94,3 +94,18 @@ def test_float32_thresholds_give_the_float64_comparison():
     draws = np.concatenate([at, np.nextafter(at, np.float32(0)), np.nextafter(at, np.float32(1))])
     for d in (draws.reshape(3, -1)):
         np.testing.assert_array_equal(d < t, d < prob)
+
+
+def test_recorder_street_rows_add_up_and_rows_match_the_dataframe(small_run):
+    model, df = small_run
+    rows = model.recorder.rows
+    assert len(rows) == df["month"].max() == 36
+    np.testing.assert_array_equal(np.concatenate(rows), df[model.recorder.names].to_numpy())
+    estates, street = df[df["estate"] != "all"], df[df["estate"] == "all"].set_index("month")
+    for col in ("households", "fees_billed_yuan", "payments_yuan", "complaints_filed", "complaints_open",
+                "firm_exits", "public_cost_yuan"):
+        np.testing.assert_allclose(estates.groupby("month")[col].sum(), street[col], rtol=1e-12)
+    # pooled rates: the street's collection rate is paid / billed over all estates
+    paid = estates.groupby("month")["payments_yuan"].sum() + estates.groupby("month")["subsidies_yuan"].sum()
+    billed = estates.groupby("month")["fees_billed_yuan"].sum()
+    np.testing.assert_allclose(paid / billed, street["collection_rate"], rtol=1e-12)

@@ -28,7 +28,7 @@ ReferenceModel = importlib.import_module("benchmarks.reference").ReferenceModel
 
 SCENARIO = Path(__file__).parent / "data" / "small.toml"  # 1,200 households, 4 estates
 N = 40  # seeds per sample: enough to find the shifts below (p ~ 1e-14 for the intercept and
-#         ~ 1e-5 for the propensity, against a corrected level of 4e-4) in under a minute
+#         ~ 3e-6 for the propensity, against a corrected level of 4e-4) in under a minute
 MONTHS = (6, 12, 24)
 METRICS = ("collection_rate", "complaints_per_1000_households", "participation_rate", "satisfaction")
 ALPHA = 0.01  # family-wise error rate of the whole check
