@@ -44,7 +44,11 @@ class ServiceProvider(mesa.Agent):
         self.cost_ratio = model.p.firm_cost_ratio
 
     # --- economics ---------------------------------------------------------------------
+    # Single-estate providers (the common case) take Python-float fast paths below; they give
+    # the same numbers as the numpy expressions used for several estates.
     def managed_area(self) -> float:
+        if len(self.estates) == 1:
+            return float(self.model.estates.area_total[self.estates[0]])
         return float(self.model.estates.area_total[self.estates].sum())
 
     def full_cost(self) -> float:
@@ -53,7 +57,12 @@ class ServiceProvider(mesa.Agent):
         est = self.model.estates
         area = self.managed_area()
         scale = (area / p.firm_scale_reference_area_m2) ** (-p.firm_scale_elasticity)
-        return float((est.fee[self.estates] * est.area_total[self.estates]).sum()) * self.cost_ratio * scale
+        if len(self.estates) == 1:
+            e = self.estates[0]
+            fee_area = float(est.fee[e]) * float(est.area_total[e])
+        else:
+            fee_area = float((est.fee[self.estates] * est.area_total[self.estates]).sum())
+        return fee_area * self.cost_ratio * scale
 
     def charged_fee(self, e: int) -> float:
         return float(self.model.estates.fee[e]) * self.fee_share
@@ -66,6 +75,10 @@ class ServiceProvider(mesa.Agent):
     def supervision(self) -> float:
         """Area-weighted activity of the supervisors (owners' committees) of its estates, 0-1."""
         est = self.model.estates
+        if len(self.estates) == 1:
+            e = self.estates[0]
+            weight = float(est.area_total[e])
+            return float(self.model.supervision[e]) * weight / weight if weight > 0 else 0.0
         weights = est.area_total[self.estates]
         acts = np.array([self.model.supervision[e] for e in self.estates])
         return float((acts * weights).sum() / weights.sum()) if weights.sum() > 0 else 0.0

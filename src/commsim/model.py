@@ -23,7 +23,7 @@ from commsim.population import build_population
 from commsim.processes import RUN, STAGES, participation
 from commsim.processes.complaints import TIERS
 from commsim.processes.governance import owner_participation
-from commsim.scenario import Scenario, load_scenario
+from commsim.scenario import ESTATE_TYPES, Scenario, load_scenario
 from commsim.streams import Streams
 
 if TYPE_CHECKING:
@@ -94,6 +94,7 @@ class CommunityModel(mesa.Model):
             elif estate.management == "self":
                 self.install_provider(SelfManagement(self, [e]))
         units_by_community = np.bincount(self.estates.community, weights=self.estates.units, minlength=self.estates.n_communities)
+        self._units_by_community = units_by_community
         self.residents_committees = [
             ResidentsCommittee(self, c, int(units_by_community[c]), scenario.communities[c].workers)
             for c in range(self.estates.n_communities)
@@ -166,9 +167,11 @@ class CommunityModel(mesa.Model):
             rc.new_month()
         for pol in self.policies:
             pol.new_month()
-        pay = self.p.worker_pay_yuan_month
-        for rc in self.residents_committees:
-            self.add_public_cost(rc.workers * pay, community=rc.community)
+        # community workers' pay, spread over each community's estates by units (as
+        # add_public_cost(..., community=c) does, for all communities at once)
+        est = self.estates
+        pay = np.array([rc.workers * self.p.worker_pay_yuan_month for rc in self.residents_committees])
+        self.public_cost += pay[est.community] * est.units / self._units_by_community[est.community]
 
     # --- institutions -------------------------------------------------------------------
     def providers(self) -> list[ServiceProvider]:
@@ -212,26 +215,35 @@ class CommunityModel(mesa.Model):
         rows = slice(int(self.estates.start[e]), int(self.estates.stop[e]))
         hh.trust[rows] = self.p.trust_new_firm
 
+    # Per-estate views of the institutions. They are rebuilt on each call from ``provider_of``
+    # and ``oc_of`` (tens to a thousand estates: microseconds), so whatever a policy changes
+    # (a provider's fee share, an estate's fee, a committee) is always seen.
     def has_provider(self) -> np.ndarray:
-        return np.array([p is not None for p in self.provider_of])
+        return np.fromiter((p is not None for p in self.provider_of), dtype=bool, count=self.estates.n)
 
     def fee_charged(self) -> np.ndarray:
         """Fee charged per estate this month (yuan/m2/month; 0 where nobody charges)."""
-        return np.array([
-            prov.charged_fee(e) if prov is not None else 0.0 for e, prov in enumerate(self.provider_of)
-        ])
+        return np.fromiter(
+            (prov.charged_fee(e) if prov is not None else 0.0 for e, prov in enumerate(self.provider_of)),
+            dtype=np.float64, count=self.estates.n,
+        )
 
     def committee_activity(self) -> np.ndarray:
         """Owners' committee activity per estate; NaN where there is none."""
-        return np.array([oc.activity if oc is not None else np.nan for oc in self.oc_of])
+        return np.fromiter(
+            (oc.activity if oc is not None else np.nan for oc in self.oc_of), dtype=np.float64, count=self.estates.n
+        )
 
     def committee_hours(self) -> np.ndarray:
-        return np.array([oc.complaint_hours() if oc is not None else 0.0 for oc in self.oc_of])
+        return np.fromiter(
+            (oc.complaint_hours() if oc is not None else 0.0 for oc in self.oc_of), dtype=np.float64, count=self.estates.n
+        )
 
     def pay_type_shift(self) -> np.ndarray:
-        """Payment log-odds shift per estate from its type (payment culture)."""
+        """Payment log-odds shift per estate from its type (payment culture; a new array)."""
         shift = {"old": self.p.pay_shift_old, "resettlement": self.p.pay_shift_resettlement}
-        return np.array([shift.get(self.estates.type_name(e), 0.0) for e in range(self.estates.n)])
+        by_type = np.array([shift.get(t, 0.0) for t in ESTATE_TYPES])
+        return by_type[self.estates.type_code]
 
     def group_paying_share(self) -> np.ndarray:
         """Last month's paying share of each estate's payment reference group (``norm_group``)."""

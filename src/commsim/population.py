@@ -116,7 +116,7 @@ def build_ties(estates: EstateTable, k: int, rng: np.random.Generator) -> np.nda
     Targets are drawn uniformly (no self-ties); absent owners have no ties (-1).
     """
     n_total = int(estates.units.sum())
-    ties = np.full((n_total, k), -1, dtype=np.int32)
+    ties = np.full((n_total, k), -1, dtype=np.int32, order="F")
     for e in range(estates.n):
         start, occ = int(estates.start[e]), int(estates.occupied_units[e])
         if occ < 2:

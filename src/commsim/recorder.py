@@ -68,144 +68,197 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=np.full(np.shape(num), np.nan), where=den > 0)
 
 
+_AGES = range(len(AGE_GROUPS))
+#: per-estate quantities kept each month (sums, counts, states); metrics are derived from them
+RAW: tuple[str, ...] = (
+    "units", "occupied", "billed", "payments", "subsidies", "charged", "paying", "arrears",
+    "quality", "effort", "sat", "trust", "belong", "failures", "filed", "resolved", "abandoned",
+    "closed_age", "beyond", "open", "part", *(f"part_{a}" for a in _AGES), *(f"occ_{a}" for a in _AGES),
+    "has_oc", "firm", "self", "none", "exits", "dismissals", "entries", "votes", "cost", "cross", "valid",
+)
+#: street-level scalars kept each month
+STREET: tuple[str, ...] = (
+    "profit", "hours_firm", "hours_owners_committee", "hours_community_workers", "hours_street",
+    "hours_hotline", "quality_sd", "extra_ties",
+)
+
+
 class Recorder:
-    """Collects one (estates + 1) x metrics array per month; builds the DataFrame at the end."""
+    """Keeps each month's per-estate sums (``RAW``), per-community staffing and street scalars;
+    derives every metric of ``METRICS`` for all months at once when asked (``dataframe()``,
+    ``rows``). Recording is a few segmented sums per month; ratios are computed once, vectorised
+    over months, with the same operations (so the same numbers) as month by month.
+    """
 
     def __init__(self, model):
         self.model = model
         self.names = list(METRICS)
-        self.rows: list[np.ndarray] = []
+        self.raw: list[np.ndarray] = []  # per month: (len(RAW), estates)
+        self.staffing: list[np.ndarray] = []  # per month: (3, communities) workers, available, demanded
+        self.street: list[np.ndarray] = []  # per month: (len(STREET),)
         self.policy_rows: list[dict[str, float]] = []
 
-    def _with_all(self, per_estate: np.ndarray, total: float) -> np.ndarray:
-        return np.append(per_estate, total)
+    def _household_sums(self) -> dict[str, np.ndarray]:
+        """Per-estate sums of household quantities (segmented sums over contiguous rows).
+
+        Head counts are stacked as float32 rows (exact up to 2^24 per estate; an estate has at
+        most 200,000 units) and summed in one call; float quantities accumulate in float64.
+        """
+        m = self.model
+        hh, est = m.households, m.estates
+        occ = hh.occupied
+        n_age = len(AGE_GROUPS)
+        counts = ["failures", "open", "part", *(f"part_{a}" for a in _AGES), *(f"occ_{a}" for a in _AGES)]
+        stack = np.empty((len(counts), hh.n), dtype=np.float32)
+        stack[0] = m.failure
+        np.not_equal(hh.complaint_tier, NO_COMPLAINT, out=stack[1], casting="unsafe")
+        stack[2] = hh.participated
+        for a in _AGES:
+            age = hh.age_group == a
+            np.logical_and(hh.participated, age, out=stack[3 + a], casting="unsafe")
+            np.logical_and(occ, age, out=stack[3 + n_age + a], casting="unsafe")
+        out = dict(zip(counts, np.add.reduceat(stack, est.start, axis=1), strict=True))
+        out["sat"] = est.sum_rows(hh.satisfaction * occ)
+        out["trust"] = est.sum_rows(hh.trust * occ)
+        out["belong"] = est.sum_rows(hh.belonging * occ)
+        out["arrears"] = est.sum_rows(hh.arrears_months) * (m.fee_charged() > 0)  # charged only
+        return out
 
     def record(self) -> None:
         m = self.model
         hh, est = m.households, m.estates
-        n_e = est.n
-        e = hh.estate
-        occ = hh.occupied
-
-        def sums(weights) -> np.ndarray:
-            s = np.bincount(e, weights=weights, minlength=n_e)
-            return np.append(s, s.sum())
-
-        units = np.append(est.units, est.units.sum()).astype(float)
-        occupied = np.append(est.occupied_units, est.occupied_units.sum()).astype(float)
-        billed = np.append(m.billed, m.billed.sum())
-        payments = np.append(m.payments, m.payments.sum())
-        subsidies = np.append(m.subsidies, m.subsidies.sum())
-        charged = np.append(m.charged_households, m.charged_households.sum())
-        paying = np.append(m.paying_households, m.paying_households.sum())
-        fee = m.fee_charged()
-        charged_rows = fee[e] > 0
-        arrears = sums(np.where(charged_rows, hh.arrears_months, 0))
-        occ_units_w = est.occupied_units.astype(float)
-        quality = np.append(est.quality, np.average(est.quality, weights=occ_units_w))
-        effort = np.append(est.effort, np.average(est.effort, weights=occ_units_w))
-        sat = sums(np.where(occ, hh.satisfaction, 0.0))
-        trust = sums(np.where(occ, hh.trust, 0.0))
-        belong = sums(np.where(occ, hh.belonging, 0.0))
-        failures = sums(m.failure)
+        hs = self._household_sums()
         cc = m.complaint_counts
-        filed = np.append(cc["filed"], cc["filed"].sum())
-        resolved = np.append(cc["resolved"], cc["resolved"].sum())
-        abandoned = np.append(cc["abandoned"], cc["abandoned"].sum())
-        closed_age = np.append(cc["closed_age_sum"], cc["closed_age_sum"].sum())
-        beyond = np.append(cc["escalated_beyond_estate"], cc["escalated_beyond_estate"].sum())
-        open_ = sums(hh.complaint_tier != NO_COMPLAINT)
-        part = sums(hh.participated)
-        by_age = [sums(hh.participated & (hh.age_group == a)) for a in range(len(AGE_GROUPS))]
-        occ_age = [sums(occ & (hh.age_group == a)) for a in range(len(AGE_GROUPS))]
-        has_oc = np.array([oc is not None for oc in m.oc_of], dtype=float)
         kinds = [prov.kind if prov is not None else "none" for prov in m.provider_of]
-        firm = np.array([k == "firm" for k in kinds], dtype=float)
-        selfm = np.array([k == "self" for k in kinds], dtype=float)
-        none = np.array([k == "none" for k in kinds], dtype=float)
-
-        def share_all(x):
-            return np.append(x, x.mean())
-
-        rcs = m.residents_committees
-        workers_c = np.array([rc.workers for rc in rcs], dtype=float)
-        avail_c = np.array([rc.hours_available for rc in rcs])
-        demand_c = np.array([rc.hours_demanded for rc in rcs])
-        c = est.community
-        load = np.append(_ratio(demand_c, avail_c)[c], _ratio(demand_c.sum(), avail_c.sum()))
-        hours = m.hours_used
-        nan_e = np.full(n_e, np.nan)
-        cost = np.append(m.public_cost, m.public_cost.sum())
-        if hh.ties.shape[1] > int(m.p.neighbour_ties):
+        extra_ties = hh.ties.shape[1] > int(m.p.neighbour_ties)
+        if extra_ties:
             valid = hh.ties >= 0
-            cross = valid & (e[np.where(valid, hh.ties, 0)] != e[:, None])
-            cross_share = _ratio(sums(cross.sum(axis=1)), sums(valid.sum(axis=1)))
+            cross = valid & (hh.estate[np.where(valid, hh.ties, 0)] != hh.estate[:, None])
+            cross_e, valid_e = est.sum_rows(cross.sum(axis=1)), est.sum_rows(valid.sum(axis=1))
         else:
-            cross_share = np.zeros(n_e + 1)
-        managed = ~np.isnan(np.where(none > 0, np.nan, est.quality))
-        spread = float(np.std(est.quality[managed])) if managed.any() else 0.0
-
-        cols = {
-            "households": units,
-            "occupied_households": occupied,
-            "collection_rate": _ratio(payments + subsidies, billed),
-            "paying_share": _ratio(paying, charged),
-            "fees_billed_yuan": billed,
-            "payments_yuan": payments,
-            "subsidies_yuan": subsidies,
-            "firm_revenue_yuan": payments + subsidies,
-            "firm_profit_yuan": np.append(nan_e, m.month_profit),
-            "arrears_months_mean": _ratio(arrears, charged),
-            "service_quality": quality,
-            "service_effort": effort,
-            "satisfaction": 100.0 * _ratio(sat, occupied),
-            "trust": _ratio(trust, occupied),
-            "belonging": _ratio(belong, occupied),
-            "failures_per_1000_households": 1000.0 * _ratio(failures, occupied),
-            "complaints_filed": filed,
-            "complaints_resolved": resolved,
-            "complaints_abandoned": abandoned,
-            "complaints_open": open_,
-            "complaints_per_1000_households": 1000.0 * _ratio(filed, occupied),
-            "complaints_resolved_share": _ratio(resolved, resolved + abandoned),
-            "mean_complaint_wait_months": _ratio(closed_age, resolved + abandoned),
-            "complaints_escalated_beyond_estate_share": _ratio(beyond, filed),
-            "participation_rate": _ratio(part, occupied),
-            **{f"participation_rate_{a}": _ratio(by_age[i], occ_age[i]) for i, a in enumerate(AGE_GROUPS)},
-            "owners_committee_coverage": share_all(has_oc),
-            "managed_by_firm_share": share_all(firm),
-            "self_managed_share": share_all(selfm),
-            "unmanaged_share": share_all(none),
-            "firm_exits": np.append(m.firm_exits, m.firm_exits.sum()).astype(float),
-            "firm_dismissals": np.append(m.firm_dismissals, m.firm_dismissals.sum()).astype(float),
-            "firm_entries": np.append(m.firm_entries, m.firm_entries.sum()).astype(float),
-            "dismissal_votes": np.append(m.votes, m.votes.sum()).astype(float),
-            "community_workers": np.append(workers_c[c], workers_c.sum()),
-            "worker_hours_available": np.append(avail_c[c], avail_c.sum()),
-            "worker_hours_demanded": np.append(demand_c[c], demand_c.sum()),
-            "worker_load": load,
-            "hours_firm": np.append(nan_e, hours["firm"]),
-            "hours_owners_committee": np.append(nan_e, hours["owners_committee"]),
-            "hours_community_workers": np.append(nan_e, hours["community_workers"]),
-            "hours_street": np.append(nan_e, hours["street"]),
-            "hours_hotline": np.append(nan_e, hours["hotline"]),
-            "public_cost_yuan": cost,
-            "cross_estate_tie_share": cross_share,
-            "service_quality_sd_across_estates": np.append(nan_e, spread),
+            cross_e = valid_e = np.zeros(est.n)
+        none = np.array([k == "none" for k in kinds], dtype=float)
+        managed = none == 0
+        values = {
+            "units": est.units, "occupied": est.occupied_units, "billed": m.billed, "payments": m.payments,
+            "subsidies": m.subsidies, "charged": m.charged_households, "paying": m.paying_households,
+            "quality": est.quality, "effort": est.effort, "filed": cc["filed"], "resolved": cc["resolved"],
+            "abandoned": cc["abandoned"], "closed_age": cc["closed_age_sum"], "beyond": cc["escalated_beyond_estate"],
+            "has_oc": [oc is not None for oc in m.oc_of], "firm": [k == "firm" for k in kinds],
+            "self": [k == "self" for k in kinds], "none": none, "exits": m.firm_exits,
+            "dismissals": m.firm_dismissals, "entries": m.firm_entries, "votes": m.votes, "cost": m.public_cost,
+            "cross": cross_e, "valid": valid_e, **hs,
         }
-        self.rows.append(np.column_stack([cols[k] for k in self.names]))
+        self.raw.append(np.array([values[k] for k in RAW], dtype=np.float64))
+        rcs = m.residents_committees
+        self.staffing.append(np.array([
+            [rc.workers for rc in rcs], [rc.hours_available for rc in rcs], [rc.hours_demanded for rc in rcs],
+        ], dtype=np.float64))
+        hours = m.hours_used
+        spread = float(np.std(est.quality[managed])) if managed.any() else 0.0
+        self.street.append(np.array([
+            m.month_profit, hours["firm"], hours["owners_committee"], hours["community_workers"],
+            hours["street"], hours["hotline"], spread, float(extra_ties),
+        ]))
         self.policy_rows.append({
             **{f"policy_cost_yuan_{p.name}": p.month_cost_yuan for p in m.policies},
             **{f"policy_hours_{p.name}": p.month_hours for p in m.policies},
         })
 
+    def metrics(self) -> np.ndarray:
+        """All months' metrics: array (months, estates + 1, len(METRICS)); last row = street."""
+        est = self.model.estates
+        n_e, months = est.n, len(self.raw)
+        if months == 0:
+            return np.empty((0, n_e + 1, len(self.names)))
+        raw = np.stack(self.raw)  # (months, RAW, estates)
+        raw = np.concatenate([raw, raw.sum(axis=2, keepdims=True)], axis=2)  # street total last
+        r = {k: raw[:, i] for i, k in enumerate(RAW)}  # each (months, estates + 1)
+        staff = np.stack(self.staffing)  # (months, 3, communities)
+        street = np.stack(self.street)  # (months, STREET)
+        s = {k: street[:, i] for i, k in enumerate(STREET)}
+        w = est.occupied_units.astype(float)
+
+        def with_average(x: np.ndarray) -> np.ndarray:  # np.average over estates, weighted by w
+            x[:, -1] = np.multiply(x[:, :-1], w).sum(axis=1) / w.sum()
+            return x
+
+        def with_mean(x: np.ndarray) -> np.ndarray:
+            x[:, -1] = x[:, :-1].mean(axis=1)
+            return x
+
+        def street_only(x: np.ndarray) -> np.ndarray:
+            out = np.full((months, n_e + 1), np.nan)
+            out[:, -1] = x
+            return out
+
+        def per_community(x: np.ndarray) -> np.ndarray:
+            return np.concatenate([x[:, est.community], x.sum(axis=1)[:, None]], axis=1)
+
+        workers, avail, demand = (staff[:, i] for i in range(3))
+        load = np.concatenate([_ratio(demand, avail)[:, est.community],
+                               _ratio(demand.sum(axis=1), avail.sum(axis=1))[:, None]], axis=1)
+        occupied = r["occupied"]
+        revenue = r["payments"] + r["subsidies"]
+        closed = r["resolved"] + r["abandoned"]
+        cross_share = np.where(s["extra_ties"][:, None] > 0, _ratio(r["cross"], r["valid"]), 0.0)
+        cols = {
+            "households": r["units"],
+            "occupied_households": occupied,
+            "collection_rate": _ratio(revenue, r["billed"]),
+            "paying_share": _ratio(r["paying"], r["charged"]),
+            "fees_billed_yuan": r["billed"],
+            "payments_yuan": r["payments"],
+            "subsidies_yuan": r["subsidies"],
+            "firm_revenue_yuan": revenue,
+            "firm_profit_yuan": street_only(s["profit"]),
+            "arrears_months_mean": _ratio(r["arrears"], r["charged"]),
+            "service_quality": with_average(r["quality"]),
+            "service_effort": with_average(r["effort"]),
+            "satisfaction": 100.0 * _ratio(r["sat"], occupied),
+            "trust": _ratio(r["trust"], occupied),
+            "belonging": _ratio(r["belong"], occupied),
+            "failures_per_1000_households": 1000.0 * _ratio(r["failures"], occupied),
+            "complaints_filed": r["filed"],
+            "complaints_resolved": r["resolved"],
+            "complaints_abandoned": r["abandoned"],
+            "complaints_open": r["open"],
+            "complaints_per_1000_households": 1000.0 * _ratio(r["filed"], occupied),
+            "complaints_resolved_share": _ratio(r["resolved"], closed),
+            "mean_complaint_wait_months": _ratio(r["closed_age"], closed),
+            "complaints_escalated_beyond_estate_share": _ratio(r["beyond"], r["filed"]),
+            "participation_rate": _ratio(r["part"], occupied),
+            **{f"participation_rate_{a}": _ratio(r[f"part_{i}"], r[f"occ_{i}"]) for i, a in enumerate(AGE_GROUPS)},
+            "owners_committee_coverage": with_mean(r["has_oc"]),
+            "managed_by_firm_share": with_mean(r["firm"]),
+            "self_managed_share": with_mean(r["self"]),
+            "unmanaged_share": with_mean(r["none"]),
+            "firm_exits": r["exits"],
+            "firm_dismissals": r["dismissals"],
+            "firm_entries": r["entries"],
+            "dismissal_votes": r["votes"],
+            "community_workers": per_community(workers),
+            "worker_hours_available": per_community(avail),
+            "worker_hours_demanded": per_community(demand),
+            "worker_load": load,
+            **{k: street_only(s[k]) for k in STREET if k.startswith("hours_")},
+            "public_cost_yuan": r["cost"],
+            "cross_estate_tie_share": cross_share,
+            "service_quality_sd_across_estates": street_only(s["quality_sd"]),
+        }
+        return np.stack([cols[k] for k in self.names], axis=-1)
+
+    @property
+    def rows(self) -> list[np.ndarray]:
+        """One (estates + 1) x metrics array per month recorded so far."""
+        return list(self.metrics())
+
     def dataframe(self) -> pd.DataFrame:
         m = self.model
         est = m.estates
-        months = len(self.rows)
-        n_rows = est.n + 1
-        data = np.empty((0, len(self.names))) if months == 0 else np.concatenate(self.rows, axis=0)
-        df = pd.DataFrame(data, columns=self.names)
+        data = self.metrics()
+        months, n_rows = data.shape[0], est.n + 1
+        df = pd.DataFrame(data.reshape(months * n_rows, len(self.names)), columns=self.names)
         estate_names = [*est.names, "all"]
         types = [ESTATE_TYPES[t] for t in est.type_code] + ["all"]
         communities = [est.community_names[c] for c in est.community] + ["all"]

@@ -22,11 +22,16 @@ if TYPE_CHECKING:
 
 def step(model: CommunityModel) -> None:
     p, hh, est = model.p, model.households, model.estates
-    base = est.belonging_base[hh.estate].astype(np.float32)
+    f32 = np.float32
     b = hh.belonging
-    b += np.float32(p.belonging_relaxation) * (base - b)
-    b += np.float32(p.belonging_participation_gain) * hh.participated
-    b += np.float32(p.belonging_satisfaction_weight) * (hh.satisfaction - 0.5)
+    pull = est.per_household(est.belonging_base.astype(np.float32))
+    pull -= b
+    pull *= f32(p.belonging_relaxation)
+    b += pull
+    b += f32(p.belonging_participation_gain) * hh.participated
+    drift = hh.satisfaction - f32(0.5)
+    drift *= f32(p.belonging_satisfaction_weight)
+    b += drift
     np.clip(b, 0.0, 1.0, out=b)
     rewire_ties(model)
 
@@ -42,8 +47,8 @@ def rewire_ties(model: CommunityModel) -> None:
     e = hh.estate[movers]
     joiners = hh.participated[movers]
     participants = np.flatnonzero(hh.participated)  # sorted, so grouped by estate
-    counts = np.bincount(hh.estate[participants], minlength=est.n)
-    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    offsets = np.searchsorted(participants, est.start)  # first participant of each estate
+    counts = np.diff(offsets, append=participants.size)
     target = np.empty(movers.size, dtype=np.int64)
     pick = offsets[e] + np.minimum((v[movers] * counts[e]).astype(np.int64), np.maximum(counts[e] - 1, 0))
     target[joiners] = participants[pick[joiners]] if participants.size else 0

@@ -37,23 +37,29 @@ TOP = len(TIERS) - 1
 
 def move_satisfaction(model: CommunityModel) -> None:
     p, hh, est = model.p, model.households, model.estates
-    q = est.quality[hh.estate].astype(np.float32)
+    q = est.per_household(est.quality.astype(np.float32))
     fail = model.failure
-    sat = hh.satisfaction + np.float32(p.satisfaction_adjust_rate) * (q - hh.satisfaction)
-    sat -= np.float32(p.satisfaction_failure_drop) * fail
-    trust = hh.trust + np.float32(p.trust_adjust_rate) * (q - hh.trust)
-    trust -= np.float32(p.trust_failure_drop) * fail
-    hh.satisfaction = np.clip(sat, 0.0, 1.0, out=sat)
-    hh.trust = np.clip(trust, 0.0, 1.0, out=trust)
+    f32 = np.float32
+    for name, rate, drop in (
+        ("satisfaction", p.satisfaction_adjust_rate, p.satisfaction_failure_drop),
+        ("trust", p.trust_adjust_rate, p.trust_failure_drop),
+    ):
+        old = getattr(hh, name)
+        new = q - old
+        new *= f32(rate)
+        new += old  # old + rate * (q - old)
+        new -= f32(drop) * fail  # minus 0 where no failure
+        setattr(hh, name, np.clip(new, 0.0, 1.0, out=new))
 
 
 def file_new(model: CommunityModel) -> np.ndarray:
     """File complaints from this month's failures; returns the rows that filed."""
     p, hh = model.p, model.households
     draw = model.streams.uniform("complaint", hh.n)
-    propensity = p.complaint_propensity * (1.0 + p.complaint_dissatisfaction_gain * (1.0 - hh.satisfaction))
-    new = model.failure & (hh.complaint_tier == NO_COMPLAINT) & (draw < propensity)
-    rows = np.flatnonzero(new)
+    can_file = np.flatnonzero(model.failure & (hh.complaint_tier == NO_COMPLAINT))
+    sat = hh.satisfaction[can_file]
+    propensity = p.complaint_propensity * (1.0 + p.complaint_dissatisfaction_gain * (1.0 - sat))
+    rows = can_file[draw[can_file] < propensity]
     start_tier = np.where(model.has_provider(), 0, 1).astype(np.int8)
     hh.complaint_tier[rows] = start_tier[hh.estate[rows]]
     hh.complaint_wait[rows] = 0
@@ -62,99 +68,112 @@ def file_new(model: CommunityModel) -> np.ndarray:
 
 
 def ladder(model: CommunityModel) -> dict[str, np.ndarray]:
-    """Process every open complaint once; returns per-estate counts of what happened."""
+    """Process every open complaint once; returns per-estate counts of what happened.
+
+    Units: firm tier per estate; committee tier per estate (OC) or per community (RC stand-in);
+    community tier per community (RC); street tier one unit; hotline unlimited. Each open
+    complaint looks up its unit, its hours and its chance of resolution in small per-(tier,
+    estate) tables; hours demanded are summed per unit in complaint order.
+    """
     p, hh, est = model.p, model.households, model.estates
     n_e, n_c = est.n, est.n_communities
     u_handle = model.streams.uniform("complaint_handle", hh.n)
     u_resolve = model.streams.uniform("complaint_resolve", hh.n)
     u_escalate = model.streams.uniform("complaint_escalate", hh.n)
     rows = np.flatnonzero(hh.complaint_tier != NO_COMPLAINT)
-    tier = hh.complaint_tier[rows].astype(np.int64)
-    e = hh.estate[rows].astype(np.int64)
-    c = est.community[e].astype(np.int64)
+    tier = hh.complaint_tier[rows].astype(np.intp)
+    e = hh.estate[rows]
+    key = tier * n_e + e  # index into the flattened (tier, estate) tables
+    oc_activity = model.committee_activity()  # per estate, NaN where no owners' committee
+    has_oc = ~np.isnan(oc_activity)
+    comm = est.community
+
+    # unit of each (tier, estate): [firms 0..n_e | OCs n_e.. | RCs 2 n_e.. | street | hotline]
+    rc_unit = 2 * n_e + comm
+    street, hotline = 2 * n_e + n_c, 2 * n_e + n_c + 1
+    unit_of = np.empty((len(TIERS), n_e), dtype=np.intp)
+    unit_of[0] = np.arange(n_e)
+    unit_of[1] = np.where(has_oc, n_e + unit_of[0], rc_unit)
+    unit_of[2] = rc_unit
+    unit_of[3] = street
+    unit_of[4] = hotline
+    unit = unit_of.ravel()[key]
     hours = np.array([p.hours_per_complaint_firm, p.hours_per_complaint_committee,
                       p.hours_per_complaint_community, p.hours_per_complaint_street,
                       p.hours_per_complaint_hotline])
-    oc_activity = model.committee_activity()  # per estate, NaN where no owners' committee
-    has_oc = ~np.isnan(oc_activity)
     h = hours[tier]
-
-    # Units: firm tier per estate; committee tier per estate (OC) or per community (RC stand-in);
-    # community tier per community (RC); street tier one unit; hotline unlimited.
-    at_firm = tier == 0
-    at_oc = (tier == 1) & has_oc[e]
-    at_rc = ((tier == 1) & ~has_oc[e]) | (tier == 2)
-    at_street = tier == 3
-    firm_demand = np.bincount(e[at_firm], weights=h[at_firm], minlength=n_e)
-    oc_demand = np.bincount(e[at_oc], weights=h[at_oc], minlength=n_e)
-    rc_demand = np.bincount(c[at_rc], weights=h[at_rc], minlength=n_c)
-    street_demand = h[at_street].sum()
+    demand = np.bincount(unit, weights=h, minlength=hotline + 1)  # hours demanded per unit
 
     extra = model.ladder.extra_hours  # (tiers, estates), set by policies for this month
-    firm_cap = p.firm_complaint_hours_per_household * est.occupied_units * est.effort + extra[0]
-    oc_cap = model.committee_hours() + extra[1]
-    rc_extra = np.bincount(est.community, weights=np.where(has_oc, 0.0, extra[1]) + extra[2], minlength=n_c)
-    rc_cap = np.array([rc.hours_for_complaints() for rc in model.residents_committees]) + rc_extra
-    street_cap = model.street.complaint_hours() + extra[3].sum()
+    cap = np.empty(hotline + 1)
+    cap[:n_e] = p.firm_complaint_hours_per_household * est.occupied_units * est.effort + extra[0]
+    cap[n_e : 2 * n_e] = model.committee_hours() + extra[1]
+    rc_extra = np.bincount(comm, weights=np.where(has_oc, 0.0, extra[1]) + extra[2], minlength=n_c)
+    cap[2 * n_e : street] = [rc.hours_for_complaints() for rc in model.residents_committees]
+    cap[2 * n_e : street] += rc_extra
+    cap[street] = model.street.complaint_hours() + extra[3].sum()
+    cap[hotline] = np.inf
+    handle_of = np.minimum(1.0, np.divide(cap, demand, out=np.ones(hotline + 1), where=demand > 0))
+    handle_prob = handle_of[unit]
 
-    def ratio(cap, demand):
-        return np.minimum(1.0, np.divide(cap, demand, out=np.ones_like(demand, dtype=float), where=demand > 0))
-
-    handle_prob = np.ones(rows.size)
-    handle_prob[at_firm] = ratio(firm_cap, firm_demand)[e[at_firm]]
-    handle_prob[at_oc] = ratio(oc_cap, oc_demand)[e[at_oc]]
-    handle_prob[at_rc] = ratio(rc_cap, rc_demand)[c[at_rc]]
-    handle_prob[at_street] = min(1.0, street_cap / street_demand) if street_demand > 0 else 1.0
-
-    resolve_prob = np.empty(rows.size)
-    resolve_prob[at_firm] = p.resolve_prob_firm * est.effort[e[at_firm]]
-    resolve_prob[at_oc] = p.resolve_prob_owners_committee * oc_activity[e[at_oc]]
-    resolve_prob[(tier == 1) & ~has_oc[e]] = p.resolve_prob_residents_committee
-    resolve_prob[tier == 2] = p.resolve_prob_community
-    resolve_prob[at_street] = p.resolve_prob_street
-    resolve_prob[tier == 4] = p.resolve_prob_hotline
-    resolve_prob = np.clip(resolve_prob + model.ladder.resolve_bonus[tier, e], 0.0, 1.0)
+    # resolution chance per (tier, estate), plus the policies' bonus, clipped to [0, 1]
+    resolve_of = np.empty((len(TIERS), n_e))
+    resolve_of[0] = p.resolve_prob_firm * est.effort
+    resolve_of[1] = np.where(has_oc, p.resolve_prob_owners_committee * oc_activity, p.resolve_prob_residents_committee)
+    resolve_of[2:] = [[p.resolve_prob_community], [p.resolve_prob_street], [p.resolve_prob_hotline]]
+    resolve_of += model.ladder.resolve_bonus
+    np.clip(resolve_of, 0.0, 1.0, out=resolve_of)
+    resolve_prob = resolve_of.ravel()[key]
 
     handled = u_handle[rows] < handle_prob
-    resolved = handled & (u_resolve[rows] < resolve_prob)
+    resolved = u_resolve[rows] < resolve_prob
+    resolved &= handled
     failed = handled & ~resolved
     waited = ~handled
-    new_wait = np.where(waited, hh.complaint_wait[rows] + 1, 0)
-    escalate = ((failed & (u_escalate[rows] < p.escalate_prob)) | (waited & (new_wait >= p.max_wait_months))) & (tier < TOP)
+    new_wait = hh.complaint_wait[rows] + np.int16(1)
+    new_wait[handled] = 0
+    escalate = u_escalate[rows] < p.escalate_prob
+    escalate &= failed
+    escalate |= waited & (new_wait >= p.max_wait_months)
+    escalate &= tier < TOP
     abandoned = failed & ~escalate
     closed = resolved | abandoned
 
-    # Hours: demanded (all open) per unit for load; used (handled) for records.
-    used = np.where(handled, h, 0.0)
-    model.hours_used = {
-        "firm": float(used[at_firm].sum()),
-        "owners_committee": float(used[at_oc].sum()),
-        "community_workers": float(used[at_rc].sum()),
-        "street": float(used[at_street].sum()),
-        "hotline": float(used[tier == 4].sum()),
-    }
+    # Hours: demanded (all open) per unit for load; used (handled) for records, per kind of unit.
+    kind_of = np.array([0, n_e, 2 * n_e, street, hotline])  # first unit of each kind
+    kind = np.searchsorted(kind_of, unit, side="right") - 1  # 0 firm, 1 OC, 2 RC, 3 street, 4 hotline
+    used = np.bincount(kind, weights=h * handled, minlength=len(kind_of))
+    model.hours_used = dict(zip(("firm", "owners_committee", "community_workers", "street", "hotline"),
+                                used.tolist(), strict=True))
     for ci, rc in enumerate(model.residents_committees):
-        rc.book("complaints", float(rc_demand[ci]))
+        rc.book("complaints", float(demand[2 * n_e + ci]))
 
-    # Satisfaction and trust.
-    sat, trust = hh.satisfaction, hh.trust
-    p32 = np.float32
-    sat[rows[waited]] -= p32(p.satisfaction_wait_drop)
-    sat[rows[resolved]] += p32(p.satisfaction_resolve_gain)
-    trust[rows[resolved & (tier == 0)]] += p32(p.trust_resolve_gain)
-    sat[rows[abandoned]] -= p32(p.satisfaction_abandon_drop)
-    trust[rows[abandoned]] -= p32(p.trust_abandon_drop)
-    trust[rows[escalate & (tier == 0)]] -= p32(p.trust_escalation_drop)
-    np.clip(sat, 0.0, 1.0, out=sat)
-    np.clip(trust, 0.0, 1.0, out=trust)
+    # Satisfaction and trust: each complaint is in at most one of waited / resolved / abandoned,
+    # and trust moves for at most one of resolved-at-firm / abandoned / escalated-from-firm.
+    f32 = np.float32
+    at_firm = tier == 0
+    d_sat = np.zeros(rows.size, dtype=np.float32)
+    d_sat[waited] = -f32(p.satisfaction_wait_drop)
+    d_sat[resolved] = f32(p.satisfaction_resolve_gain)
+    d_sat[abandoned] = -f32(p.satisfaction_abandon_drop)
+    d_trust = np.zeros(rows.size, dtype=np.float32)
+    d_trust[resolved & at_firm] = f32(p.trust_resolve_gain)
+    d_trust[abandoned] = -f32(p.trust_abandon_drop)
+    d_trust[escalate & at_firm] = -f32(p.trust_escalation_drop)
+    # (satisfaction and trust are within [0, 1] outside ``rows``: move_satisfaction clipped them)
+    hh.satisfaction[rows] = np.clip(hh.satisfaction[rows] + d_sat, 0.0, 1.0)
+    hh.trust[rows] = np.clip(hh.trust[rows] + d_trust, 0.0, 1.0)
 
     # Move complaints.
     age = hh.complaint_age[rows]
-    new_tier = np.where(escalate, tier + 1, tier)
-    new_tier = np.where(closed, NO_COMPLAINT, new_tier)
-    hh.complaint_tier[rows] = new_tier.astype(np.int8)
-    hh.complaint_wait[rows] = np.where(escalate, 0, new_wait).astype(np.int16)
-    hh.complaint_age[rows] = np.where(closed, 0, age + 1).astype(np.int16)
+    new_tier = tier + escalate
+    new_tier[closed] = NO_COMPLAINT
+    hh.complaint_tier[rows] = new_tier
+    new_wait[escalate] = 0
+    hh.complaint_wait[rows] = new_wait
+    new_age = age + np.int16(1)
+    new_age[closed] = 0
+    hh.complaint_age[rows] = new_age
 
     def per_estate(mask, weights=None):
         return np.bincount(e[mask], weights=None if weights is None else weights[mask], minlength=n_e)

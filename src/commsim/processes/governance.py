@@ -28,6 +28,7 @@ import numpy as np
 
 from commsim.agents import OwnersCommittee, PropertyFirm, SelfManagement
 from commsim.processes.payment import sigmoid
+from commsim.scenario import ESTATE_TYPES
 
 if TYPE_CHECKING:
     from commsim.model import CommunityModel
@@ -92,7 +93,8 @@ def book_providers(model: CommunityModel) -> None:
     est = model.estates
     est.collection_rate = np.where(model.billed > 0, revenue / np.maximum(model.billed, 1e-9), est.collection_rate)
     for provider in model.providers():
-        provider.revenue = float(revenue[provider.estates].sum())
+        idx = provider.estates
+        provider.revenue = float(revenue[idx[0]]) if len(idx) == 1 else float(revenue[idx].sum())
         model.revenue_booked += provider.revenue
         model.month_profit += provider.close_month()
         if provider.wants_to_exit():
@@ -103,11 +105,11 @@ def book_providers(model: CommunityModel) -> None:
 def fall_back_and_hire(model: CommunityModel) -> None:
     est = model.estates
     draw = model.streams.uniform("firm_entry", est.n)
-    for e in range(est.n):
-        provider, oc = model.provider_of[e], model.oc_of[e]
+    hire = draw < model.p.firm_entry_hazard  # float32 comparison, as per estate before
+    for e, (provider, oc) in enumerate(zip(model.provider_of, model.oc_of, strict=True)):
         if provider is None and oc is not None:
             model.install_provider(SelfManagement(model, [e]))
-        elif isinstance(provider, SelfManagement) and draw[e] < model.p.firm_entry_hazard:
+        elif isinstance(provider, SelfManagement) and hire[e]:
             model.remove_provider(provider)
             model.install_provider(PropertyFirm(model, [e]))
             model.firm_entries[e] += 1
@@ -116,7 +118,7 @@ def fall_back_and_hire(model: CommunityModel) -> None:
 def owner_participation(model: CommunityModel) -> np.ndarray:
     """Owners taking part this month, per estate (count)."""
     hh, est = model.households, model.estates
-    return np.bincount(hh.estate, weights=hh.owner & hh.participated, minlength=est.n)
+    return est.sum_rows(hh.owner & hh.participated)
 
 
 def formation_factor(model: CommunityModel) -> np.ndarray:
@@ -124,7 +126,7 @@ def formation_factor(model: CommunityModel) -> np.ndarray:
     p, est = model.p, model.estates
     by_type = {"commercial": 1.0, "old": p.oc_formation_factor_old,
                "resettlement": p.oc_formation_factor_resettlement, "work_unit": p.oc_formation_factor_work_unit}
-    return np.array([by_type[est.type_name(e)] for e in range(est.n)])
+    return np.array([by_type[t] for t in ESTATE_TYPES])[est.type_code]
 
 
 def committees(model: CommunityModel) -> None:
@@ -133,23 +135,25 @@ def committees(model: CommunityModel) -> None:
     hist[:-1] = hist[1:]
     hist[-1] = owner_participation(model)
     active = hist.mean(axis=0)  # owners taking part, 3-month mean
-    owners = np.bincount(model.households.estate, weights=model.households.owner, minlength=est.n)
+    owners = est.sum_rows(model.households.owner)
     share = np.divide(active, owners, out=np.zeros(est.n), where=owners > 0)
     strength = np.minimum(1.0, active / p.oc_initiators_needed)
     occupancy = est.occupied_units / est.units
     draw = model.streams.uniform("committee", est.n)
-    factor = formation_factor(model)
-    for e in range(est.n):
-        oc = model.oc_of[e]
+    factor_of = formation_factor(model)
+    # the per-estate decisions, vectorised (same float64 comparisons as estate by estate)
+    forms = (occupancy >= p.oc_occupancy_threshold) & (draw < p.oc_formation_hazard * factor_of * strength)
+    lapses = draw < p.oc_dissolution_hazard * (1.0 - strength)
+    share_of = share.tolist()
+    for e, oc in enumerate(model.oc_of):
         if oc is None:
-            hazard = p.oc_formation_hazard * factor[e] * strength[e]
-            if occupancy[e] >= p.oc_occupancy_threshold and draw[e] < hazard:
+            if forms[e]:
                 model.oc_of[e] = OwnersCommittee(model, e)
-                model.oc_of[e].update_activity(share[e])
+                model.oc_of[e].update_activity(share_of[e])
                 model.oc_formed[e] += 1
         else:
-            oc.update_activity(share[e])
-            if draw[e] < p.oc_dissolution_hazard * (1.0 - strength[e]):
+            oc.update_activity(share_of[e])
+            if lapses[e]:
                 model.oc_of[e] = None
                 oc.remove()
                 model.oc_lapsed[e] += 1
@@ -157,13 +161,14 @@ def committees(model: CommunityModel) -> None:
 
 def dismissal_votes(model: CommunityModel) -> None:
     p, hh, est = model.p, model.households, model.estates
-    sat_sum = np.bincount(hh.estate, weights=hh.satisfaction * hh.occupied, minlength=est.n)
+    sat_sum = est.sum_rows(hh.satisfaction * hh.occupied)
     mean_sat = np.divide(sat_sum, est.occupied_units, out=np.ones(est.n), where=est.occupied_units > 0)
+    dissatisfied = (mean_sat < p.dismissal_trigger_satisfaction).tolist()
     for e in range(est.n):
         oc, firm = model.oc_of[e], model.provider_of[e]
         if oc is None or not isinstance(firm, PropertyFirm):
             continue
-        oc.months_dissatisfied = oc.months_dissatisfied + 1 if mean_sat[e] < p.dismissal_trigger_satisfaction else 0
+        oc.months_dissatisfied = oc.months_dissatisfied + 1 if dissatisfied[e] else 0
         if oc.months_dissatisfied < p.dismissal_trigger_months or model.month - oc.last_vote_month < p.vote_cooldown_months:
             continue
         oc.last_vote_month = model.month

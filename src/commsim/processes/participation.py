@@ -25,14 +25,22 @@ if TYPE_CHECKING:
 
 def decide(model: CommunityModel, noise: np.ndarray) -> np.ndarray:
     p, hh, est = model.p, model.households, model.estates
-    signal = (
-        np.float32(p.participation_social_weight) * hh.tie_share(hh.participated)
-        + np.float32(p.participation_belonging_weight) * hh.belonging
-        + np.float32(p.participation_grievance_weight) * (1.0 - hh.satisfaction)
-        + est.participation_opportunity[hh.estate].astype(np.float32)
-        + np.float32(p.participation_noise_sd) * noise
-    )
-    return hh.occupied & (signal >= hh.threshold)
+    f32 = np.float32
+    # float32 throughout, summed term by term in the order of the docstring, in place
+    signal = hh.tie_share(hh.participated)
+    signal *= f32(p.participation_social_weight)
+    signal += f32(p.participation_belonging_weight) * hh.belonging
+    grievance = f32(1.0) - hh.satisfaction
+    grievance *= f32(p.participation_grievance_weight)
+    signal += grievance
+    opportunity = est.participation_opportunity.astype(np.float32)
+    if opportunity.any():
+        signal += est.per_household(opportunity)
+    noise = f32(p.participation_noise_sd) * noise
+    signal += noise
+    took_part = signal >= hh.threshold
+    took_part &= hh.occupied
+    return took_part
 
 
 def initialize(model: CommunityModel, rounds: int = 6) -> None:

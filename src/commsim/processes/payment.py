@@ -10,6 +10,11 @@ burden = fee x area x share payable / monthly income; norm = (1 - w) x share of 
 last month + w x last month's paying share of the household's reference group (its estate, or
 the group policies put it in). Payments go to the estate's provider; policies may add
 subsidies (``model.subsidies``) after this stage.
+
+Numerics: the first three terms are summed in float32 (the household arrays' type), the rest
+in float64, term by term in the order above, in place. A household pays when its float32
+uniform draw is below ``sigmoid(log-odds)`` in float64; :func:`pays` decides this exactly
+with a float32 sigmoid and re-checks in float64 the few draws that fall near the boundary.
 """
 
 from __future__ import annotations
@@ -21,47 +26,95 @@ import numpy as np
 if TYPE_CHECKING:
     from commsim.model import CommunityModel
 
+f32 = np.float32
+#: |float32 sigmoid - float64 sigmoid| is below 1e-6 (cast 1.4e-8, tanh a few ulp); draws
+#: closer than this to the float32 probability are decided again in float64.
+BOUNDARY = 1e-4
+
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
+def _sigmoid_inplace(x: np.ndarray) -> np.ndarray:
+    """``sigmoid(x)`` computed in ``x``'s own buffer (same operations, same rounding)."""
+    x *= 0.5
+    np.tanh(x, out=x)
+    x += 1.0
+    x *= 0.5
+    return x
+
+
+def payment_logit(model: CommunityModel, fee_charged: np.ndarray) -> np.ndarray:
+    """Log-odds of paying this month for every household (float64; meaningless where no fee)."""
+    p, hh, est = model.p, model.households, model.estates
+    w = p.norm_estate_weight
+    # float32 part: intercept + satisfaction + trust terms
+    acc = hh.satisfaction - f32(0.5)
+    acc *= f32(p.pay_beta_satisfaction)
+    acc += f32(p.pay_intercept)
+    t = hh.trust - f32(0.5)
+    t *= f32(p.pay_beta_trust)
+    acc += t
+    # float64 from here on: norm term
+    norm = hh.tie_share(hh.paid)
+    norm *= f32(1.0 - w)
+    logit = w * est.per_household(model.group_paying_share())
+    logit += norm
+    logit -= 0.5
+    logit *= p.pay_beta_norm
+    logit += acc  # (acc + norm term) == (norm term + acc) exactly
+    t = hh.belonging - f32(0.5)
+    t *= f32(p.pay_beta_belonging)
+    logit += t
+    burden = est.per_household(fee_charged) * hh.area_m2
+    burden *= hh.fee_share_payable
+    burden /= hh.income_yuan
+    burden *= p.pay_beta_burden
+    logit -= burden
+    logit -= np.minimum(hh.arrears_months, p.pay_arrears_cap_months) * p.pay_beta_arrears
+    logit += p.pay_tenant_shift * ~hh.owner  # adds 0 (or -0) where the flag is off
+    logit += p.pay_absentee_shift * ~hh.occupied
+    logit += est.per_household(model.pay_type_shift())
+    return logit
+
+
 def payment_probability(model: CommunityModel, fee_charged: np.ndarray) -> np.ndarray:
     """Probability that each household pays this month (0 where no fee is charged)."""
-    p, hh, _est = model.p, model.households, model.estates
-    e = hh.estate
-    due = fee_charged[e] * hh.area_m2 * hh.fee_share_payable
-    burden = due / hh.income_yuan
-    w = p.norm_estate_weight
-    group_rate = model.group_paying_share()
-    norm = (1.0 - w) * hh.tie_share(hh.paid) + w * group_rate[e]
-    logit = (
-        p.pay_intercept
-        + p.pay_beta_satisfaction * (hh.satisfaction - 0.5)
-        + p.pay_beta_trust * (hh.trust - 0.5)
-        + p.pay_beta_norm * (norm - 0.5)
-        + p.pay_beta_belonging * (hh.belonging - 0.5)
-        - p.pay_beta_burden * burden
-        - p.pay_beta_arrears * np.minimum(hh.arrears_months, p.pay_arrears_cap_months)
-        + np.where(hh.owner, 0.0, p.pay_tenant_shift)
-        + np.where(hh.occupied, 0.0, p.pay_absentee_shift)
-        + model.pay_type_shift()[e]
-    )
-    return np.where(fee_charged[e] > 0, sigmoid(logit), 0.0)
+    prob = _sigmoid_inplace(payment_logit(model, fee_charged))
+    prob[model.estates.per_household(fee_charged) <= 0] = 0.0
+    return prob
+
+
+def pays(logit: np.ndarray, draw: np.ndarray) -> np.ndarray:
+    """``draw < sigmoid(logit)`` (float64), decided with a float32 sigmoid plus exact re-checks."""
+    prob32 = _sigmoid_inplace(logit.astype(np.float32))
+    out = draw < prob32
+    near = np.flatnonzero(np.abs(prob32 - draw) < f32(BOUNDARY))
+    if near.size:
+        out[near] = draw[near] < sigmoid(logit[near])
+    return out
 
 
 def step(model: CommunityModel) -> None:
     hh, est = model.households, model.estates
     fee_charged = model.fee_charged()
-    prob = payment_probability(model, fee_charged)
+    logit = payment_logit(model, fee_charged)
     draw = model.streams.uniform("payment", hh.n)
-    charged = fee_charged[hh.estate] > 0
-    pay = charged & (draw < prob)
-    hh.arrears_months = np.where(pay | ~charged, 0, np.minimum(hh.arrears_months + 1, 32000)).astype(np.int16)
+    fee_h = est.per_household(fee_charged)
+    charged = fee_h > 0
+    pay = pays(logit, draw)
+    pay &= charged
+    arrears = hh.arrears_months + np.int16(1)
+    np.minimum(arrears, 32000, out=arrears)
+    arrears[pay | ~charged] = 0
+    hh.arrears_months = arrears
     hh.paid = pay
-    due = fee_charged[hh.estate] * hh.area_m2
-    model.billed = np.bincount(hh.estate, weights=due, minlength=est.n)
-    model.payments = np.bincount(hh.estate, weights=due * hh.fee_share_payable * pay, minlength=est.n)
-    model.charged_households = np.bincount(hh.estate, weights=charged, minlength=est.n)
-    model.paying_households = np.bincount(hh.estate, weights=pay, minlength=est.n)
+    due = fee_h * hh.area_m2
+    model.billed = est.sum_rows(due)
+    due *= hh.fee_share_payable
+    due *= pay
+    model.payments = est.sum_rows(due)
+    model.charged_households = est.sum_rows(charged)
+    model.paying_households = est.sum_rows(pay)
     model.subsidies = np.zeros(est.n)

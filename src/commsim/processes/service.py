@@ -23,6 +23,18 @@ def failure_probability(quality: np.ndarray, p) -> np.ndarray:
     return p.failure_prob_min + (p.failure_prob_max - p.failure_prob_min) * (1.0 - q) ** p.failure_quality_exponent
 
 
+def threshold32(prob: np.ndarray) -> np.ndarray:
+    """float32 thresholds ``t`` with ``(d < t) == (d < prob)`` for every float32 draw ``d``.
+
+    ``prob`` rounded up to the next float32: comparing float32 draws with it gives exactly the
+    float64 comparison, without converting a household-length array of draws to float64.
+    """
+    t = np.asarray(prob, dtype=np.float64).astype(np.float32)
+    low = t < prob
+    t[low] = np.nextafter(t[low], np.float32(np.inf))
+    return t
+
+
 def step(model: CommunityModel) -> None:
     p, est, hh = model.p, model.estates, model.households
     est.effort[:] = 0.0
@@ -35,4 +47,6 @@ def step(model: CommunityModel) -> None:
         est.quality[idx] = np.minimum(1.0, effort * est.infrastructure[idx] * gain)
     est.failure_prob[:] = failure_probability(est.quality, p)
     draw = model.streams.uniform("failure", hh.n)
-    model.failure = hh.occupied & (draw < est.failure_prob[hh.estate])
+    failure = draw < est.per_household(threshold32(est.failure_prob))
+    failure &= hh.occupied
+    model.failure = failure

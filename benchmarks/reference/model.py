@@ -1,0 +1,317 @@
+"""The per-agent reference model: the status-quo street with one ``mesa.Agent`` per household.
+
+It reuses commsim's institutions (``commsim.agents``: firms, self-management, owners' and
+residents' committees, the street office; the legal vote rule ``owners_vote``) and its
+starting population (``build_population``: the initial state is not what is under test),
+while every household rule runs per agent (``household.py``). Stages and their order are
+those of ``commsim.processes.STAGES``; policies are not supported (the status quo only).
+
+Use: ``ReferenceModel(scenario, seed).run(months)`` -> DataFrame of street-wide metrics.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from types import SimpleNamespace
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from benchmarks.reference.household import COMMITTEE, COMMUNITY, FIRM, HOTLINE, STREET, Household
+from commsim.agents import (
+    OwnersCommittee,
+    PropertyFirm,
+    ResidentsCommittee,
+    SelfManagement,
+    ServiceProvider,
+    StreetOffice,
+)
+from commsim.estates import EstateTable
+from commsim.population import build_population
+from commsim.processes.governance import owners_vote
+from commsim.scenario import ESTATE_TYPES, Scenario
+from commsim.streams import Streams
+
+INITIAL_COLLECTION = 0.75  # as commsim.model
+RECORDED = ("collection_rate", "paying_share", "complaints_per_1000_households", "participation_rate",
+            "satisfaction", "trust", "belonging", "service_quality", "owners_committee_coverage",
+            "complaints_open")
+
+
+class ReferenceModel(mesa.Model):
+    """A street month by month, households as agents (see the module docstring)."""
+
+    def __init__(self, scenario: Scenario, seed: int = 0, init_rounds: int = 6):
+        super().__init__(seed=int(seed))
+        # parameters as plain attributes (as a Mesa model would keep them): fast lookups
+        self.p = p = SimpleNamespace(**scenario.values)
+        self.month = 0
+        self.estates = est = EstateTable.from_scenario(scenario)
+        arrays = build_population(scenario, est, Streams(int(seed)))
+        self.by_estate: list[list[Household]] = [[] for _ in range(est.n)]
+        rows: list[Household] = []
+        for i in range(arrays.n):
+            h = Household(
+                self, int(arrays.estate[i]), occupied=bool(arrays.occupied[i]), owner=bool(arrays.owner[i]),
+                area_m2=float(arrays.area_m2[i]), income_yuan=float(arrays.income_yuan[i]),
+                age_group=int(arrays.age_group[i]), satisfaction=float(arrays.satisfaction[i]),
+                trust=float(arrays.trust[i]), belonging=float(arrays.belonging[i]),
+                threshold=float(arrays.threshold[i]), paid=bool(arrays.paid[i]),
+            )
+            rows.append(h)
+            self.by_estate[h.estate].append(h)
+        for i, h in enumerate(rows):
+            h.ties = [rows[j] for j in arrays.ties[i] if j >= 0]
+        self.households = self.agents_by_type[Household]
+        self.type_shift = [{"old": p.pay_shift_old, "resettlement": p.pay_shift_resettlement}.get(t, 0.0)
+                           for t in (ESTATE_TYPES[c] for c in est.type_code)]
+        # institutions, as commsim.model.CommunityModel sets them up
+        self.provider_of: list[ServiceProvider | None] = [None] * est.n
+        self.oc_of: list[OwnersCommittee | None] = [None] * est.n
+        self.supervision = np.zeros(est.n)
+        self.collection = [None] * est.n  # last month's (paying, charged) per estate
+        for e, (_, _, estate) in enumerate(scenario.estates()):
+            if estate.owners_committee:
+                self.oc_of[e] = OwnersCommittee(self, e)
+            if estate.management == "firm":
+                self.install(PropertyFirm(self, [e]))
+            elif estate.management == "self":
+                self.install(SelfManagement(self, [e]))
+        units = np.bincount(est.community, weights=est.units, minlength=est.n_communities)
+        self.rcs = [ResidentsCommittee(self, c, int(units[c])) for c in range(est.n_communities)]
+        self.street = StreetOffice(self, int(est.units.sum()))
+        for _ in range(init_rounds):  # start near the participation rule's equilibrium
+            self.households.do("decide_participation", 0.0)
+            self.households.do("commit_participation")
+        owners_taking_part = self.owners_taking_part()
+        self.owner_history = [list(owners_taking_part) for _ in range(3)]
+        for e, oc in enumerate(self.oc_of):
+            if oc is not None:
+                oc.update_activity(owners_taking_part[e] / self.owners(e))
+        self.supervision[:] = [oc.activity if oc is not None else 0.0 for oc in self.oc_of]
+        self.records: list[dict[str, float]] = []
+
+    # --- institutions -----------------------------------------------------------------------
+    def install(self, provider: ServiceProvider) -> None:
+        for e in provider.estates:
+            self.provider_of[e] = provider
+        rate = self.estates.collection_rate[provider.estates].mean() if self.month > 0 else INITIAL_COLLECTION
+        provider.start(float(rate))
+
+    def remove(self, provider: ServiceProvider) -> None:
+        for e in provider.estates:
+            self.provider_of[e] = None
+        provider.estates = []
+        provider.remove()
+
+    def release(self, provider: ServiceProvider, e: int) -> None:
+        """``provider`` stops serving estate ``e`` (and leaves if it serves no other)."""
+        if len(provider.estates) <= 1:
+            self.remove(provider)
+        else:
+            provider.estates = [x for x in provider.estates if x != e]
+            self.provider_of[e] = None
+
+    def owners(self, e: int) -> int:
+        return sum(1 for h in self.by_estate[e] if h.owner)
+
+    def owners_taking_part(self) -> list[int]:
+        return [sum(1 for h in hs if h.owner and h.participated) for hs in self.by_estate]
+
+    # --- the month ----------------------------------------------------------------------------
+    def step(self) -> None:
+        self.month += 1
+        for rc in self.rcs:
+            rc.new_month()
+        self.service()
+        self.complaints()
+        self.payment()
+        self.households.do("decide_participation", 0.0)
+        self.households.do("commit_participation")
+        self.governance()
+        self.belonging()
+        self.record()
+
+    def run(self, months: int) -> pd.DataFrame:
+        for _ in range(months):
+            self.step()
+        return pd.DataFrame(self.records)
+
+    def service(self) -> None:
+        p, est = self.p, self.estates
+        est.effort[:] = 0.0
+        est.quality[:] = p.unmanaged_quality
+        for provider in {id(x): x for x in self.provider_of if x is not None}.values():
+            effort = provider.plan_effort()
+            est.effort[provider.estates] = effort
+            for e in provider.estates:  # supervision cuts shirking: more quality per unit of effort
+                gain = 1.0 + p.supervision_efficiency_gain * float(self.supervision[e])
+                est.quality[e] = min(1.0, effort * float(est.infrastructure[e]) * gain)
+        for e, hs in enumerate(self.by_estate):
+            q = min(1.0, max(0.0, float(est.quality[e])))
+            failure_prob = p.failure_prob_min + (p.failure_prob_max - p.failure_prob_min) * (1.0 - q) ** p.failure_quality_exponent
+            for h in hs:
+                h.meet_service(failure_prob)
+
+    def complaints(self) -> None:
+        p, est = self.p, self.estates
+        self.filed = 0
+        for e, hs in enumerate(self.by_estate):
+            q = float(est.quality[e])
+            has_provider = self.provider_of[e] is not None
+            for h in hs:
+                h.move_satisfaction(q)
+                self.filed += h.maybe_file_complaint(has_provider)
+        # who handles each open complaint, and how many hours each unit is asked for
+        def unit_of(h: Household) -> tuple:
+            t = h.complaint_tier
+            if t == FIRM:
+                return ("firm", h.estate)
+            if t == COMMITTEE and self.oc_of[h.estate] is not None:
+                return ("oc", h.estate)
+            if t in (COMMITTEE, COMMUNITY):
+                return ("rc", int(est.community[h.estate]))
+            return ("street",) if t == STREET else ("hotline",)
+
+        open_ = [h for h in self.households if h.complaint_tier is not None]
+        units = [unit_of(h) for h in open_]
+        demand: dict[tuple, float] = defaultdict(float)
+        for h, u in zip(open_, units, strict=True):
+            demand[u] += h.complaint_hours()
+        for c, rc in enumerate(self.rcs):
+            rc.book("complaints", demand.get(("rc", c), 0.0))
+
+        def capacity(u: tuple) -> float:
+            if u[0] == "firm":
+                return p.firm_complaint_hours_per_household * float(est.occupied_units[u[1]]) * float(est.effort[u[1]])
+            if u[0] == "oc":
+                return self.oc_of[u[1]].complaint_hours()
+            if u[0] == "rc":
+                return self.rcs[u[1]].hours_for_complaints()
+            return self.street.complaint_hours() if u[0] == "street" else float("inf")
+
+        handle = {u: min(1.0, capacity(u) / d) if d > 0 else 1.0 for u, d in demand.items()}
+        for h, u in zip(open_, units, strict=True):
+            t, e = h.complaint_tier, h.estate
+            if t == FIRM:
+                resolve = p.resolve_prob_firm * float(est.effort[e])
+            elif t == COMMITTEE:
+                oc = self.oc_of[e]
+                resolve = p.resolve_prob_owners_committee * oc.activity if oc is not None else p.resolve_prob_residents_committee
+            else:
+                resolve = {COMMUNITY: p.resolve_prob_community, STREET: p.resolve_prob_street,
+                           HOTLINE: p.resolve_prob_hotline}[t]
+            h.pursue_complaint(handle[u], min(1.0, max(0.0, resolve)))
+
+    def payment(self) -> None:
+        est = self.estates
+        self.billed = self.payments = 0.0
+        self.paying = self.charged = 0
+        self.revenue_of = [0.0] * est.n
+        collection = []
+        for e, hs in enumerate(self.by_estate):
+            provider = self.provider_of[e]
+            fee = provider.charged_fee(e) if provider is not None else 0.0
+            last = self.collection[e]  # the estate is the payment reference group
+            group_share = INITIAL_COLLECTION if last is None or last[1] == 0 else last[0] / last[1]
+            for h in hs:
+                h.decide_payment(fee, group_share, self.type_shift[e])
+            for h in hs:  # decisions above read neighbours' last-month payments
+                h.commit_payment(fee)
+            billed = sum(fee * h.area_m2 for h in hs)
+            paid = sum(fee * h.area_m2 * h.fee_share_payable for h in hs if h.paid)
+            paying, charged = sum(1 for h in hs if h.paid), (len(hs) if fee > 0 else 0)
+            collection.append((paying, charged))
+            if billed > 0:
+                est.collection_rate[e] = paid / billed
+            self.revenue_of[e] = paid
+            self.billed += billed
+            self.payments += paid
+            self.paying += paying
+            self.charged += charged
+        self.collection = collection
+
+    def governance(self) -> None:
+        p, est = self.p, self.estates
+        for provider in {id(x): x for x in self.provider_of if x is not None}.values():
+            provider.revenue = sum(self.revenue_of[e] for e in provider.estates)
+            provider.close_month()
+            if provider.wants_to_exit():
+                self.remove(provider)
+        for e in range(est.n):
+            provider, oc = self.provider_of[e], self.oc_of[e]
+            if provider is None and oc is not None:
+                self.install(SelfManagement(self, [e]))
+            elif isinstance(provider, SelfManagement) and self.random.random() < p.firm_entry_hazard:
+                self.remove(provider)
+                self.install(PropertyFirm(self, [e]))
+        self.owner_history = [*self.owner_history[1:], self.owners_taking_part()]
+        factor = {"commercial": 1.0, "old": p.oc_formation_factor_old,
+                  "resettlement": p.oc_formation_factor_resettlement, "work_unit": p.oc_formation_factor_work_unit}
+        for e in range(est.n):
+            active = sum(month[e] for month in self.owner_history) / 3
+            owners = self.owners(e)
+            share = active / owners if owners > 0 else 0.0
+            strength = min(1.0, active / p.oc_initiators_needed)
+            oc = self.oc_of[e]
+            if oc is None:
+                hazard = p.oc_formation_hazard * factor[ESTATE_TYPES[est.type_code[e]]] * strength
+                occupancy = est.occupied_units[e] / est.units[e]
+                if occupancy >= p.oc_occupancy_threshold and self.random.random() < hazard:
+                    self.oc_of[e] = OwnersCommittee(self, e)
+                    self.oc_of[e].update_activity(share)
+            else:
+                oc.update_activity(share)
+                if self.random.random() < p.oc_dissolution_hazard * (1.0 - strength):
+                    self.oc_of[e] = None
+                    oc.remove()
+        for e, hs in enumerate(self.by_estate):
+            oc, firm = self.oc_of[e], self.provider_of[e]
+            if oc is None or not isinstance(firm, PropertyFirm):
+                continue
+            occupied = [h for h in hs if h.occupied]
+            mean_sat = sum(h.satisfaction for h in occupied) / len(occupied) if occupied else 1.0
+            oc.months_dissatisfied = oc.months_dissatisfied + 1 if mean_sat < p.dismissal_trigger_satisfaction else 0
+            if oc.months_dissatisfied < p.dismissal_trigger_months or self.month - oc.last_vote_month < p.vote_cooldown_months:
+                continue
+            oc.last_vote_month = self.month
+            owners = [h for h in hs if h.owner]
+            takes_part = [h.takes_part_in_vote(0.0) for h in owners]
+            consents = [h.consents_to_dismissal() for h in owners]
+            if owners_vote(np.array([h.area_m2 for h in owners]), np.array(takes_part, dtype=bool),
+                           np.array(consents, dtype=bool), p.vote_rule).passed:
+                self.release(firm, e)
+                self.install(PropertyFirm(self, [e]))
+                for h in hs:
+                    h.trust = p.trust_new_firm
+                oc.months_dissatisfied = 0
+        self.supervision[:] = [oc.activity if oc is not None else 0.0 for oc in self.oc_of]
+
+    def belonging(self) -> None:
+        est = self.estates
+        for e, hs in enumerate(self.by_estate):
+            participants = [h for h in hs if h.participated]
+            occupied = [h for h in hs if h.occupied]
+            for h in hs:
+                h.drift_belonging(float(est.belonging_base[e]))
+                h.maybe_rewire(participants, occupied)
+
+    def record(self) -> None:
+        est = self.estates
+        occupied = [h for h in self.households if h.occupied]
+        n_occ = len(occupied)
+        weights = est.occupied_units.astype(float)
+        self.records.append({
+            "month": self.month,
+            "collection_rate": self.payments / self.billed if self.billed > 0 else float("nan"),
+            "paying_share": self.paying / self.charged if self.charged else float("nan"),
+            "complaints_per_1000_households": 1000.0 * self.filed / n_occ,
+            "participation_rate": sum(h.participated for h in occupied) / n_occ,
+            "satisfaction": 100.0 * sum(h.satisfaction for h in occupied) / n_occ,
+            "trust": sum(h.trust for h in occupied) / n_occ,
+            "belonging": sum(h.belonging for h in occupied) / n_occ,
+            "service_quality": float(np.average(est.quality, weights=weights)),
+            "owners_committee_coverage": sum(oc is not None for oc in self.oc_of) / est.n,
+            "complaints_open": sum(h.complaint_tier is not None for h in self.households),
+        })

@@ -1,0 +1,59 @@
+"""Streets of any size for benchmarks: the baseline street's estates, copied and scaled.
+
+``street_of(n)`` takes ``scenarios/baseline.toml``, copies its communities ``copies`` times
+(about one copy per 9,150 households, so estates keep their realistic sizes and a larger street
+has more communities and estates, as a real one would) and scales every estate's household
+count so that the street has exactly ``n`` households (largest-remainder rounding).
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+
+import numpy as np
+
+from commsim.scenario import Scenario, parse_scenario, resolve_path
+
+BASELINE = "baseline"
+
+
+def _baseline_data() -> tuple[dict, str]:
+    path = resolve_path(BASELINE)
+    return tomllib.loads(path.read_text(encoding="utf-8")), str(path)
+
+
+def street_of(n: int, months: int | None = None, copies: int | None = None) -> Scenario:
+    """A scenario of exactly ``n`` households built from the baseline street's estates."""
+    data, source = _baseline_data()
+    base_total = sum(e["households"] for c in data["communities"] for e in c["estates"])
+    if copies is None:
+        copies = max(1, round(n / base_total))
+    communities = []
+    for k in range(copies):
+        for c in data["communities"]:
+            c2 = copy.deepcopy(c)
+            if copies > 1:
+                c2["name"] = f"{c['name']} {k + 1}"
+            communities.append(c2)
+    estates = [e for c in communities for e in c["estates"]]
+    sizes = np.array([e["households"] for e in estates], dtype=float)
+    raw = sizes * n / sizes.sum()
+    counts = np.floor(raw).astype(np.int64)
+    order = np.argsort(-(raw - counts), kind="stable")
+    counts[order[: n - int(counts.sum())]] += 1
+    counts = np.maximum(counts, 1)
+    for e, size in zip(estates, counts, strict=True):
+        e["households"] = int(size)
+    data = {**data, "communities": communities}
+    data["scenario"] = {**data["scenario"], "name": f"street_{n}"}
+    if months is not None:
+        meta = data["scenario"]
+        meta["months"] = months
+        meta["burn_in_months"] = min(meta.get("burn_in_months", 12), months - 1)
+    sc = parse_scenario(data, f"{source} (scaled to {n} households)")
+    if sc.households != n:  # only when n < number of estates (every estate keeps one unit)
+        raise ValueError(f"cannot build a street of {n} households from {len(estates)} estates")
+    return sc
+
+

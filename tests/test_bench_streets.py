@@ -1,0 +1,30 @@
+"""benchmarks/streets.py: streets of exactly N households scaled from the baseline's estates."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+streets = importlib.import_module("benchmarks.streets")
+
+
+@pytest.mark.parametrize(("n", "estates"), [(300, 10), (3_000, 10), (30_000, 30), (1_000_000, 1090)])
+def test_street_has_exactly_n_households(n, estates):
+    scenario = streets.street_of(n, months=12)
+    assert scenario.households == n
+    assert len(scenario.estates()) == estates
+    assert scenario.months == 12
+    # estates keep the baseline's mix of types and their relative sizes
+    types = {e.type for _, _, e in scenario.estates()}
+    assert types == {"commercial", "old", "resettlement", "work_unit"}
+
+
+def test_street_too_small_for_its_estates_is_refused():
+    with pytest.raises(ValueError, match="cannot build a street of 5"):
+        streets.street_of(5)
