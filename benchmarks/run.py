@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     log("throughput of the vectorised model")
     # 300 households in 10 estates: almost only the per-month fixed cost (institutions, calls)
-    sizes = [(300, 200, 5), (3_000, 60, 5), (30_000, 24, 5), (300_000, 4, 3)]
+    sizes = [(300, 200, 5), (3_000, 60, 5), (10_000, 36, 5), (30_000, 24, 5), (100_000, 8, 5), (300_000, 4, 3)]
     if q:
         sizes = [(300, 20, 2), (3_000, 12, 2), (30_000, 4, 2)]
     out["throughput"] = [workloads.throughput(n, months, reps) for n, months, reps in sizes]
