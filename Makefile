@@ -21,12 +21,22 @@ fonts:
 HEADLINE := baseline suzhou_alliance liaocheng_four_in_one fee_subsidy alliance_plus_subsidy \
 	cangzhou_six_in_one harbin_basic_service xian_staffing suzhou_classified
 
+## assumptions screened for what the alliance's advantage over the status quo depends on
+SCREENED := pay_intercept pay_beta_satisfaction pay_beta_norm norm_estate_weight pay_beta_burden \
+	firm_cost_ratio firm_scale_elasticity supervision_margin_capture supervision_efficiency_gain \
+	participation_social_weight suzhou_alliance.activity_participation_drive \
+	suzhou_alliance.federation_supervision_reach suzhou_alliance.cross_tie_prob \
+	suzhou_alliance.activity_belonging_gain
+
 ## the main job: the status quo against the seed documents' policies (common random numbers),
-## its figures, and a one-page brief in English and (with a CJK font) Chinese
+## its figures, a Morris screening of the assumptions, and a one-page brief in English and
+## (with a CJK font) Chinese
 run: setup
 	$(BIN)/commsim compare $(HEADLINE) --reps 30 --out results/headline
-	$(BIN)/commsim brief results/headline --lang en
-	-$(BIN)/commsim brief results/headline --lang zh
+	$(BIN)/commsim sensitivity suzhou_alliance --against baseline --method morris --n 8 \
+		$(addprefix --vary ,$(SCREENED)) --out results/headline_sensitivity
+	$(BIN)/commsim brief results/headline --sensitivity results/headline_sensitivity --lang en
+	-$(BIN)/commsim brief results/headline --sensitivity results/headline_sensitivity --lang zh
 	@echo "open results/headline/brief.html (brief_en.html, brief_zh.html)"
 
 ## lint and the test suite

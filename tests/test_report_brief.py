@@ -220,3 +220,24 @@ def test_a_single_policy_and_another_lead_metric(pair_dir):
     assert not tokens(answer) - comparison_tokens(pair_dir)
     result = CliRunner().invoke(cli, ["brief", str(pair_dir), "--metric", "mean_nothing"])
     assert result.exit_code == 2 and "--metric mean_nothing: not a metric" in result.output
+
+
+def test_brief_takes_a_separate_sensitivity_folder(comparison_dir, sobol_dir, tmp_path):
+    """`--sensitivity DIR` ranks the assumptions from a separate `commsim sensitivity` run, and
+    says when that run analysed a difference between two scenarios."""
+    folder = tmp_path / "cmp"
+    shutil.copytree(comparison_dir, folder)
+    (folder / "sensitivity.csv").unlink()
+    sens = tmp_path / "sens"
+    shutil.copytree(sobol_dir, sens)
+    result = CliRunner().invoke(cli, ["brief", str(folder), "--lang", "en", "--sensitivity", str(sens)])
+    assert result.exit_code == 0, result.output
+    text = (folder / "brief.md").read_text(encoding="utf-8")
+    assert "A sensitivity analysis (Sobol)" in text and "difference between" not in text
+    manifest = json.loads((sens / "manifest.json").read_text())
+    manifest["against"] = "baseline"
+    (sens / "manifest.json").write_text(json.dumps(manifest))
+    assert CliRunner().invoke(cli, ["brief", str(folder), "--lang", "en", "--sensitivity", str(sens)]).exit_code == 0
+    assert "of the difference between" in (folder / "brief.md").read_text(encoding="utf-8")
+    missing = CliRunner().invoke(cli, ["brief", str(folder), "--sensitivity", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 2 and "no sensitivity.csv" in missing.output

@@ -40,15 +40,18 @@ def figures(folder: Path, lang: str, metric: str | None) -> None:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @LANG
 @METRIC
-def brief(folder: Path, lang: str, metric: str | None) -> None:
+@click.option("--sensitivity", type=click.Path(path_type=Path), default=None, metavar="PATH",
+              help="Output folder (or sensitivity.csv) of 'commsim sensitivity' to rank the assumptions "
+                   "(default: FOLDER/sensitivity.csv if present).")
+def brief(folder: Path, lang: str, metric: str | None, sensitivity: Path | None) -> None:
     """Write a one-page policy brief of FOLDER: FOLDER/brief.html (self-contained) and brief.md."""
     from commsim.report.brief import write_brief
     from commsim.report.results import ReportError
 
-    res = load_results(folder)
+    res = load_results(folder, sensitivity)
     if metric is not None and (res.comparison is None or metric not in res.metrics()):
         raise ReportError(f"--metric {metric}: not a metric of {folder / 'comparison.csv'}")
-    out = write_brief(folder, lang, metric)  # type: ignore[arg-type]
+    out = write_brief(folder, lang, metric, sensitivity)  # type: ignore[arg-type]
     click.echo(f"brief: {out['html']} and {out['md']}")
 
 

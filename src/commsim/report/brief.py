@@ -47,6 +47,9 @@ H: dict[str, tuple[str, str]] = {
                  "公共支出与{metric}变化的关系；每个点为一次配对重复运行。"),
     "sa_intro": ("A sensitivity analysis ({method}) ranks the parameters by their effect on {metric}:",
                  "敏感性分析（{method}）按对{metric}的影响大小排列参数如下："),
+    "sa_intro_diff": ("A sensitivity analysis ({method}) of the difference between {scenario} and {baseline} ranks "
+                      "the parameters by their effect on that difference in {metric}:",
+                      "针对{scenario}与{baseline}之差的敏感性分析（{method}）按对{metric}之差的影响大小排列参数如下："),
     "sa_item_morris": ("{label} (`{name}`, {source}): mu* = {value}", "{label}（`{name}`，{source}）：mu* = {value}"),
     "sa_item_sobol": ("{label} (`{name}`, {source}): ST = {value}", "{label}（`{name}`，{source}）：ST = {value}"),
     "sa_range": ("; range used {lo} to {hi}", "；取值范围{lo}至{hi}"),
@@ -110,8 +113,13 @@ def _assumptions(res: Results, ans: Answer, lang: Lang, top: int = 3) -> list[Bl
             if u:
                 text += u if lang == "zh" else f" {u}"
         items.append(text)
-    intro = h("sa_intro", lang, method="Morris" if method == "morris" else "Sobol",
-              metric=label_in_sentence(output, lang))
+    info = res.sensitivity_info
+    method_name = "Morris" if method == "morris" else "Sobol"
+    if info.get("against") and info.get("scenario"):
+        intro = h("sa_intro_diff", lang, method=method_name, metric=label_in_sentence(output, lang),
+                  scenario=res.titles.title(info["scenario"], lang), baseline=res.titles.title(info["against"], lang))
+    else:
+        intro = h("sa_intro", lang, method=method_name, metric=label_in_sentence(output, lang))
     return [Block("p", intro), Block("ul", items=items)]
 
 
@@ -180,10 +188,11 @@ def brief_blocks(res: Results, lang: Lang, figures: dict[str, Path], primary: st
     return blocks
 
 
-def write_brief(folder: str | Path, lang: Lang, primary: str | None = None) -> dict[str, Path]:
+def write_brief(folder: str | Path, lang: Lang, primary: str | None = None,
+                sensitivity: str | Path | None = None) -> dict[str, Path]:
     """Write DIR/figures/* (the brief's figures), DIR/brief.md and DIR/brief.html (and copies
     named brief_<lang>.md / .html, so briefs in both languages can sit side by side)."""
-    res = load_results(folder)
+    res = load_results(folder, sensitivity)
     if res.comparison is None:
         raise ReportError(f"{res.folder}: no comparison.csv; a brief needs the output of 'commsim compare'")
     ans = Answer(res, lang, primary)

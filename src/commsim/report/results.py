@@ -94,6 +94,7 @@ class Results:
     comparison: pd.DataFrame | None = None
     summary: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
+    sensitivity_info: dict[str, Any] = field(default_factory=dict)
     sweep: pd.DataFrame | None = None
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)
     titles: ScenarioTitles = field(default_factory=ScenarioTitles)
@@ -182,8 +183,37 @@ class Results:
         return [] if self.comparison is None else list(dict.fromkeys(self.comparison["metric"]))
 
 
-def load_results(folder: str | Path) -> Results:
-    """Read a comparison folder; at least one of comparison/summary/sensitivity/sweep is needed."""
+def read_sensitivity(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A sensitivity.csv (or a folder holding one) and what its manifest says was analysed."""
+    csv = path / "sensitivity.csv" if path.is_dir() else path
+    if not csv.is_file():
+        raise ReportError(f"{path}: no sensitivity.csv (give the output folder of 'commsim sensitivity')")
+    df = _read_csv(csv, ("method", "output", "parameter"))
+    for method in df["method"].str.lower().unique():
+        need = SENSITIVITY_COLUMNS.get(method)
+        if need is None:
+            raise ReportError(f"{csv}: unknown method {method!r} (morris or sobol)")
+        missing = [c for c in need if c not in df.columns]
+        if missing:
+            raise ReportError(f"{csv}: {method} rows need column(s) {', '.join(missing)}")
+    df["method"] = df["method"].str.lower()
+    info: dict[str, Any] = {}
+    manifest = csv.parent / "manifest.json"
+    if manifest.is_file():
+        try:
+            meta = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            meta = {}
+        names = [e.get("name") for e in meta.get("scenarios", []) if isinstance(e, dict)]
+        info = {"scenario": names[0] if names else None, "against": meta.get("against")}
+    return df, info
+
+
+def load_results(folder: str | Path, sensitivity: str | Path | None = None) -> Results:
+    """Read a comparison folder; at least one of comparison/summary/sensitivity/sweep is needed.
+
+    ``sensitivity``: a sensitivity.csv or the folder of a ``commsim sensitivity`` run to use
+    instead of one inside ``folder``."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ReportError(f"{folder}: no such folder (give the output folder of 'commsim compare')")
@@ -208,17 +238,10 @@ def load_results(folder: str | Path) -> Results:
         res.summary = _read_parquet(folder / "summary.parquet")
         if "scenario" not in res.summary or "replicate" not in res.summary:
             raise ReportError(f"{folder / 'summary.parquet'}: missing column scenario or replicate")
-    if (folder / "sensitivity.csv").is_file():
-        df = _read_csv(folder / "sensitivity.csv", ("method", "output", "parameter"))
-        for method in df["method"].str.lower().unique():
-            need = SENSITIVITY_COLUMNS.get(method)
-            if need is None:
-                raise ReportError(f"{folder / 'sensitivity.csv'}: unknown method {method!r} (morris or sobol)")
-            missing = [c for c in need if c not in df.columns]
-            if missing:
-                raise ReportError(f"{folder / 'sensitivity.csv'}: {method} rows need column(s) {', '.join(missing)}")
-        df["method"] = df["method"].str.lower()
-        res.sensitivity = df
+    if sensitivity is not None:
+        res.sensitivity, res.sensitivity_info = read_sensitivity(Path(sensitivity))
+    elif (folder / "sensitivity.csv").is_file():
+        res.sensitivity, res.sensitivity_info = read_sensitivity(folder)
     if (folder / "sweep.csv").is_file():
         res.sweep = _read_csv(folder / "sweep.csv", ("replicate",))
         if not swept_parameters(res.sweep):
