@@ -28,6 +28,7 @@ from commsim.agents import (
     StreetOffice,
 )
 from commsim.estates import EstateTable
+from commsim.model import ProviderBook
 from commsim.population import build_population
 from commsim.processes.governance import owners_vote
 from commsim.scenario import ESTATE_TYPES, Scenario
@@ -39,7 +40,7 @@ RECORDED = ("collection_rate", "paying_share", "complaints_per_1000_households",
             "complaints_open")
 
 
-class ReferenceModel(mesa.Model):
+class ReferenceModel(ProviderBook, mesa.Model):
     """A street month by month, households as agents (see the module docstring)."""
 
     def __init__(self, scenario: Scenario, seed: int = 0, init_rounds: int = 6):
@@ -98,20 +99,6 @@ class ReferenceModel(mesa.Model):
             self.provider_of[e] = provider
         rate = self.estates.collection_rate[provider.estates].mean() if self.month > 0 else INITIAL_COLLECTION
         provider.start(float(rate))
-
-    def remove(self, provider: ServiceProvider) -> None:
-        for e in provider.estates:
-            self.provider_of[e] = None
-        provider.estates = []
-        provider.remove()
-
-    def release(self, provider: ServiceProvider, e: int) -> None:
-        """``provider`` stops serving estate ``e`` (and leaves if it serves no other)."""
-        if len(provider.estates) <= 1:
-            self.remove(provider)
-        else:
-            provider.estates = [x for x in provider.estates if x != e]
-            self.provider_of[e] = None
 
     def owners(self, e: int) -> int:
         return sum(1 for h in self.by_estate[e] if h.owner)
@@ -238,13 +225,13 @@ class ReferenceModel(mesa.Model):
             provider.revenue = sum(self.revenue_of[e] for e in provider.estates)
             provider.close_month()
             if provider.wants_to_exit():
-                self.remove(provider)
+                self.remove_provider(provider)
         for e in range(est.n):
             provider, oc = self.provider_of[e], self.oc_of[e]
             if provider is None and oc is not None:
                 self.install(SelfManagement(self, [e]))
             elif isinstance(provider, SelfManagement) and self.random.random() < p.firm_entry_hazard:
-                self.remove(provider)
+                self.remove_provider(provider)
                 self.install(PropertyFirm(self, [e]))
         self.owner_history = [*self.owner_history[1:], self.owners_taking_part()]
         factor = {"commercial": 1.0, "old": p.oc_formation_factor_old,
@@ -281,7 +268,7 @@ class ReferenceModel(mesa.Model):
             consents = [h.consents_to_dismissal() for h in owners]
             if owners_vote(np.array([h.area_m2 for h in owners]), np.array(takes_part, dtype=bool),
                            np.array(consents, dtype=bool), p.vote_rule).passed:
-                self.release(firm, e)
+                self.release_estate(firm, e)
                 self.install(PropertyFirm(self, [e]))
                 for h in hs:
                     h.trust = p.trust_new_firm

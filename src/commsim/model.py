@@ -53,7 +53,31 @@ class LadderAdjustments:
         self.resolve_bonus[:] = 0.0
 
 
-class CommunityModel(mesa.Model):
+class ProviderBook:
+    """Who serves which estate: ``provider_of[e]`` and the rules for providers leaving.
+
+    Shared by :class:`CommunityModel` and the per-agent reference model (benchmarks/reference).
+    """
+
+    provider_of: list[ServiceProvider | None]
+
+    def remove_provider(self, provider: ServiceProvider) -> None:
+        """``provider`` leaves every estate it serves and the model."""
+        for e in provider.estates:
+            self.provider_of[e] = None
+        provider.estates = []
+        provider.remove()
+
+    def release_estate(self, provider: ServiceProvider, e: int) -> None:
+        """``provider`` stops serving estate ``e`` (and leaves if it serves no other)."""
+        if len(provider.estates) <= 1:
+            self.remove_provider(provider)
+        else:
+            provider.estates = [x for x in provider.estates if x != e]
+            self.provider_of[e] = None
+
+
+class CommunityModel(ProviderBook, mesa.Model):
     """A street of communities and estates, simulated month by month.
 
     Households are arrays (``self.households``); property firms and other service providers,
@@ -193,19 +217,6 @@ class CommunityModel(mesa.Model):
             expected_collection = float(rates.mean()) if self.month > 0 else INITIAL_COLLECTION
         provider.start(expected_collection)
 
-    def remove_provider(self, provider: ServiceProvider) -> None:
-        for e in provider.estates:
-            self.provider_of[e] = None
-        provider.estates = []
-        provider.remove()
-
-    def release_estate(self, provider: ServiceProvider, e: int) -> None:
-        """``provider`` stops serving estate ``e`` (and leaves if it serves no other)."""
-        if len(provider.estates) <= 1:
-            self.remove_provider(provider)
-        else:
-            provider.estates = [x for x in provider.estates if x != e]
-            self.provider_of[e] = None
 
     def dismiss(self, firm: ServiceProvider, e: int) -> None:
         """Owners dismissed ``firm`` in estate ``e``: a new firm is hired; trust starts afresh."""
