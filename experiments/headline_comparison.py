@@ -10,7 +10,7 @@ shares its seed), through ``commsim.compare`` (resumable: run again after an int
 
 Writes to OUT (default results/experiments/headline): comparison.csv, summary.parquet,
 monthly/, manifest.json (the compare contract), key_differences.csv (the key metrics'
-paired differences) and figures/forest.png.
+paired differences) and the standard figures in figures/ (as `commsim figures` draws them).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from _common import add_run_options, draw, guarded
+
 DEFAULT = ["baseline", "suzhou_alliance", "liaocheng_four_in_one", "fee_subsidy", "alliance_plus_subsidy"]
-FOREST = ["mean_collection_rate", "mean_complaints_per_1000_households", "mean_participation_rate",
-          "mean_worker_load", "total_public_cost_yuan"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,10 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Status quo against the seed policies, with common random numbers.")
     ap.add_argument("scenarios", nargs="*", default=DEFAULT, help="baseline first, then the others (names or files)")
     ap.add_argument("--reps", type=int, default=200)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--workers", type=int, default=None)
-    ap.add_argument("--backend", default="local", choices=("local", "dask"))
-    ap.add_argument("--scheduler", default=None)
+    add_run_options(ap)
     ap.add_argument("--out", type=Path, default=Path("results/experiments/headline"))
     args = ap.parse_args(argv)
     missing = []
@@ -47,16 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: scenarios not found: {', '.join(missing)} (the policy scenarios ship with the policy "
               "modules; pass other names or files as arguments)", file=sys.stderr)
         return 2
-    try:
-        return run(args)
-    except CommsimError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    return guarded(run, args)
 
 
 def run(args: argparse.Namespace) -> int:
-    from _figures import forest
-
     from commsim.compare import compare
     from commsim.metrics import KEY_METRICS
 
@@ -67,11 +58,8 @@ def run(args: argparse.Namespace) -> int:
     table = res.comparison
     key = table[(table["scenario"] != table["baseline"]) & table["metric"].isin(KEY_METRICS)]
     key.to_csv(args.out / "key_differences.csv", index=False)
-    figures = args.out / "figures"
-    figures.mkdir(exist_ok=True)
     m = res.manifest
-    source = f"commsim {m['commsim']}; {', '.join(args.scenarios)}; {m['reps']} replicates, seed {m['base_seed']}"
-    forest(table, FOREST, figures / "forest.png", source)
+    draw(args.out)
     print(key[["metric", "scenario", "diff", "diff_ci_low", "diff_ci_high", "p_adjusted", "prob_better"]].to_string(index=False))
     print(f"{m['runs']} runs in {m['seconds']:.0f} s; CRN variance ratio (median over key metrics) "
           f"{key['crn_variance_ratio'].median():.3g}; tables and figures in {args.out}")

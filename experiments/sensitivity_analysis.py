@@ -12,7 +12,7 @@ the policy beats the status quo.
 
 Writes to OUT (default results/experiments/sensitivity_<scenario>): morris/ and sobol/
 (each with sensitivity.csv, samples.parquet, manifest.json; resumable) and
-figures/morris.png, figures/sobol.png.
+morris/figures/ and sobol/figures/ (the standard sensitivity figures).
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from _common import add_run_options, draw, guarded
+
 OUTPUTS = ["mean_collection_rate", "mean_satisfaction", "mean_complaints_resolved_share",
            "mean_participation_rate", "mean_worker_load", "final_owners_committee_coverage"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    from commsim.errors import CommsimError
-
     ap = argparse.ArgumentParser(description="Morris screening, then Sobol indices for the leading parameters.")
     ap.add_argument("scenario", nargs="?", default="baseline")
     ap.add_argument("--against", default=None, help="analyse the difference from this baseline")
@@ -35,44 +35,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-sobol", type=int, default=64)
     ap.add_argument("--top", type=int, default=6)
     ap.add_argument("--months", type=int, default=None)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--workers", type=int, default=None)
-    ap.add_argument("--backend", default="local", choices=("local", "dask"))
-    ap.add_argument("--scheduler", default=None)
+    add_run_options(ap)
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     args.out = args.out or Path("results/experiments") / f"sensitivity_{Path(args.scenario).stem}"
-    try:
-        return run(args)
-    except CommsimError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    return guarded(run, args)
 
 
 def run(args: argparse.Namespace) -> int:
-    from _figures import sensitivity_bars
-
     from commsim.sensitivity import sensitivity
 
     common = dict(outputs=OUTPUTS, against=args.against, seed=args.seed, months=args.months, workers=args.workers,
                   backend=args.backend, scheduler=args.scheduler, progress=True, argv=sys.argv)
-    what = f"{args.scenario} - {args.against}" if args.against else args.scenario
-    figures = args.out / "figures"
-    figures.mkdir(parents=True, exist_ok=True)
     morris = sensitivity(args.scenario, method="morris", n=args.n_morris, out=args.out / "morris", **common)
     m = morris.manifest
     if morris.indices.empty:
         print(f"error: no output varies over the design ({', '.join(m['skipped_outputs'])})", file=sys.stderr)
         return 1
-    sensitivity_bars(morris.indices, figures / "morris.png",
-                     f"commsim {m['commsim']}; {what}; Morris, {m['n']} trajectories, {m['runs']} runs")
+    draw(args.out / "morris")
     scaled = morris.indices.assign(rel=morris.indices.groupby("output")["mu_star"].transform(lambda s: s / s.max()))
     leaders = scaled.groupby("parameter")["rel"].mean().nlargest(args.top).index.tolist()
     print(f"Morris ({m['runs']} runs, {m['seconds']:.0f} s): leading parameters {', '.join(leaders)}")
     sobol = sensitivity(args.scenario, method="sobol", n=args.n_sobol, params=leaders, out=args.out / "sobol", **common)
     s = sobol.manifest
-    sensitivity_bars(sobol.indices, figures / "sobol.png",
-                     f"commsim {s['commsim']}; {what}; Sobol, N = {s['n']}, {s['runs']} runs", top=args.top)
+    draw(args.out / "sobol")
     print(sobol.indices.round(3).to_string(index=False))
     print(f"Sobol ({s['runs']} runs, {s['seconds']:.0f} s); tables and figures in {args.out}")
     return 0

@@ -10,7 +10,7 @@ random numbers). ``--also`` adds a second swept parameter (NAME=LOW:HIGH:STEPS o
 
 Writes to OUT (default results/experiments/staffing_norm): sweep.csv, monthly/, manifest.json
 (the sweep contract), norms_summary.csv (means with 95% CIs, and differences from the first
-norm paired by replicate) and figures/staffing_norm.png.
+norm paired by replicate) and the standard sweep figures in figures/.
 """
 
 from __future__ import annotations
@@ -19,34 +19,25 @@ import argparse
 import sys
 from pathlib import Path
 
+from _common import add_run_options, draw, guarded
+
 METRICS = ["mean_worker_load", "mean_complaints_resolved_share", "mean_mean_complaint_wait_months",
            "mean_satisfaction", "total_public_cost_yuan"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    from commsim.errors import CommsimError
-
     ap = argparse.ArgumentParser(description="Sweep the community-worker staffing norm.")
     ap.add_argument("scenario", nargs="?", default="baseline")
     ap.add_argument("--norms", default="liaocheng,xian,cangzhou")
     ap.add_argument("--also", action="append", default=[], metavar="NAME=LOW:HIGH:STEPS")
     ap.add_argument("--reps", type=int, default=50)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--workers", type=int, default=None)
-    ap.add_argument("--backend", default="local", choices=("local", "dask"))
-    ap.add_argument("--scheduler", default=None)
+    add_run_options(ap)
     ap.add_argument("--out", type=Path, default=Path("results/experiments/staffing_norm"))
     args = ap.parse_args(argv)
-    try:
-        return run(args)
-    except CommsimError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    return guarded(run, args)
 
 
 def run(args: argparse.Namespace) -> int:
-    from _figures import sweep_bands
-
     from commsim.compare import paired_comparison
     from commsim.sweep import sweep
 
@@ -60,11 +51,8 @@ def run(args: argparse.Namespace) -> int:
         summary = paired_comparison(as_scenarios, first, metrics=METRICS, seed=args.seed)
         summary.to_csv(args.out / "norms_summary.csv", index=False)
         print(summary[["metric", "scenario", "mean", "diff", "diff_ci_low", "diff_ci_high", "p_adjusted"]].to_string(index=False))
-    figures = args.out / "figures"
-    figures.mkdir(exist_ok=True)
     m = res.manifest
-    sweep_bands(table, "staffing_norm", METRICS, figures / "staffing_norm.png",
-                f"commsim {m['commsim']}; {args.scenario}; {m['reps']} replicates per norm, seed {m['base_seed']}")
+    draw(args.out)
     print(f"{m['runs']} runs in {m['seconds']:.0f} s; tables and figures in {args.out}")
     return 0
 

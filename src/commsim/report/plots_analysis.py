@@ -124,19 +124,27 @@ def sweep(res: Results, outcome: str, lang: Lang, parameter: str | None = None) 
     for i, (value, part) in enumerate(groups):
         c = colours[i % len(colours)]
         q = part.groupby(x)[outcome].quantile(list(QUANTILES)).unstack() * k
-        xs = q.index.to_numpy() if numeric else np.arange(len(q))
-        ax.fill_between(xs, q[0.05], q[0.95], color=c, alpha=0.13, lw=0)
-        ax.fill_between(xs, q[0.25], q[0.75], color=c, alpha=0.30, lw=0)
         name = tr("median", lang) if value is None else tr(
             "other_params", lang, param=param_label(group, lang, res.titles), value=str(value))
-        ax.plot(xs, q[0.5], color=c, lw=1.5, marker="o", ms=3, label=name)
-        if not numeric:
-            ax.set_xticks(xs, [str(v) for v in q.index])
+        if numeric:
+            xs = q.index.to_numpy()
+            ax.fill_between(xs, q[0.05], q[0.95], color=c, alpha=0.13, lw=0)
+            ax.fill_between(xs, q[0.25], q[0.75], color=c, alpha=0.30, lw=0)
+            ax.plot(xs, q[0.5], color=c, lw=1.5, marker="o", ms=3, label=name)
+        else:  # categories (e.g. staffing norms): separate points with interval bars, no lines between
+            xs = np.arange(len(q)) + (i - (len(groups) - 1) / 2) * 0.12
+            ax.vlines(xs, q[0.05], q[0.95], color=c, alpha=0.35, lw=6)
+            ax.vlines(xs, q[0.25], q[0.75], color=c, alpha=0.8, lw=6)
+            ax.plot(xs, q[0.5], color="black", lw=0, marker="_", ms=14, mew=1.5)
+            ax.plot(xs, q[0.5], color=c, lw=0, marker="o", ms=3, label=name)
+            ax.set_xticks(np.arange(len(q)), [str(v) for v in q.index])
+            ax.set_xlim(-0.6, len(q) - 0.4)
     ax.set_xlabel(wrap(_param_axis_label(x, lang, res), lang, 80))
     ax.set_ylabel(wrap(axis_text(outcome, lang), lang, 44))
     ax.yaxis.set_major_locator(MaxNLocator(6))
-    ax.set_title(f"{tr('sweep_title', lang, metric=metric_label(outcome, lang), param=lower_first(param_label(x, lang, res.titles), lang))}"
-                 f" · {tr('bands', lang)}", fontsize=8.5)
+    title = (f"{tr('sweep_title', lang, metric=metric_label(outcome, lang), param=lower_first(param_label(x, lang, res.titles), lang))}"
+             f" · {tr('bands', lang)}")
+    ax.set_title(wrap(title, lang, 95), fontsize=8.5)
     style.legend_below(fig, ax.get_legend_handles_labels()[0], 3)
     reps = int(df["replicate"].nunique())
     names = [str(s) for s in df["scenario"].unique()] if "scenario" in df else (res.scenarios[:1] or ["-"])
