@@ -79,7 +79,10 @@ def test_bad_set_option(setting, expected):
 
 
 def test_set_option_overrides_parameter():
-    sc = load_scenario(SMALL, {"pay_intercept": 0.5, "staffing_norm": "xian"})
+    from commsim.errors import RangeWarning
+
+    with pytest.warns(RangeWarning):  # 0.5 is below the documented range (allowed, with a warning)
+        sc = load_scenario(SMALL, {"pay_intercept": 0.5, "staffing_norm": "xian"})
     assert sc.values.pay_intercept == 0.5 and sc.values.staffing_norm == "xian"
     assert sc.digest() != load_scenario(SMALL).digest()
 
@@ -109,3 +112,20 @@ def test_shipped_scenarios_are_valid():
     assert any(p.stem == "baseline" for p in paths)
     for path in paths:
         assert load_scenario(path).name == path.stem
+
+
+def test_values_outside_the_documented_range_warn_but_run(tmp_path):
+    import warnings
+
+    from commsim.errors import RangeWarning
+
+    with pytest.warns(RangeWarning, match="pay_intercept = 99 is outside its documented range 1.2-2.6"):
+        sc = load_scenario(SMALL, {"pay_intercept": 99})
+    assert sc.values.pay_intercept == 99
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RangeWarning)
+        load_scenario(SMALL, {"pay_intercept": 2.0})  # inside the range: silent
+    proc = subprocess.run([*commsim_command(), "check", str(SMALL), "--set", "pay_intercept=99"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0
+    assert proc.stderr.startswith("warning: --set pay_intercept = 99") and "Traceback" not in proc.stderr

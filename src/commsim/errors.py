@@ -13,3 +13,7 @@ class ScenarioError(CommsimError):
 
 class ParameterError(CommsimError):
     """A parameter name or value is invalid; the message names the parameter."""
+
+
+class RangeWarning(UserWarning):
+    """A parameter value inside its valid bounds but outside its documented plausible range."""

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import tomllib
+import warnings
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from commsim.errors import ParameterError, ScenarioError
+from commsim.errors import ParameterError, RangeWarning, ScenarioError
 from commsim.params import PARAMETERS, Values
 
 ESTATE_TYPES = ("commercial", "old", "resettlement", "work_unit")
@@ -227,6 +228,25 @@ class Scenario:
         for ref in self.spec.scenario.plugins:
             registry.load_plugin(ref, base, self.source)
 
+    def range_notes(self) -> list[str]:
+        """Values this scenario sets (file, policy tables, overrides) outside the parameter
+        table's documented range: allowed, but results then rest on untested values."""
+        given = {**self.spec.parameters,
+                 **{f"{pol}.{k}": v for pol, table in self.spec.policies.items() for k, v in table.items()},
+                 **self.overrides}
+        notes = []
+        for name in given:
+            param = PARAMETERS.params.get(name)
+            value = self.values.get(name)
+            if param is None or param.range is None or param.kind not in {"float", "int"}:
+                continue
+            lo, hi = param.range
+            if not lo <= value <= hi:
+                where = "--set " if name in self.overrides else f"{self.source}: "
+                notes.append(f"{where}{name} = {value:g} is outside its documented range {lo:g}-{hi:g} "
+                             f"{param.unit}; results rest on an untested value")
+        return notes
+
     # convenient views -----------------------------------------------------------------
     @property
     def name(self) -> str:
@@ -352,9 +372,12 @@ def parse_scenario(data: Mapping[str, Any], source: str, overrides: Mapping[str,
         raise ScenarioError(f"{source}: {_format_loc(err['loc'])}: {_clean_msg(err)}{tail}") from None
     _check_finite(data, source)
     try:
-        return Scenario(spec, source, overrides)
+        scenario = Scenario(spec, source, overrides)
     except ParameterError as exc:
         raise ScenarioError(str(exc)) from None
+    for note in scenario.range_notes():
+        warnings.warn(note, RangeWarning, stacklevel=2)
+    return scenario
 
 
 def _check_finite(data: Any, source: str, loc: str = "") -> None:

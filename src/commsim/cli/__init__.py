@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 
 import click
 
-from commsim.errors import CommsimError
+from commsim.errors import CommsimError, RangeWarning
 
 #: modules that add commands to the group (each defines ``register(group)``)
 COMMAND_MODULES: tuple[str, ...] = (
@@ -44,7 +45,19 @@ for _name in COMMAND_MODULES:
     importlib.import_module(_name).register(cli)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """commsim's own warnings as one line on stderr; others as Python shows them."""
+    if issubclass(category, RangeWarning):
+        click.echo(f"warning: {message}", err=True)
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
+
+
+_default_showwarning = warnings.showwarning
+
+
 def main(argv: list[str] | None = None) -> None:
+    warnings.showwarning = _show_warning
     cli.main(args=argv, prog_name="commsim", standalone_mode=True)
 
 
