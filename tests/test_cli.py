@@ -87,3 +87,10 @@ def test_parameter_docs_are_generated_from_the_table():
         assert p.source and p.unit and p.meaning, p.name
         if p.kind != "choice":
             assert p.range is not None and p.range[0] <= p.default <= p.range[1] or p.group.startswith("policy"), p.name
+
+
+def test_params_with_an_unknown_group_lists_the_groups():
+    result = CliRunner().invoke(cli, ["params", "--group", "Payment"])
+    assert result.exit_code == 2
+    assert "--group Payment: no such group" in result.output and "payment" in result.output
+    assert "policy:fee_subsidy" in result.output

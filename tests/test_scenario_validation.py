@@ -129,3 +129,10 @@ def test_values_outside_the_documented_range_warn_but_run(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0
     assert proc.stderr.startswith("warning: --set pay_intercept = 99") and "Traceback" not in proc.stderr
+
+
+def test_misspelt_key_is_named_before_the_missing_field(tmp_path):
+    path = variant(tmp_path, "households = 400", "househods = 400")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert "communities[0].estates[0].househods: unknown field; did you mean households?" in str(info.value)

@@ -8,6 +8,7 @@ names the file, the field and what is wrong.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import math
@@ -366,10 +367,15 @@ def parse_scenario(data: Mapping[str, Any], source: str, overrides: Mapping[str,
     try:
         spec = ScenarioSpec.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        more = len(exc.errors()) - 1
+        errors = sorted(exc.errors(), key=lambda e: e.get("type") != "extra_forbidden")  # typos first
+        err = errors[0]
+        msg = _clean_msg(err)
+        if err.get("type") == "extra_forbidden":
+            close = difflib.get_close_matches(str(err["loc"][-1]), _field_names(), n=1, cutoff=0.7)
+            msg += f"; did you mean {close[0]}?" if close else ""
+        more = len(errors) - 1
         tail = f" ({more} more problem{'s' if more > 1 else ''} after this one)" if more else ""
-        raise ScenarioError(f"{source}: {_format_loc(err['loc'])}: {_clean_msg(err)}{tail}") from None
+        raise ScenarioError(f"{source}: {_format_loc(err['loc'])}: {msg}{tail}") from None
     _check_finite(data, source)
     try:
         scenario = Scenario(spec, source, overrides)
@@ -378,6 +384,12 @@ def parse_scenario(data: Mapping[str, Any], source: str, overrides: Mapping[str,
     for note in scenario.range_notes():
         warnings.warn(note, RangeWarning, stacklevel=2)
     return scenario
+
+
+def _field_names() -> set[str]:
+    """Every field name of the scenario schema (for did-you-mean suggestions)."""
+    models = (ScenarioSpec, Meta, Community, Estate, FloorArea, HouseholdMix, IncomeMix, AgeMix, TenureMix)
+    return {name for model in models for name in model.model_fields}
 
 
 def _check_finite(data: Any, source: str, loc: str = "") -> None:

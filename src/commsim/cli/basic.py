@@ -9,6 +9,7 @@ import click
 
 from commsim.backends import BACKENDS
 from commsim.ensemble import Plan, run_plan
+from commsim.errors import ParameterError
 from commsim.io import environment, prepare_output_dir, write_csv, write_json, write_parquet
 from commsim.params import PARAMETERS
 from commsim.runner import replicate_seed
@@ -126,6 +127,9 @@ def params(group: str | None, markdown: bool) -> None:
 
         click.echo(parameters_markdown(), nl=False)
         return
+    groups = list(dict.fromkeys(p.group for p in PARAMETERS))
+    if group is not None and group not in groups:
+        raise ParameterError(f"--group {group}: no such group (groups: {', '.join(groups)})")
     for p in PARAMETERS:
         if group and p.group != group:
             continue
