@@ -125,9 +125,10 @@ def calibrate(scenario: str, targets_path: str | None, n_sets: int, reps: int, m
                 **environment()}, out_dir / "manifest.json")
     click.echo(f"{n_acc} of {n_sets} sets fit every target"
                + ("" if n_acc >= 5 else " (too few: accepted.csv holds the closest sets, flagged accepted=False)"))
+    label = "accepted" if n_acc else "closest "
     for row in fit.itertuples():
         mark = "ok " if row.default_within else "off"
-        click.echo(f"  [{mark}] {row.target:<36} defaults {row.default_value:8.3f}  accepted "
+        click.echo(f"  [{mark}] {row.target:<36} defaults {row.default_value:8.3f}  {label} "
                    f"{row.accepted_p05:.3f}-{row.accepted_p95:.3f}  target {row.low:g}-{row.high:g}")
 
 
