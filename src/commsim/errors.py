@@ -15,5 +15,13 @@ class ParameterError(CommsimError):
     """A parameter name or value is invalid; the message names the parameter."""
 
 
-class RangeWarning(UserWarning):
+class CommsimWarning(UserWarning):
+    """A warning the command line prints as one line ``warning: ...``."""
+
+
+class RangeWarning(CommsimWarning):
     """A parameter value inside its valid bounds but outside its documented plausible range."""
+
+
+class StreetWarning(CommsimWarning):
+    """Compared scenarios describe different streets: differences are not the policies' alone."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from commsim.ensemble import check_labels
-from commsim.errors import ParameterError
+from commsim.errors import ParameterError, StreetWarning
 from commsim.io import environment
 from commsim.params import PARAMETERS
 from commsim.scenario import Scenario
@@ -67,7 +68,25 @@ def load_setup(
             raise ParameterError(f"--set {v.name}: the parameter is also varied; drop one of the two")
         if not any(applies_to(v.name, sc) for sc in scenarios):
             raise ParameterError(f"--vary {v.name}: belongs to policy {v.name.split('.')[0]!r}, which no scenario here switches on")
+    warn_if_streets_differ(scenarios)
     return Setup(check_labels(scenarios), varies, sets)
+
+
+def warn_if_streets_differ(scenarios: Sequence[Scenario]) -> None:
+    """Compared scenarios should describe the same street (communities, estates, households,
+    horizon); otherwise their differences are not the policies' alone."""
+    def street(sc: Scenario) -> tuple:
+        spec = sc.spec
+        return (spec.model_dump(include={"communities", "household_mix"}, mode="json"),
+                spec.scenario.months, spec.scenario.burn_in_months)
+
+    first = scenarios[0]
+    for sc in scenarios[1:]:
+        if street(sc) != street(first):
+            warnings.warn(
+                f"{sc.source} describes a different street or horizon from {first.source}: its differences "
+                "include the street, not only the policies (give both the same base: [scenario] base = ...)",
+                StreetWarning, stacklevel=2)
 
 
 def differing(setup: Setup) -> set[str]:

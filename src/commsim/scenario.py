@@ -132,6 +132,7 @@ class Meta(_Strict):
     title_en: str = ""
     title_zh: str = ""
     description: str = ""
+    base: str | None = Field(None, description="scenario whose content this file extends")
     plugins: list[str] = Field(default_factory=list, description="user policy modules to import")
     months: int = Field(60, ge=1, le=1200)
     burn_in_months: int = Field(12, ge=0, le=1200)
@@ -403,19 +404,48 @@ def _check_finite(data: Any, source: str, loc: str = "") -> None:
         raise ScenarioError(f"{source}: {loc}: must be a finite number (got {data!r})")
 
 
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``over`` laid on ``base``: tables merge key by key, anything else (lists of communities
+    included) is replaced."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def read_scenario_data(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The TOML content of a scenario file, with ``[scenario] base = "..."`` resolved: the base
+    (a shipped scenario's name, or a path relative to this file) is read first and this file's
+    tables are merged over it, so a policy scenario need only say what differs."""
+    source = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{source}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
+    meta = data.get("scenario")
+    ref = meta.get("base") if isinstance(meta, Mapping) else None
+    if ref is None:
+        return data
+    if not isinstance(ref, str) or not ref:
+        raise ScenarioError(f"{source}: scenario.base: must be a scenario name or a path (got {ref!r})")
+    local = path.parent / ref
+    base_path = local if local.is_file() else resolve_path(ref)
+    chain = (*_chain, path.resolve())
+    if base_path.resolve() in chain:
+        raise ScenarioError(f"{source}: scenario.base: {ref} leads back to this file (a cycle)")
+    base = read_scenario_data(base_path, chain)
+    return _merge(base, data)
+
+
 def load_scenario(ref: str | os.PathLike[str], overrides: Mapping[str, Any] | None = None) -> Scenario:
     """Load and validate a scenario from a path or a shipped scenario's name."""
     path = resolve_path(ref)
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{source}: cannot read: {exc}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
-    return parse_scenario(data, source, overrides)
+    return parse_scenario(read_scenario_data(path), str(path), overrides)
 
 
 def parse_set_options(items: list[str]) -> dict[str, Any]:

@@ -30,7 +30,7 @@ import numpy as np
 
 from commsim.errors import ParameterError, ScenarioError
 from commsim.params import PARAMETERS, Param
-from commsim.scenario import Scenario, parse_scenario, resolve_path
+from commsim.scenario import Scenario, parse_scenario, read_scenario_data, resolve_path
 
 DISTRIBUTIONS = ("uniform", "triangular", "normal", "loguniform")
 
@@ -209,12 +209,7 @@ def load_experiment_scenario(ref: str | Path, overrides: Mapping[str, Any] | Non
     (``--set`` on a comparison applies to the scenarios it concerns)."""
     path = resolve_path(ref)
     source = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{source}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
+    data = read_scenario_data(path)
     table = data.pop("uncertainty", {})
     if not isinstance(table, dict):
         raise ScenarioError(f"{source}: uncertainty: must be a table of parameter = range")

@@ -12,7 +12,7 @@ import warnings
 
 import click
 
-from commsim.errors import CommsimError, RangeWarning
+from commsim.errors import CommsimError, CommsimWarning
 
 #: modules that add commands to the group (each defines ``register(group)``)
 COMMAND_MODULES: tuple[str, ...] = (
@@ -47,7 +47,7 @@ for _name in COMMAND_MODULES:
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """commsim's own warnings as one line on stderr; others as Python shows them."""
-    if issubclass(category, RangeWarning):
+    if issubclass(category, CommsimWarning):
         click.echo(f"warning: {message}", err=True)
     else:
         _default_showwarning(message, category, filename, lineno, file, line)
