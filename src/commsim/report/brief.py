@@ -36,10 +36,11 @@ H: dict[str, tuple[str, str]] = {
     "method": ("Method", "方法"),
     "table_note": (
         "First row: {base}, levels (means over replicates). Other rows: change against {base}, with its "
-        "confidence interval in brackets; bold where the interval excludes zero. Shares are in per cent, "
+        "confidence interval in brackets; bold where the interval excludes zero and the change does not round "
+        "to zero. Shares are in per cent, "
         "their changes in percentage points.",
         "第一行为{base}的水平（各次重复运行的均值）；其余各行为与{base}相比的变化，方括号内为置信区间；"
-        "置信区间不含零时以粗体标出。比例以百分比表示，其变化以百分点表示。",
+        "置信区间不含零且变化四舍五入后不为零时以粗体标出。比例以百分比表示，其变化以百分点表示。",
     ),
     "fig_forest": ("Changes against {base} in the key outcomes, with confidence intervals.",
                    "与{base}相比主要指标的变化及置信区间。"),
