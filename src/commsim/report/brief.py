@@ -162,7 +162,7 @@ def _costs(res: Results, ans: Answer, lang: Lang) -> list[Block]:
         spent = [(m, pr) for m in metrics if m.startswith("total_policy_cost_yuan_")
                  for pr in [ans.row(m, s)] if pr is not None and math.isfinite(pr["mean"]) and pr["mean"] != 0]
         for m, pr in spent:  # name the policy only when the scenario combines several
-            policy = lower_first(res.titles.title(m.removeprefix("total_policy_cost_yuan_"), lang), lang)
+            policy = res.titles.title(m.removeprefix("total_policy_cost_yuan_"), lang)
             key = "policy_cost_item_of" if len(spent) > 1 else "policy_cost_item"
             items.append(h(key, lang, s=ans.t(s), policy=policy, level=fmt.level(m, pr["mean"], lang),
                            period=_period(res, lang)))
