@@ -1,6 +1,6 @@
 """``commsim brief``: a comparison folder -> a one-page policy brief (brief.md, brief.html).
 
-Sections: title, the question, a three-sentence answer, the key table, two or three figures,
+Sections: title, the question, a three-sentence answer, how sure it is (:mod:`brief_sure`), the key table, two or three figures,
 the assumptions that matter most (from ``sensitivity.csv`` when present), costs, and the
 method with version and seeds. Text comes from :mod:`commsim.report.brief_text`; every number
 from :mod:`commsim.report.fmt`. ``brief.html`` is self-contained (figures as base64 PNG).
