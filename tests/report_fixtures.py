@@ -174,8 +174,8 @@ def _evaluate(sc: Scenario, names: list[str], X: np.ndarray, outputs: list[str])
 SA_OUTPUTS = ["mean_collection_rate", "mean_complaints_per_1000_households", "mean_worker_load"]
 
 
-def sensitivity_rows(method: str, names: list[str], n: int, months: int = 12) -> pd.DataFrame:
-    """Real (tiny) Morris or Sobol indices of the small street with SALib."""
+def sensitivity_rows(method: str, names: list[str], n: int, months: int = 12) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Real (tiny) Morris or Sobol indices of the small street with SALib, and the design rows."""
     from SALib.analyze import morris as morris_a
     from SALib.analyze import sobol as sobol_a
     from SALib.sample import morris as morris_s
@@ -188,6 +188,7 @@ def sensitivity_rows(method: str, names: list[str], n: int, months: int = 12) ->
     else:
         X = sobol_s.sample(problem, n, calc_second_order=False, seed=3)
     Y = _evaluate(sc, names, X, SA_OUTPUTS)
+    samples = pd.concat([pd.DataFrame(X, columns=names), pd.DataFrame(Y, columns=SA_OUTPUTS)], axis=1)
     rows = []
     for j, out in enumerate(SA_OUTPUTS):
         if method == "morris":
@@ -200,7 +201,7 @@ def sensitivity_rows(method: str, names: list[str], n: int, months: int = 12) ->
             for i, p in enumerate(names):
                 rows.append({"method": "sobol", "output": out, "parameter": p, "S1": r["S1"][i],
                              "S1_conf": r["S1_conf"][i], "ST": r["ST"][i], "ST_conf": r["ST_conf"][i]})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), samples.rename_axis("point").reset_index()
 
 
 MORRIS_PARAMS = ["pay_intercept", "pay_beta_satisfaction", "complaint_propensity", "admin_hours_per_household"]
@@ -210,8 +211,9 @@ SOBOL_PARAMS = ["pay_intercept", "admin_hours_per_household"]
 def build_sensitivity(folder: Path, method: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     names = MORRIS_PARAMS if method == "morris" else SOBOL_PARAMS
-    df = sensitivity_rows(method, names, 4)
+    df, samples = sensitivity_rows(method, names, 4)
     write_csv(df, folder / "sensitivity.csv")
+    write_parquet(samples, folder / "samples.parquet")  # design rows, as `commsim sensitivity` writes
     sc = load_scenario(SMALL)
     if not (folder / "manifest.json").is_file():
         write_json(_manifest([sc], len(df), command="sensitivity", method=method), folder / "manifest.json")

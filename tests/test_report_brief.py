@@ -34,8 +34,9 @@ def brief(request, comparison_dir, tmp_path_factory):
 
 
 def sections(md: str) -> dict[str, str]:
-    """Section text by heading order: title, question, answer, table, figures, assumptions, costs, method."""
-    keys = ["title", "question", "answer", "table", "figures", "assumptions", "costs", "method"]
+    """Section text by heading order: title, question, answer, reliability, table, figures, assumptions,
+    costs, method."""
+    keys = ["title", "question", "answer", "reliability", "table", "figures", "assumptions", "costs", "method"]
     parts = re.split(r"^## .*$", md, flags=re.M)
     assert len(parts) == len(keys), f"expected {len(keys) - 1} sections"
     return dict(zip(keys, parts, strict=True))
@@ -60,7 +61,13 @@ def comparison_tokens(folder) -> set[str]:
         for col in ("diff", "diff_ci_low", "diff_ci_high"):
             out |= {fmt.change_number(m, r[col])}
         out |= tokens(fmt.probability(r["prob_better"])) | tokens(fmt.p_value(r["p_adjusted"]))
+        out.add(fmt.number(r["n"], 0))  # "in every one of the N paired runs"
     return out
+
+
+def evaluated_months(folder) -> str:
+    entry = json.loads((folder / "manifest.json").read_text("utf-8"))["scenarios"][0]
+    return str(entry["months"] - entry["burn_in_months"])
 
 
 def test_every_number_in_the_text_is_a_cell_of_comparison_csv(brief):
@@ -68,7 +75,7 @@ def test_every_number_in_the_text_is_a_cell_of_comparison_csv(brief):
     parts = sections(md)
     allowed = comparison_tokens(folder)
     for key in ("title", "question", "answer", "table", "figures", "costs"):
-        stray = tokens(parts[key]) - allowed
+        stray = tokens(parts[key]) - allowed - ({evaluated_months(folder)} if key == "costs" else set())
         assert not stray, f"{lang} {key}: numbers not in comparison.csv: {sorted(stray)}"
     assert tokens(parts["answer"]) and tokens(parts["table"]) and tokens(parts["costs"])
 
@@ -241,3 +248,56 @@ def test_brief_takes_a_separate_sensitivity_folder(comparison_dir, sobol_dir, tm
     assert "of the difference between" in (folder / "brief.md").read_text(encoding="utf-8")
     missing = CliRunner().invoke(cli, ["brief", str(folder), "--sensitivity", str(tmp_path / "nowhere")])
     assert missing.exit_code == 2 and "no sensitivity.csv" in missing.output
+
+
+def test_reliability_numbers_come_from_manifest_monthly_data_and_sensitivity_samples(brief):
+    """"How sure is this": noise only, the simulated street's size (monthly data), the range of
+    the analysed output over the sensitivity design (samples.parquet), and a small-run warning."""
+    lang, folder, md, _ = brief
+    text = sections(md)["reliability"]
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    monthly = pd.read_parquet(folder / "monthly")
+    street = monthly[(monthly["estate"].astype(str) == "all") & (monthly["scenario"].astype(str) == "small")]
+    households = fmt.number(street.sort_values("month")["households"].iloc[0], 0)
+    samples = pd.read_parquet(folder / "samples.parquet")
+    rate = samples["mean_collection_rate"]
+    allowed = {str(manifest["reps"]), evaluated_months(folder), households, str(len(samples)),
+               fmt.level_number("mean_collection_rate", rate.min()), fmt.level_number("mean_collection_rate", rate.max())}
+    assert tokens(text) - allowed == set()
+    assert {households, fmt.level_number("mean_collection_rate", rate.min())} <= tokens(text)
+    if lang == "en":
+        assert "simulation noise only" in text and "not a forecast for any real place" in text
+        assert "small run (6 paired replicates" in text and "docs/validation.md" in text
+    else:
+        assert "并非对任何真实地方的预测" in text and "仅供参考" in text
+
+
+def test_the_answer_states_how_many_paired_runs_not_a_certainty(brief):
+    lang, folder, md, _ = brief
+    answer = sections(md)["answer"]
+    for overstated in ("probability", "almost certain", "几乎可以肯定", "概率"):
+        assert overstated not in answer
+    assert ("paired runs under the model's default assumptions" in answer) or ("次配对模拟中" in answer)
+
+
+def test_no_bold_zero_in_the_table(brief):
+    _, _, md, _ = brief
+    bold = re.findall(r"\*\*([^*]+)\*\*", sections(md)["table"])
+    assert bold and all(float(b.replace(fmt.MINUS, "-").replace(",", "").lstrip("+")) != 0 for b in bold)
+
+
+def test_a_difference_that_can_reverse_is_said_to_reverse(comparison_dir, tmp_path):
+    folder = tmp_path / "cmp"
+    shutil.copytree(comparison_dir, folder)
+    sens = tmp_path / "sens"
+    sens.mkdir()
+    shutil.copy(folder / "sensitivity.csv", sens / "sensitivity.csv")
+    samples = pd.read_parquet(folder / "samples.parquet")
+    samples["mean_collection_rate"] = samples["mean_collection_rate"] - samples["mean_collection_rate"].median()
+    samples.to_parquet(sens / "samples.parquet")
+    (sens / "manifest.json").write_text(json.dumps({"scenarios": [{"name": "pay_campaign"}], "against": "small"}))
+    assert CliRunner().invoke(cli, ["brief", str(folder), "--sensitivity", str(sens)]).exit_code == 0
+    text = sections((folder / "brief.md").read_text("utf-8"))["reliability"]
+    assert "the advantage disappears or reverses" in text
+    lo = fmt.change("mean_collection_rate", samples["mean_collection_rate"].min(), "en")
+    assert lo.startswith(fmt.MINUS) and lo in text

@@ -123,3 +123,25 @@ def test_two_scenarios_share_one_panel(pair_dir, lang, tmp_path):
         style.save(fig, tmp_path / f"ts_{lang}")
         style.save(forest, tmp_path / f"forest_{lang}")
     assert (tmp_path / f"ts_{lang}.png").stat().st_size > 10_000
+
+
+def test_many_scenarios_never_share_colour_and_marker():
+    from commsim.report import style
+
+    names = ["base"] + [f"s{i}" for i in range(12)]
+    colours, markers = style.scenario_colours(names, "base"), style.scenario_markers(names, "base")
+    pairs = [(colours[n], markers[n]) for n in names[1:]]
+    assert len(set(pairs)) == len(pairs)
+    assert colours["s0"] == colours["s7"] and markers["s0"] != markers["s7"]
+
+
+def test_source_line_wraps_english_and_chinese_within_the_page():
+    from commsim.report import style
+
+    names = ["baseline", "suzhou_alliance", "fee_subsidy", "alliance_plus_subsidy", "xian_staffing",
+             "suzhou_classified", "harbin_basic_service", "cangzhou_six_in_one", "liaocheng_four_in_one"]
+    for lang in ("en", "zh"):
+        text = style.source_text(lang, "0.1.0", names, 12, 1)
+        lines = style.wrap_to_width(text, 6.2).split("\n")
+        assert len(lines) >= 2 and "".join(lines).replace(" ", "") == text.replace(" ", "")
+        assert all(len(ln) * 0.047 <= 6.2 + 1e-9 for ln in lines if lang == "en")

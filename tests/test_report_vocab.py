@@ -67,7 +67,7 @@ def test_number_formats():
     assert fmt.change_number("mean_collection_rate", -0.0001) == "0.0"  # no "-0.0"
     assert fmt.level("mean_public_cost_yuan", 123456.7, "en") == "123,457 yuan a month"
     assert fmt.level("mean_public_cost_yuan", 123456.7, "zh") == "123,457元/月"
-    assert fmt.change("mean_worker_load", 0.4631, "en") == "+0.46"
+    assert fmt.change("mean_worker_load", 0.4631, "en") == "+0.46 hours demanded per hour available"
     assert fmt.probability(0.974) == "97%" and fmt.p_value(0.0004) == "<0.001"
     assert fmt.level("mean_collection_rate", float("nan"), "en") == "n/a"
     assert fmt.plain(100000.0) == "100,000" and fmt.plain(-0.8) == "\u22120.8"

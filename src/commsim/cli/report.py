@@ -52,7 +52,7 @@ def brief(folder: Path, lang: str, metric: str | None, sensitivity: Path | None)
     if metric is not None and (res.comparison is None or metric not in res.metrics()):
         raise ReportError(f"--metric {metric}: not a metric of {folder / 'comparison.csv'}")
     out = write_brief(folder, lang, metric, sensitivity)  # type: ignore[arg-type]
-    click.echo(f"brief: {out['html']} and {out['md']}")
+    click.echo(f"brief: {out['html']} and {out['md']} (this language: {out['html_lang']} and {out['md_lang']})")
 
 
 def register(group: click.Group) -> None:

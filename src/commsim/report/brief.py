@@ -1,6 +1,6 @@
 """``commsim brief``: a comparison folder -> a one-page policy brief (brief.md, brief.html).
 
-Sections: title, the question, a three-sentence answer, the key table, two or three figures,
+Sections: title, the question, a three-sentence answer, how sure it is (:mod:`brief_sure`), the key table, two or three figures,
 the assumptions that matter most (from ``sensitivity.csv`` when present), costs, and the
 method with version and seeds. Text comes from :mod:`commsim.report.brief_text`; every number
 from :mod:`commsim.report.fmt`. ``brief.html`` is self-contained (figures as base64 PNG).
@@ -14,6 +14,7 @@ from pathlib import Path
 from commsim.io import atomic_write
 from commsim.params import PARAMETERS
 from commsim.report import fmt
+from commsim.report.brief_sure import evaluated_months, reliability
 from commsim.report.brief_text import Answer, join, label_in_sentence, sentence_end
 from commsim.report.figures import write_figures
 from commsim.report.render import Block, to_html, to_markdown
@@ -22,11 +23,12 @@ from commsim.report.vocab import Lang, lower_first, metric_label
 from commsim.report.vocab_params import param_label, param_unit
 
 #: section keys, in order (the headings come from ``H``)
-SECTIONS = ("question", "answer", "table", "figures", "assumptions", "costs", "method")
+SECTIONS = ("question", "answer", "reliability", "table", "figures", "assumptions", "costs", "method")
 H: dict[str, tuple[str, str]] = {
     "title": ("Policy brief: what the policies would change, against {base}", "政策简报：与{base}相比，各项政策会带来什么变化"),
     "question": ("The question", "问题"),
     "answer": ("The answer", "结论"),
+    "reliability": ("How sure is this", "结果的可靠性"),
     "table": ("Key results", "主要结果"),
     "figures": ("Figures", "图表"),
     "assumptions": ("Assumptions that matter most", "最关键的假设"),
@@ -34,10 +36,11 @@ H: dict[str, tuple[str, str]] = {
     "method": ("Method", "方法"),
     "table_note": (
         "First row: {base}, levels (means over replicates). Other rows: change against {base}, with its "
-        "confidence interval in brackets; bold where the interval excludes zero. Shares are in per cent, "
+        "confidence interval in brackets; bold where the interval excludes zero and the change does not round "
+        "to zero. Shares are in per cent, "
         "their changes in percentage points.",
         "第一行为{base}的水平（各次重复运行的均值）；其余各行为与{base}相比的变化，方括号内为置信区间；"
-        "置信区间不含零时以粗体标出。比例以百分比表示，其变化以百分点表示。",
+        "置信区间不含零且变化四舍五入后不为零时以粗体标出。比例以百分比表示，其变化以百分点表示。",
     ),
     "fig_forest": ("Changes against {base} in the key outcomes, with confidence intervals.",
                    "与{base}相比主要指标的变化及置信区间。"),
@@ -52,7 +55,13 @@ H: dict[str, tuple[str, str]] = {
                       "针对{scenario}与{baseline}之差的敏感性分析（{method}）按对{metric}之差的影响大小排列参数如下："),
     "sa_item_morris": ("{label} (`{name}`, {source}): mu* = {value}", "{label}（`{name}`，{source}）：mu* = {value}"),
     "sa_item_sobol": ("{label} (`{name}`, {source}): ST = {value}", "{label}（`{name}`，{source}）：ST = {value}"),
-    "sa_range": ("; range used {lo} to {hi}", "；取值范围{lo}至{hi}"),
+    "sa_range": ("; range tested: {lo}–{hi}", "；测试范围：{lo}–{hi}"),
+    "sa_explain_morris": ("mu* is the typical size of the change in {metric} when that one parameter moves across "
+                          "its tested range (the mean absolute Morris elementary effect).",
+                          "mu*表示单独改变该参数、使其在测试范围内变动时，{metric}通常变化多少（Morris基本效应绝对值的均值）。"),
+    "sa_explain_sobol": ("ST is the share of the variation in {metric} across the tested ranges that is due to that "
+                         "parameter, alone or together with others (total Sobol index, 0–1).",
+                         "ST表示在测试范围内{metric}的波动中，由该参数（单独或与其他参数共同）造成的比例（Sobol总效应指数，0–1）。"),
     "assumption": ("an assumption", "假设"),
     "sourced": ("from a source", "有出处"),
     "sa_none": (
@@ -66,7 +75,9 @@ H: dict[str, tuple[str, str]] = {
     ),
     "cost_item": ("{s}: {metric} {level} (change {d}; {ci})", "{s}：{metric}{level}（变化{d}；{ci}）"),
     "cost_item_same": ("{s}: {metric} {level} (no change)", "{s}：{metric}{level}（不变）"),
-    "policy_cost_item": ("{s}: {metric} {level}", "{s}：{metric}{level}"),
+    "policy_cost_item": ("{s}: policy spending {level} in total{period}", "{s}：政策支出合计{level}{period}"),
+    "policy_cost_item_of": ("{s}: spending on {policy} {level} in total{period}", "{s}：{policy}支出合计{level}{period}"),
+    "period": (" over the {n} months after burn-in", "（预热期后{n}个月）"),
     "cost_none": ("comparison.csv has no public-cost metric.", "comparison.csv 中没有公共支出指标。"),
     "method_text": (
         "Each scenario was simulated {reps} times with commsim {version}{months}. Replicate r of every "
@@ -111,7 +122,7 @@ def _assumptions(res: Results, ans: Answer, lang: Lang, top: int = 3) -> list[Bl
             text += h("sa_range", lang, lo=fmt.plain(param.range[0]), hi=fmt.plain(param.range[1]))
             u = param_unit(name, lang)
             if u:
-                text += u if lang == "zh" else f" {u}"
+                text += f"（{u}）" if lang == "zh" else f" ({u})"
         items.append(text)
     info = res.sensitivity_info
     method_name = "Morris" if method == "morris" else "Sobol"
@@ -120,7 +131,18 @@ def _assumptions(res: Results, ans: Answer, lang: Lang, top: int = 3) -> list[Bl
                   scenario=res.titles.title(info["scenario"], lang), baseline=res.titles.title(info["against"], lang))
     else:
         intro = h("sa_intro", lang, method=method_name, metric=label_in_sentence(output, lang))
-    return [Block("p", intro), Block("ul", items=items)]
+    explain = h(f"sa_explain_{method}", lang, metric=_analysed(res, output, lang))
+    return [Block("p", intro), Block("ul", items=items), Block("p", explain, small=True)]
+
+
+def _analysed(res: Results, output: str, lang: Lang) -> str:
+    """The quantity a sensitivity run analysed: the output, or its difference between two scenarios."""
+    info = res.sensitivity_info
+    label = label_in_sentence(output, lang)
+    if info.get("against") and info.get("scenario"):
+        a, b = res.titles.title(info["scenario"], lang), res.titles.title(info["against"], lang)
+        return f"{a}与{b}之间{label}的差" if lang == "zh" else f"the difference in {label} between {a} and {b}"
+    return label
 
 
 def _costs(res: Results, ans: Answer, lang: Lang) -> list[Block]:
@@ -137,13 +159,23 @@ def _costs(res: Results, ans: Answer, lang: Lang) -> list[Block]:
         items.append(h("cost_item_same" if same else "cost_item", lang, s=ans.t(s),
                        metric=lower_first(metric_label(cost, lang), lang), level=fmt.level(cost, r["mean"], lang),
                        d=fmt.change(cost, r["diff"], lang), ci=ans.ci(r)))
-        for m in metrics:
-            if m.startswith("total_policy_cost_yuan_"):
-                pr = ans.row(m, s)
-                if pr is not None and math.isfinite(pr["mean"]) and pr["mean"] != 0:
-                    items.append(h("policy_cost_item", lang, s=ans.t(s), metric=metric_label(m, lang, res.titles),
-                                   level=fmt.level(m, pr["mean"], lang)))
+        spent = [(m, pr) for m in metrics if m.startswith("total_policy_cost_yuan_")
+                 for pr in [ans.row(m, s)] if pr is not None and math.isfinite(pr["mean"]) and pr["mean"] != 0]
+        for m, pr in spent:  # name the policy only when the scenario combines several
+            policy = res.titles.title(m.removeprefix("total_policy_cost_yuan_"), lang)
+            key = "policy_cost_item_of" if len(spent) > 1 else "policy_cost_item"
+            items.append(h(key, lang, s=ans.t(s), policy=policy, level=fmt.level(m, pr["mean"], lang),
+                           period=_period(res, lang)))
     return [Block("ul", items=items)]
+
+
+def _period(res: Results, lang: Lang) -> str:
+    n = evaluated_months(res)
+    return "" if n is None else h("period", lang, n=str(n))
+
+
+#: comparison.csv's diff_method codes in words
+METHOD_WORDS = {"paired_t": ("paired t-test", "配对t检验"), "bootstrap": ("BCa bootstrap", "BCa自助法")}
 
 
 def _method(res: Results, ans: Answer, lang: Lang) -> str:
@@ -156,7 +188,7 @@ def _method(res: Results, ans: Answer, lang: Lang) -> str:
     methods = res.comparison["diff_method"].dropna().astype(str).unique()
     return h("method_text", lang, reps=str(res.replicates or "?"), version=res.version, months=months,
              seed=str(res.base_seed if res.base_seed is not None else "?"), base=ans.t(ans.base),
-             diff_method=", ".join(methods) or "?", files=files)
+             diff_method=join([METHOD_WORDS.get(m, (m, m))[1 if lang == "zh" else 0] for m in methods], lang) or "?", files=files)
 
 
 def brief_blocks(res: Results, lang: Lang, figures: dict[str, Path], primary: str | None = None) -> list[Block]:
@@ -171,6 +203,8 @@ def brief_blocks(res: Results, lang: Lang, figures: dict[str, Path], primary: st
     blocks += [Block("h2", h("question", lang), key="question"), Block("p", ans.question())]
     blocks += [Block("h2", h("answer", lang), key="answer"),
                Block("p", " ".join(s for s in ans.sentences() if s) if lang == "en" else "".join(ans.sentences()))]
+    blocks.append(Block("h2", h("reliability", lang), key="reliability"))
+    blocks += [Block("p", text) for text in reliability(res, ans, lang)]
     header, rows = ans.table()
     blocks += [Block("h2", h("table", lang), key="table"), Block("table", header=header, rows=rows),
                Block("p", h("table_note", lang, base=base), small=True)]
@@ -205,7 +239,9 @@ def write_brief(folder: str | Path, lang: Lang, primary: str | None = None,
     html = to_html(blocks, lang)
     out = {"md": res.folder / "brief.md", "html": res.folder / "brief.html"}
     # brief.md/.html are the latest language asked for; brief_<lang>.* keep each language
-    for path, text in ((out["md"], md), (out["html"], html)):
-        for target in (path, path.with_name(f"{path.stem}_{lang}{path.suffix}")):
+    for key, text in (("md", md), ("html", html)):
+        path = out[key]
+        out[f"{key}_lang"] = path.with_name(f"{path.stem}_{lang}{path.suffix}")
+        for target in (path, out[f"{key}_lang"]):
             atomic_write(target, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
     return out

@@ -2,7 +2,8 @@
 
 Every number here is a cell of ``comparison.csv`` passed through :mod:`commsim.report.fmt`;
 nothing is typed in or derived (no ratios, no sums), so the test can find each number of the
-text among the formatted cells. "Clear" means the paired 95% CI of the difference excludes 0.
+text among the formatted cells. "Clear" means the paired 95% CI of the difference excludes 0; "small" is defined once,
+in :func:`is_small`; options whose CIs overlap the best one's are "tied" (:meth:`Answer.tied`).
 """
 
 from __future__ import annotations
@@ -14,10 +15,24 @@ import pandas as pd
 from commsim.report import fmt
 from commsim.report.plots import KEY_METRICS, _verdict
 from commsim.report.results import Results
-from commsim.report.vocab import Lang, lower_first, metric_label, split_metric
+from commsim.report.vocab import Lang, lower_first, metric_kind, metric_label, split_metric
 
 #: the outcome the answer leads with, if present (else the first key metric present)
 PRIMARY_METRIC = "mean_collection_rate"
+#: a change in a share below this (0-1 units: 1 percentage point) is "small"
+SMALL_SHARE = 0.01
+#: any change below this fraction of the largest change any option makes in that outcome is "small"
+SMALL_RELATIVE = 0.1
+
+
+def is_small(row: pd.Series, largest: float) -> bool:
+    """A detectable change is called small (said "detectably but slightly") when it is under
+    :data:`SMALL_SHARE` for shares, or under :data:`SMALL_RELATIVE` x ``largest`` (the largest
+    absolute change of any option in the same outcome) for any outcome."""
+    d = abs(float(row["diff"]))
+    if metric_kind(str(row["metric"])) == "share" and d < SMALL_SHARE:
+        return True
+    return d < SMALL_RELATIVE * largest
 
 W: dict[str, tuple[str, str]] = {
     "and": (" and ", "和"),
@@ -37,16 +52,19 @@ W: dict[str, tuple[str, str]] = {
                   "{s}使{m}变差：从{a}{verb}到{b}，变化{d}（{ci}）。"),
     "lead_worse_all": ("Every policy compared makes {m} worse; the least harmful, {s}, {verb} it from {a} to {b}, a change of {d} ({ci}).",
                   "所比较的政策都使{m}变差；影响最小的{s}使其从{a}{verb}到{b}，变化{d}（{ci}）。"),
-    "sure_plain": ("The probability that {s} does better than {base} is {p}", "{s}优于{base}的概率为{p}"),
+    "tied": ("{names} do about equally well for {m} (their confidence intervals overlap); the cheapest in public "
+             "cost, {s}, {verb} it from {a} to {b}, a change of {d} ({ci}).",
+             "{names}对{m}的改善大致相当（置信区间相互重叠）；其中公共支出最低的{s}使其从{a}{verb}到{b}，变化{d}（{ci}）。"),
+    "sure_plain": ("{s} does better than {base} in {p} of the {n} paired runs under the model's default assumptions",
+                   "在默认假设下的{n}次配对模拟中，{s}在{p}的模拟中优于{base}"),
     "sure_unknown": ("comparison.csv gives no probability that {s} does better than {base}",
                      "comparison.csv 未给出{s}优于{base}的概率"),
-    "sure": ("The probability that it does better than {base} is {p}, so the gain is {how}",
-             "其优于{base}的概率为{p}，{how}"),
-    "how_high": ("almost certain", "这一改善几乎可以肯定"),
-    "how_mid": ("likely but not certain", "这一改善较为可能，但并不确定"),
-    "how_low": ("uncertain", "这一改善尚不确定"),
+    "sure_all": ("{s} does better than {base} in every one of the {n} paired runs under the model's default assumptions",
+                 "在默认假设下的{n}次配对模拟中，{s}均优于{base}"),
     "also_better": ("{names} also improve it clearly", "{names}也明显改善了这一指标"),
     "also_better_one": ("{names} also improves it clearly", "{names}也明显改善了这一指标"),
+    "also_slight": ("{names} also improve it, detectably but slightly", "{names}也改善了这一指标，但幅度很小"),
+    "also_slight_one": ("{names} also improves it, detectably but slightly", "{names}也改善了这一指标，但幅度很小"),
     "no_diff": ("{names} make no clear difference", "{names}没有带来明显差异"),
     "no_diff_one": ("{names} makes no clear difference", "{names}没有带来明显差异"),
     "worse": ("{names} make it worse", "{names}使其变差"),
@@ -133,7 +151,15 @@ class Answer:
         verdict = _verdict(brow)
         verb = w("raises" if brow["diff"] > 0 else "lowers", lang)
         levels = {"a": fmt.level(m, base_row["mean"], lang), "b": fmt.level(m, brow["mean"], lang)}
-        if verdict == "better":
+        tied = self.tied(rows, brow) if verdict == "better" else []
+        if len(tied) > 1:
+            best, brow = min(tied, key=lambda sr: self.public_cost(sr[0]))
+            d, verb = fmt.change(m, brow["diff"], lang), w("raises" if brow["diff"] > 0 else "lowers", lang)
+            levels["b"] = fmt.level(m, brow["mean"], lang)
+            first = w("tied", lang, names=join([self.t(s) for s, _ in tied], lang), s=self.t(best), m=label,
+                      verb=verb, d=d, ci=self.ci(brow), **levels)
+            first = first[0].upper() + first[1:] if lang == "en" else first
+        elif verdict == "better":
             key = "best" if len(rows) > 1 else "best_one"
             first = w(key, lang, s=self.t(best), m=label, verb=verb, d=d, ci=self.ci(brow), **levels)
         elif verdict == "worse":
@@ -142,25 +168,40 @@ class Answer:
             first = first[0].upper() + first[1:] if lang == "en" else first
         else:
             first = w("none", lang, s=self.t(best), m=label, d=d, ci=self.ci(brow))
-        return [first, self._second(best, brow, rows), self._third(best)]
+        return [first, self._second(best, brow, rows, [s for s, _ in tied]), self._third(best)]
 
-    def _second(self, best: str, brow: pd.Series, rows: list[tuple[str, pd.Series]]) -> str:
+    def tied(self, rows: list[tuple[str, pd.Series]], brow: pd.Series) -> list[tuple[str, pd.Series]]:
+        """Options clearly better than the baseline whose difference CI overlaps the best one's."""
+        return [(s, r) for s, r in rows if _verdict(r) == "better"
+                and r["diff_ci_low"] <= brow["diff_ci_high"] and r["diff_ci_high"] >= brow["diff_ci_low"]]
+
+    def public_cost(self, scenario: str) -> float:
+        """Mean public cost of a scenario (for choosing among tied options); +inf if unknown."""
+        metrics = self.res.metrics()
+        cost = next((m for m in ("mean_public_cost_yuan", "total_public_cost_yuan") if m in metrics), None)
+        r = self.row(cost, scenario) if cost else None
+        return math.inf if r is None or not math.isfinite(r["mean"]) else float(r["mean"])
+
+    def _second(self, best: str, brow: pd.Series, rows: list[tuple[str, pd.Series]], tied: list[str]) -> str:
         lang = self.lang
         parts = []
         p = brow["prob_better"]
         base = self.t(self.base)
+        n = fmt.number(float(brow["n"]), 0) if math.isfinite(float(brow["n"])) else "n/a"
         if p is None or not math.isfinite(p):
             parts.append(w("sure_unknown", lang, s=self.t(best), base=base))
-        elif _verdict(brow) == "better":
-            how = "how_high" if p >= 0.95 else ("how_mid" if p >= 0.8 else "how_low")
-            parts.append(w("sure", lang, base=base, p=fmt.probability(p), how=w(how, lang)))
+        elif p == 1.0:
+            parts.append(w("sure_all", lang, s=self.t(best), base=base, n=n))
         else:
-            parts.append(w("sure_plain", lang, s=self.t(best), base=base, p=fmt.probability(p)))
-        groups: dict[str, list[str]] = {"better": [], "unclear": [], "worse": [], "neutral": []}
+            parts.append(w("sure_plain", lang, s=self.t(best), base=base, p=fmt.probability(p), n=n))
+        groups: dict[str, list[str]] = {"better": [], "slight": [], "unclear": [], "worse": [], "neutral": []}
+        largest = max((abs(float(r["diff"])) for _, r in rows), default=0.0)
         for s, r in rows:
-            if s != best:
-                groups[_verdict(r)].append(self.t(s))
-        for verdict, key in (("better", "also_better"), ("unclear", "no_diff"), ("worse", "worse")):
+            if s != best and s not in tied:
+                v = _verdict(r)
+                groups["slight" if v == "better" and is_small(r, largest) else v].append(self.t(s))
+        for verdict, key in (("better", "also_better"), ("slight", "also_slight"), ("unclear", "no_diff"),
+                             ("worse", "worse")):
             names = groups[verdict]
             if names:
                 parts.append(w(key if len(names) > 1 else key + "_one", lang, names=join(names, lang)))
@@ -230,7 +271,8 @@ class Answer:
                 else:
                     d = fmt.change_number(m, r["diff"])
                     lo, hi = fmt.change_number(m, r["diff_ci_low"]), fmt.change_number(m, r["diff_ci_high"])
-                    d = f"**{d}**" if _verdict(r) in ("better", "worse", "neutral") else d
+                    zero = float(d.replace(fmt.MINUS, "-").replace(",", "")) == 0
+                    d = f"**{d}**" if _verdict(r) in ("better", "worse", "neutral") and not zero else d
                     cells.append(f"{d} [{lo}, {hi}]")
             rows.append(cells)
         return header, rows

@@ -109,7 +109,7 @@ def timeseries(res: Results, metric: str, lang: Lang) -> Figure:
     present = set(df["scenario"])
     names = [s for s in res.scenarios if s in present]
     base = res.baseline if res.baseline in present else None
-    colours = style.scenario_colours(names, base)
+    colours, markers = style.scenario_colours(names, base), style.scenario_markers(names, base)
     q = df.groupby(["scenario", "month"])[metric].quantile(list(QUANTILES)).unstack() * scale(metric)
     others = [s for s in names if s != base]
     overlay = len(names) <= 3 or base is None
@@ -139,9 +139,10 @@ def timeseries(res: Results, metric: str, lang: Lang) -> Figure:
             c = colours[s]
             ax.fill_between(d.index, d[0.05], d[0.95], color=c, alpha=0.13, lw=0)
             ax.fill_between(d.index, d[0.25], d[0.75], color=c, alpha=0.30, lw=0)
-            ax.plot(d.index, d[0.5], color=c, lw=1.5, label=res.title(s, lang))
-        if not overlay:
-            ax.set_title(wrap(res.title(group[-1], lang), lang, 40), fontsize=8)
+            ax.plot(d.index, d[0.5], color=c, lw=1.5, label=res.title(s, lang), marker=markers[s], ms=3.5,
+                    markevery=max(1, len(d.index) // 6))
+        if not overlay:  # three panels a row: about 30 characters fit above each
+            ax.set_title(wrap(res.title(group[-1], lang), lang, 30), fontsize=8)
         ax.yaxis.set_major_locator(MaxNLocator(5))
     fig.suptitle(f"{metric_label(metric, lang)} · {tr('bands', lang)}", fontsize=9)
     for ax in axes:
@@ -150,7 +151,8 @@ def timeseries(res: Results, metric: str, lang: Lang) -> Figure:
     fig.supylabel(axis_text(metric, lang), fontsize=8.5)
     handles = []
     if overlay:
-        handles += [Line2D([], [], color=colours[s], lw=1.5, label=res.title(s, lang)) for s in names]
+        handles += [Line2D([], [], color=colours[s], lw=1.5, marker=markers[s], ms=3.5, label=res.title(s, lang))
+                    for s in names]
     else:
         handles.append(Line2D([], [], color=style.BLACK, lw=1.0, ls="--", label=res.title(base, lang)))
     handles += [Patch(color=style.GREY, alpha=0.45, label=tr("band50", lang)),
@@ -246,7 +248,7 @@ def cost_effectiveness(res: Results, metric: str, lang: Lang, cost_metric: str |
     base = res.baseline
     a, b = res.rows(metric).set_index("scenario"), res.rows(cost_metric).set_index("scenario")
     names = [s for s in res.scenarios if s != base and s in a.index and s in b.index]
-    colours = style.scenario_colours(names, base)
+    colours, markers = style.scenario_colours(names, base), style.scenario_markers(names, base)
     ky, kx = scale(metric), scale(cost_metric)
     fig = style.new_figure(4.2)
     ax = fig.add_subplot()
@@ -256,11 +258,11 @@ def cost_effectiveness(res: Results, metric: str, lang: Lang, cost_metric: str |
         c = colours[s]
         dx, dy = _paired(res, cost_metric, s), _paired(res, metric, s)
         if dx is not None and dy is not None and len(dx) == len(dy):
-            ax.scatter(dx * kx, dy * ky, s=7, color=c, alpha=0.35, lw=0)
+            ax.scatter(dx * kx, dy * ky, s=7, color=c, alpha=0.35, lw=0, marker=markers[s])
         x, y = b.loc[s, "diff"] * kx, a.loc[s, "diff"] * ky
         xerr = [[x - b.loc[s, "diff_ci_low"] * kx], [b.loc[s, "diff_ci_high"] * kx - x]]
         yerr = [[y - a.loc[s, "diff_ci_low"] * ky], [a.loc[s, "diff_ci_high"] * ky - y]]
-        ax.errorbar([x], [y], xerr=xerr, yerr=yerr, fmt="o", color=c, ms=5, lw=1.4, capsize=2.5,
+        ax.errorbar([x], [y], xerr=xerr, yerr=yerr, fmt=markers[s], color=c, ms=5, lw=1.4, capsize=2.5,
                     label=res.title(s, lang))
     _zero_inside(ax)
     hib = a["higher_is_better"].dropna()

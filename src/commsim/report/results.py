@@ -206,6 +206,9 @@ def read_sensitivity(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
             meta = {}
         names = [e.get("name") for e in meta.get("scenarios", []) if isinstance(e, dict)]
         info = {"scenario": names[0] if names else None, "against": meta.get("against")}
+    samples = csv.parent / "samples.parquet"
+    if samples.is_file():  # one row per design row: parameter values and the analysed outputs
+        info["samples"] = _read_parquet(samples)
     return df, info
 
 

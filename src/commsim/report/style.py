@@ -10,7 +10,6 @@ a PNG of ``300 w x 300 h`` pixels.
 from __future__ import annotations
 
 import math
-import textwrap
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -36,6 +35,9 @@ BLACK, ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILLION, PURPLE = (
 GREY = "#8C8C8C"
 #: scenario colours after the baseline (yellow last: weak on white)
 SCENARIO_COLOURS: tuple[str, ...] = (BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, YELLOW)
+#: scenario markers; 8 markers against 7 colours, so the (colour, marker) pair of scenario i
+#: repeats only after 56 scenarios, and the 8th scenario differs from the 1st by its marker
+SCENARIO_MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
 BETTER, WORSE, UNCLEAR = BLUE, VERMILLION, GREY
 
 _BASE_RC = {
@@ -85,6 +87,44 @@ def scenario_colours(scenarios: Sequence[str], baseline: str | None) -> dict[str
     return out
 
 
+def scenario_markers(scenarios: Sequence[str], baseline: str | None) -> dict[str, str]:
+    """A fixed marker per scenario, in the order of :func:`scenario_colours` (baseline: "o")."""
+    out: dict[str, str] = {}
+    i = 0
+    for name in scenarios:
+        if name == baseline:
+            out[name] = "o"
+        else:
+            out[name] = SCENARIO_MARKERS[i % len(SCENARIO_MARKERS)]
+            i += 1
+    return out
+
+
+#: approximate advance of one character of the 6-point source line, inches (wide: CJK)
+_CHAR_IN, _WIDE_CHAR_IN = 0.047, 0.085
+
+
+def wrap_to_width(text: str, width_in: float) -> str:
+    """Greedy wrap by estimated printed width (CJK characters count wider), breaking at the
+    last space when there is one on the line, else between characters (Chinese)."""
+    lines, line, used = [], "", 0.0
+    for c in text:
+        w = _WIDE_CHAR_IN if ord(c) > 0x2E80 else _CHAR_IN
+        if used + w > width_in and line:
+            cut = line.rfind(" ")
+            if cut > 0:
+                lines.append(line[:cut])
+                line = line[cut + 1:]
+            else:
+                lines.append(line)
+                line = ""
+            used = sum(_WIDE_CHAR_IN if ord(x) > 0x2E80 else _CHAR_IN for x in line)
+        line += c
+        used += w
+    lines.append(line)
+    return "\n".join(ln.rstrip() for ln in lines)
+
+
 #: heights (inches) of one line of the source line and of one legend row
 SOURCE_LINE_IN = 0.11
 LEGEND_ROW_IN = 0.2
@@ -130,7 +170,7 @@ def legend_below(fig: Figure, handles: Sequence, ncols: int) -> None:
 
 def source_line(fig: Figure, text: str) -> None:
     """The small grey provenance line at the bottom left of a figure."""
-    wrapped = textwrap.fill(text, width=165, break_long_words=False)
+    wrapped = wrap_to_width(text, WIDTH_IN - 0.3)
     fig.text(0.01, 0.025 / fig.get_figheight(), wrapped, fontsize=6, color="#555555", ha="left", va="bottom")
     fig._commsim_bottom["source_lines"] = wrapped.count("\n") + 1  # type: ignore[attr-defined]
     _relayout(fig)

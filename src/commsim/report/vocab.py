@@ -81,7 +81,7 @@ UNITS: dict[str, tuple[str, str, str, str]] = {
     "count": ("", "", "", ""),
     "hours": ("hours", "小时", "hours", "小时"),
     "months": ("months", "个月", "months", "个月"),
-    "ratio": ("demand / capacity", "需求/供给", "", ""),
+    "ratio": ("hours demanded per hour available", "需求工时/可用工时", "hours demanded per hour available", "需求工时/可用工时"),
 }
 
 #: summary-column prefixes (commsim.runner.summarize) -> (en, zh) qualifier of the label
