@@ -62,3 +62,15 @@ def test_rates_stay_in_their_ranges(small_run):
         values = df[col].dropna()
         assert ((values >= 0) & (values <= 1 + 1e-9)).all(), col
     assert df.satisfaction.between(0, 100).all()
+
+
+def test_management_shares_add_up_to_one_with_other_providers():
+    """Every estate is served by a firm, its owners, another provider (e.g. a Harbin station), or nobody."""
+    from commsim import load_scenario
+
+    sc = load_scenario("harbin_basic_service").with_months(18)
+    df = CommunityModel(sc, seed=4).run()
+    street = df[df.estate == "all"]
+    total = street.managed_by_firm_share + street.self_managed_share + street.managed_by_other_share + street.unmanaged_share
+    assert np.allclose(total, 1.0)
+    assert street.managed_by_other_share.iloc[-1] > 0  # the station serves the unmanaged old estate

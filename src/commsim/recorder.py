@@ -44,6 +44,7 @@ METRICS: dict[str, str] = {
     "owners_committee_coverage": "share of estates with an owners' committee (0-1)",
     "managed_by_firm_share": "share of estates served by a market property firm (0-1)",
     "self_managed_share": "share of estates managed by their owners (0-1)",
+    "managed_by_other_share": "share of estates served by another provider: a basic-service station, dedicated staff, a guaranteed provider (0-1)",
     "unmanaged_share": "share of estates with no service provider (0-1)",
     "firm_exits": "firms leaving over losses this month (count of estates)",
     "firm_dismissals": "firms dismissed by owners' vote this month (count of estates)",
@@ -74,7 +75,7 @@ RAW: tuple[str, ...] = (
     "units", "occupied", "billed", "payments", "subsidies", "charged", "paying", "arrears",
     "quality", "effort", "sat", "trust", "belong", "failures", "filed", "resolved", "abandoned",
     "closed_age", "beyond", "open", "part", *(f"part_{a}" for a in _AGES), *(f"occ_{a}" for a in _AGES),
-    "has_oc", "firm", "self", "none", "exits", "dismissals", "entries", "votes", "cost", "cross", "valid",
+    "has_oc", "firm", "self", "other", "none", "exits", "dismissals", "entries", "votes", "cost", "cross", "valid",
 )
 #: street-level scalars kept each month
 STREET: tuple[str, ...] = (
@@ -145,7 +146,8 @@ class Recorder:
             "quality": est.quality, "effort": est.effort, "filed": cc["filed"], "resolved": cc["resolved"],
             "abandoned": cc["abandoned"], "closed_age": cc["closed_age_sum"], "beyond": cc["escalated_beyond_estate"],
             "has_oc": [oc is not None for oc in m.oc_of], "firm": [k == "firm" for k in kinds],
-            "self": [k == "self" for k in kinds], "none": none, "exits": m.firm_exits,
+            "self": [k == "self" for k in kinds], "other": [k not in ("firm", "self", "none") for k in kinds],
+            "none": none, "exits": m.firm_exits,
             "dismissals": m.firm_dismissals, "entries": m.firm_entries, "votes": m.votes, "cost": m.public_cost,
             "cross": cross_e, "valid": valid_e, **hs,
         }
@@ -232,6 +234,7 @@ class Recorder:
             "owners_committee_coverage": with_mean(r["has_oc"]),
             "managed_by_firm_share": with_mean(r["firm"]),
             "self_managed_share": with_mean(r["self"]),
+            "managed_by_other_share": with_mean(r["other"]),
             "unmanaged_share": with_mean(r["none"]),
             "firm_exits": r["exits"],
             "firm_dismissals": r["dismissals"],

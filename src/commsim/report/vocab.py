@@ -51,6 +51,7 @@ METRIC_LABELS: dict[str, tuple[str, str, str]] = {
     "owners_committee_coverage": ("Estates with an owners' committee", "业委会覆盖率", "share"),
     "managed_by_firm_share": ("Estates served by a firm", "物业企业服务的小区比例", "share"),
     "self_managed_share": ("Self-managed estates", "业主自管小区比例", "share"),
+    "managed_by_other_share": ("Estates served by a station or other provider", "由服务站等其他主体服务的小区比例", "share"),
     "unmanaged_share": ("Estates without management", "无人管理小区比例", "share"),
     "firm_exits": ("Firm exits", "物业企业退出", "count"),
     "firm_dismissals": ("Firm dismissals", "物业企业被解聘", "count"),
