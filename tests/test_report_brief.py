@@ -301,3 +301,16 @@ def test_a_difference_that_can_reverse_is_said_to_reverse(comparison_dir, tmp_pa
     assert "the advantage disappears or reverses" in text
     lo = fmt.change("mean_collection_rate", samples["mean_collection_rate"].min(), "en")
     assert lo.startswith(fmt.MINUS) and lo in text
+
+
+def test_brief_says_when_intervals_carry_calibration_uncertainty(comparison_dir, tmp_path):
+    folder = tmp_path / "post"
+    shutil.copytree(comparison_dir, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["posterior_sets"] = 3
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    assert CliRunner().invoke(cli, ["brief", str(folder), "--lang", "en"]).exit_code == 0
+    text = (folder / "brief.md").read_text(encoding="utf-8")
+    assert "uncertainty left by calibration (3 accepted parameter sets)" in text
+    assert "accepted parameter set r mod 3 of a calibration" in text
+    assert "cover simulation noise only" not in text

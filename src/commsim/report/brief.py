@@ -92,6 +92,11 @@ H: dict[str, tuple[str, str]] = {
         "p值按比较次数校正。结果指标为预热期之后各月全街道数值的平均。情景文件：{files}。",
     ),
     "months": (" over {months} months, the first {burn} discarded as burn-in", "，每次{months}个月，前{burn}个月为预热期不计入"),
+    "posterior": (" Parameter uncertainty from calibration: replicate r of every scenario used accepted "
+                  "parameter set r mod {k} of a calibration (--posterior), so the intervals also carry "
+                  "what the calibration left uncertain.",
+                  "参数不确定性来自校准：各情景的第r次重复运行使用校准所接受的第(r mod {k})组参数（--posterior），"
+                  "因此置信区间也包含了校准未能确定的部分。"),
 }
 
 
@@ -186,9 +191,13 @@ def _method(res: Results, ans: Answer, lang: Lang) -> str:
     files = join([f"{name} (`{str(e.get('sha256', ''))[:12]}`)" if e.get("sha256") else name
                   for name, e in res.entries.items()] or res.scenarios, lang)
     methods = res.comparison["diff_method"].dropna().astype(str).unique()
-    return h("method_text", lang, reps=str(res.replicates or "?"), version=res.version, months=months,
+    text = h("method_text", lang, reps=str(res.replicates or "?"), version=res.version, months=months,
              seed=str(res.base_seed if res.base_seed is not None else "?"), base=ans.t(ans.base),
              diff_method=join([METHOD_WORDS.get(m, (m, m))[1 if lang == "zh" else 0] for m in methods], lang) or "?", files=files)
+    sets = res.manifest.get("posterior_sets")
+    if isinstance(sets, int) and sets > 0:
+        text += h("posterior", lang, k=str(sets))
+    return text
 
 
 def brief_blocks(res: Results, lang: Lang, figures: dict[str, Path], primary: str | None = None) -> list[Block]:

@@ -29,6 +29,11 @@ S: dict[str, tuple[str, str]] = {
               "assumptions themselves.",
               "上文的置信区间和配对模拟次数只反映模拟中的随机波动（默认假设下各次运行之间的偶然差异），"
               "不反映模型假设本身的不确定性。"),
+    "noise_posterior": ("The confidence intervals and the counts of paired runs above cover simulation noise and the "
+                        "uncertainty left by calibration ({k} accepted parameter sets), not uncertainty in the "
+                        "assumptions the calibration did not vary.",
+                        "上文的置信区间和配对模拟次数反映模拟中的随机波动以及校准后仍存在的参数不确定性（{k}组被接受的参数），"
+                        "不反映校准未涉及的其他假设的不确定性。"),
     "street_n": ("The street is the simulated scenario ({n} households), not a forecast for any real place.",
                  "所模拟的街道是情景设定（{n}户），并非对任何真实地方的预测。"),
     "street": ("The street is the simulated scenario, not a forecast for any real place.",
@@ -97,7 +102,9 @@ def evaluated_months(res: Results) -> int | None:
 
 def reliability(res: Results, ans: Answer, lang: Lang) -> list[str]:
     """The section's paragraphs, in order."""
-    paras = [s("noise", lang)]
+    sets = res.manifest.get("posterior_sets")
+    posterior = isinstance(sets, int) and sets > 0
+    paras = [s("noise_posterior", lang, k=str(sets)) if posterior else s("noise", lang)]
     n = households(res)
     paras.append(s("street_n", lang, n=fmt.number(n, 0)) if n else s("street", lang))
     if res.sensitivity is None:
