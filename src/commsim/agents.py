@@ -75,10 +75,6 @@ class ServiceProvider(mesa.Agent):
     def supervision(self) -> float:
         """Area-weighted activity of the supervisors (owners' committees) of its estates, 0-1."""
         est = self.model.estates
-        if len(self.estates) == 1:
-            e = self.estates[0]
-            weight = float(est.area_total[e])
-            return float(self.model.supervision[e]) * weight / weight if weight > 0 else 0.0
         weights = est.area_total[self.estates]
         acts = np.array([self.model.supervision[e] for e in self.estates])
         return float((acts * weights).sum() / weights.sum()) if weights.sum() > 0 else 0.0
