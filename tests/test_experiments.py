@@ -13,12 +13,11 @@ from click.testing import CliRunner
 from commsim.cli import cli
 from commsim.compare import compare
 from commsim.errors import CommsimError, ParameterError
-from commsim.experiment import differing, load_setup
+from commsim.experiment import differing, load_experiment_scenario, load_setup
 from commsim.params import PARAMETERS
 from commsim.sensitivity import default_parameters, sensitivity
 from commsim.sweep import parse_param_option, sweep
 from commsim.uncertainty import (
-    load_experiment_scenario,
     make_vary,
     parse_vary_option,
     sample_replicates,

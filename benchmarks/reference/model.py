@@ -31,8 +31,9 @@ from commsim.estates import EstateTable
 from commsim.model import ProviderBook
 from commsim.population import build_population
 from commsim.processes.governance import owners_vote
-from commsim.scenario import ESTATE_TYPES, Scenario
+from commsim.scenario import Scenario
 from commsim.streams import Streams
+from commsim.vocabulary import ESTATE_TYPES
 
 INITIAL_COLLECTION = 0.75  # as commsim.model
 RECORDED = ("collection_rate", "paying_share", "complaints_per_1000_households", "participation_rate",

@@ -27,7 +27,8 @@ from scipy.stats import qmc
 from commsim.errors import ScenarioError
 from commsim.params import PARAMETERS
 from commsim.runner import replicate_seed, simulate
-from commsim.scenario import ESTATE_TYPES, Scenario
+from commsim.scenario import Scenario
+from commsim.vocabulary import ESTATE_TYPES
 
 STATISTICS = {
     "street_mean": "mean over months after burn-in of the street-wide metric",

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from commsim.scenario import ESTATE_TYPES, Scenario
+from commsim.scenario import Scenario
+from commsim.vocabulary import ESTATE_TYPES
 
 
 @dataclass

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from commsim.ensemble import check_labels
-from commsim.errors import ParameterError, StreetWarning
+from commsim.errors import ParameterError, ScenarioError, StreetWarning
 from commsim.io import environment
 from commsim.params import PARAMETERS
-from commsim.scenario import Scenario
-from commsim.uncertainty import Vary, applies_to, load_experiment_scenario, merge_varies
+from commsim.scenario import Scenario, parse_scenario, read_scenario_data, resolve_path
+from commsim.uncertainty import Vary, applies_to, make_vary, merge_varies
 
 ScenarioRef = str | os.PathLike[str] | Scenario
 
@@ -70,6 +70,28 @@ def load_setup(
             raise ParameterError(f"--vary {v.name}: belongs to policy {v.name.split('.')[0]!r}, which no scenario here switches on")
     warn_if_streets_differ(scenarios)
     return Setup(check_labels(scenarios), varies, sets)
+
+
+def load_experiment_scenario(ref: str | Path, overrides: Mapping[str, Any] | None = None, months: int | None = None) -> tuple[Scenario, list[Vary]]:
+    """Load a scenario that may carry an ``[uncertainty]`` table; returns it and its varied
+    parameters. ``overrides`` that name a policy the scenario does not switch on are skipped
+    (``--set`` on a comparison applies to the scenarios it concerns)."""
+    path = resolve_path(ref)
+    source = str(path)
+    data = read_scenario_data(path)
+    table = data.pop("uncertainty", {})
+    if not isinstance(table, dict):
+        raise ScenarioError(f"{source}: uncertainty: must be a table of parameter = range")
+    policies = set(data.get("policies", {}) or {})
+    sets = {k: v for k, v in (overrides or {}).items() if "." not in k or k.split(".", 1)[0] in policies}
+    scenario = parse_scenario(data, source, sets)
+    if months is not None:
+        scenario = scenario.with_months(months)
+    try:
+        varies = [make_vary(name, spec, f"{source}: uncertainty.") for name, spec in table.items()]
+    except ParameterError as exc:
+        raise ScenarioError(str(exc)) from None
+    return scenario, varies
 
 
 def warn_if_streets_differ(scenarios: Sequence[Scenario]) -> None:

@@ -33,6 +33,24 @@ LOWER_IS_BETTER: frozenset[str] = frozenset({
 })
 
 
+#: base metric names whose direction is not a judgement of better or worse. More complaints
+#: filed can mean worse service or less suppressed demand (a household files no new complaint
+#: while one is open, so clearing a backlog releases waiting complaints): reports never colour
+#: a change in them as harm or gain.
+AMBIGUOUS: frozenset[str] = frozenset({"complaints_per_1000_households", "complaints_filed"})
+
+HIGHER, LOWER, EITHER = "higher", "lower", "ambiguous"
+
+
+def direction(metric: str) -> str:
+    """Which way is better for a summary or monthly metric: ``"higher"``, ``"lower"`` or
+    ``"ambiguous"`` (neither: reports show the change without calling it good or bad)."""
+    base = base_metric(metric)
+    if base in AMBIGUOUS:
+        return EITHER
+    return HIGHER if higher_is_better(metric) else LOWER
+
+
 def base_metric(metric: str) -> str:
     for prefix in ("final_", "mean_", "total_"):
         if metric.startswith(prefix):

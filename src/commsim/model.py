@@ -21,10 +21,10 @@ from commsim.estates import EstateTable
 from commsim.policies import Policy, registry
 from commsim.population import build_population
 from commsim.processes import RUN, STAGES, participation
-from commsim.processes.complaints import TIERS
 from commsim.processes.governance import owner_participation
-from commsim.scenario import ESTATE_TYPES, Scenario, load_scenario
+from commsim.scenario import Scenario, load_scenario
 from commsim.streams import Streams
+from commsim.vocabulary import ESTATE_TYPES, TIERS
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -11,8 +11,9 @@ import numpy as np
 from commsim.estates import EstateTable
 from commsim.households import NO_COMPLAINT, Households
 from commsim.params import Values
-from commsim.scenario import AGE_GROUPS, INCOME_CLASSES, Estate, HouseholdMix, Scenario
+from commsim.scenario import Estate, HouseholdMix, Scenario
 from commsim.streams import Streams
+from commsim.vocabulary import AGE_GROUPS, INCOME_CLASSES
 
 
 def _counts(shares: list[float], n: int) -> np.ndarray:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from commsim.households import NO_COMPLAINT
-from commsim.scenario import AGE_GROUPS, ESTATE_TYPES
+from commsim.vocabulary import AGE_GROUPS, ESTATE_TYPES
 
 METRICS: dict[str, str] = {
     "households": "dwelling units (count)",

@@ -24,11 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from commsim.errors import ParameterError, RangeWarning, ScenarioError
 from commsim.params import PARAMETERS, Values
-
-ESTATE_TYPES = ("commercial", "old", "resettlement", "work_unit")
-INCOME_CLASSES = ("minimum", "low", "middle", "high")
-AGE_GROUPS = ("young", "middle", "retired")
-MANAGEMENT = ("firm", "self", "none")
+from commsim.policies import registry
+from commsim.uncertainty import make_vary
+from commsim.vocabulary import ESTATE_TYPES, MANAGEMENT
 
 
 class _Strict(BaseModel):
@@ -93,12 +91,12 @@ class FloorArea(_Strict):
 
 class Estate(_Strict):
     name: str = Field(min_length=1)
-    type: Literal["commercial", "old", "resettlement", "work_unit"]
+    type: Literal[ESTATE_TYPES]  # type: ignore[valid-type]
     households: int = Field(ge=1, le=200_000, description="dwelling units, occupied or not")
     occupancy: float = Field(0.9, gt=0.0, le=1.0, description="share of units lived in")
     floor_area: FloorArea = FloorArea()
     fee_yuan_per_m2_month: float = Field(ge=0.0, le=50.0)
-    management: Literal["firm", "self", "none"] = "firm"
+    management: Literal[MANAGEMENT] = "firm"  # type: ignore[valid-type]
     owners_committee: bool = False
     household_mix: HouseholdMix | None = None
 
@@ -175,8 +173,6 @@ class Scenario:
     """
 
     def __init__(self, spec: ScenarioSpec, source: str, overrides: Mapping[str, Any] | None = None):
-        from commsim.policies import registry  # local: policies import the scenario types
-
         self.spec = spec
         self.source = source
         self.overrides = dict(overrides or {})
@@ -207,8 +203,6 @@ class Scenario:
             merged[key] = param.coerce(value, "--set ")
         self.values = Values(PARAMETERS.resolve(merged))
         if spec.uncertainty:  # validated here so that run/check reject a bad table too
-            from commsim.uncertainty import make_vary
-
             for name, value in spec.uncertainty.items():
                 make_vary(name, value, f"{source}: uncertainty.")
         self.policies = {
@@ -224,8 +218,6 @@ class Scenario:
 
     def load_plugins(self) -> None:
         """Import the user policy modules the file names (idempotent)."""
-        from commsim.policies import registry
-
         base = Path(self.source).parent if self.source else None
         for ref in self.spec.scenario.plugins:
             registry.load_plugin(ref, base, self.source)

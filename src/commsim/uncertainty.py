@@ -24,13 +24,15 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from commsim.errors import ParameterError, ScenarioError
 from commsim.params import PARAMETERS, Param
-from commsim.scenario import Scenario, parse_scenario, read_scenario_data, resolve_path
+
+if TYPE_CHECKING:
+    from commsim.scenario import Scenario
 
 DISTRIBUTIONS = ("uniform", "triangular", "normal", "loguniform")
 
@@ -201,28 +203,6 @@ def sample_replicates(varies: list[Vary], replicates: Iterable[int], seed: int, 
         row = blocks[b][int(r) % block_size]
         out[int(r)] = {v.name: v.value(u) for v, u in zip(varies, row, strict=True)}
     return out
-
-
-def load_experiment_scenario(ref: str | Path, overrides: Mapping[str, Any] | None = None, months: int | None = None) -> tuple[Scenario, list[Vary]]:
-    """Load a scenario that may carry an ``[uncertainty]`` table; returns it and its varied
-    parameters. ``overrides`` that name a policy the scenario does not switch on are skipped
-    (``--set`` on a comparison applies to the scenarios it concerns)."""
-    path = resolve_path(ref)
-    source = str(path)
-    data = read_scenario_data(path)
-    table = data.pop("uncertainty", {})
-    if not isinstance(table, dict):
-        raise ScenarioError(f"{source}: uncertainty: must be a table of parameter = range")
-    policies = set(data.get("policies", {}) or {})
-    sets = {k: v for k, v in (overrides or {}).items() if "." not in k or k.split(".", 1)[0] in policies}
-    scenario = parse_scenario(data, source, sets)
-    if months is not None:
-        scenario = scenario.with_months(months)
-    try:
-        varies = [make_vary(name, spec, f"{source}: uncertainty.") for name, spec in table.items()]
-    except ParameterError as exc:
-        raise ScenarioError(str(exc)) from None
-    return scenario, varies
 
 
 def load_posterior(path: str | Path) -> list[dict[str, Any]]:

@@ -28,7 +28,7 @@ from commsim.agents import PropertyFirm
 from commsim.params import SEED_CANGZHOU, SEED_HARBIN, Param
 from commsim.policies.base import Policy
 from commsim.policies.registry import register_policy
-from commsim.scenario import INCOME_CLASSES
+from commsim.vocabulary import INCOME_CLASSES
 
 A = "assumption"
 ELIGIBLE = {"minimum": ("minimum",), "minimum_and_low": ("minimum", "low")}

@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from commsim.households import NO_COMPLAINT
+from commsim.vocabulary import TIERS, TOP_TIER
 
 if TYPE_CHECKING:
     from commsim.model import CommunityModel
 
-TIERS = ("firm", "committee", "community", "street", "hotline")
-TOP = len(TIERS) - 1
+TOP = int(TOP_TIER)
 
 
 def move_satisfaction(model: CommunityModel) -> None:

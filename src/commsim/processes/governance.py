@@ -28,7 +28,7 @@ import numpy as np
 
 from commsim.agents import OwnersCommittee, PropertyFirm, SelfManagement
 from commsim.processes.payment import sigmoid
-from commsim.scenario import ESTATE_TYPES
+from commsim.vocabulary import ESTATE_TYPES
 
 if TYPE_CHECKING:
     from commsim.model import CommunityModel
