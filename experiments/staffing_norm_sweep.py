@@ -21,7 +21,7 @@ from pathlib import Path
 
 from _common import add_run_options, draw, guarded
 
-METRICS = ["mean_worker_load", "mean_complaints_resolved_share", "mean_mean_complaint_wait_months",
+METRICS = ["mean_worker_load", "mean_complaints_resolved_share", "mean_complaint_wait_months",
            "mean_satisfaction", "total_public_cost_yuan"]
 
 

@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from commsim.compare import COLUMNS, bca_mean, holm, paired_comparison, paired_difference, skewness
-from commsim.metrics import KEY_METRICS, higher_is_better, summary_metric_names
+from commsim.metrics import KEY_METRICS, direction, higher_is_better, summary_metric_names
 
 
 def summary_of(**scenarios: np.ndarray) -> pd.DataFrame:
@@ -99,7 +99,8 @@ def test_pairs_match_on_replicate_and_skip_missing_values():
 def test_key_metrics_are_summary_columns_with_a_direction():
     names = summary_metric_names()
     assert set(KEY_METRICS) <= names
-    assert not higher_is_better("mean_complaints_per_1000_households")
+    assert direction("mean_complaints_per_1000_households") == "ambiguous"
+    assert higher_is_better("mean_complaints_per_1000_households")  # prob_better: share of higher values
     assert not higher_is_better("total_public_cost_yuan")
     assert not higher_is_better("total_policy_cost_yuan_fee_subsidy")
     assert higher_is_better("final_owners_committee_coverage")

@@ -23,18 +23,19 @@ def test_money_adds_up_every_month(small_scenario):
     exits = 0
     for _ in range(24):
         model.step()
+        st = model.state
         # every yuan paid or subsidised is booked by a provider (also one that left this month)
-        assert np.isclose(model.revenue_booked, (model.payments + model.subsidies).sum())
-        assert np.all(model.payments <= model.billed + 1e-6)
-        exits += model.firm_exits.sum()
+        np.testing.assert_allclose(st.revenue_booked, st.revenue)
+        assert np.all(st.payments <= st.billed + 1e-6)
+        exits += st.firm_exits.sum()
     assert exits > 0  # the case where a provider leaves mid-run is covered
     df = model.dataframe()
-    assert np.allclose(df.firm_revenue_yuan, df.payments_yuan + df.subsidies_yuan)
+    assert np.allclose(df.firm_revenue_yuan, df.payments_yuan + df.subsidies_yuan + df.grants_yuan)
     rows = df[df.fees_billed_yuan > 0]
-    assert np.allclose(rows.collection_rate, rows.firm_revenue_yuan / rows.fees_billed_yuan)
+    assert np.allclose(rows.collection_rate, (rows.payments_yuan + rows.subsidies_yuan) / rows.fees_billed_yuan)
     street = df[df.estate == "all"]
     workers = street.community_workers * small_scenario.values.worker_pay_yuan_month
-    assert np.allclose(street.public_cost_yuan, workers + street.subsidies_yuan)
+    assert np.allclose(street.public_cost_yuan, workers + street.subsidies_yuan + street.grants_yuan)
 
 
 def test_complaints_filed_equal_resolved_plus_abandoned_plus_open(small_run):
@@ -56,12 +57,19 @@ def test_estate_rows_sum_to_the_street(small_run):
 
 
 def test_rates_stay_in_their_ranges(small_run):
-    _, df = small_run
-    for col in ["collection_rate", "paying_share", "service_quality", "participation_rate",
-                "complaints_resolved_share", "owners_committee_coverage", "trust", "belonging"]:
-        values = df[col].dropna()
-        assert ((values >= 0) & (values <= 1 + 1e-9)).all(), col
-    assert df.satisfaction.between(0, 100).all()
+    """Every rate and share stays within [0, 1] at estate and street level, also where a policy
+    pays grants above the fees billed (Harbin's station top-ups)."""
+    from commsim import load_scenario
+
+    harbin = CommunityModel(load_scenario("harbin_basic_service").with_months(30), seed=2).run()
+    for df in (small_run[1], harbin):
+        for col in ["collection_rate", "paying_share", "service_quality", "participation_rate",
+                    "complaints_resolved_share", "owners_committee_coverage", "trust", "belonging",
+                    "complaints_escalated_beyond_estate_share", "unmanaged_share"]:
+            values = df[col].dropna()
+            assert ((values >= 0) & (values <= 1 + 1e-9)).all(), col
+        assert df.satisfaction.between(0, 100).all()
+    assert harbin.grants_yuan.sum() > 0
 
 
 def test_management_shares_add_up_to_one_with_other_providers():

@@ -50,7 +50,7 @@ def test_overloaded_workers_make_complaints_wait(small_scenario):
     free, swamped = street(free), street(swamped)
     assert swamped.worker_load.mean() > 1.5 > free.worker_load.mean()
     assert swamped.complaints_open.iloc[-1] > free.complaints_open.iloc[-1]
-    assert swamped.mean_complaint_wait_months.mean() > free.mean_complaint_wait_months.mean()
+    assert swamped.complaint_wait_months.mean() > free.complaint_wait_months.mean()
 
 
 def test_resolution_raises_satisfaction(small_scenario):
@@ -129,7 +129,7 @@ def test_firms_exit_after_sustained_losses_and_estates_fall_back(small_scenario)
     assert exits.sum() == 3  # every market firm of the small street leaves
     assert exits[exits > 0].index.min() >= 6  # not before six loss-making months
     kinds = [type(p) for p in model.provider_of]
-    e_with_oc = [e for e, oc in enumerate(model.oc_of) if oc is not None]
+    e_with_oc = [e for e, oc in enumerate(model.committee_of) if oc is not None]
     assert all(kinds[e] is SelfManagement for e in e_with_oc)
     assert all(p is None for e, p in enumerate(model.provider_of) if e not in e_with_oc)
 
@@ -140,7 +140,7 @@ def test_dismissal_vote_passes_and_replaces_the_firm(small_scenario):
     model = CommunityModel(sc, seed=2)
     firm = model.provider_of[0]
     model.step()
-    assert model.votes[0] == 1 and model.firm_dismissals[0] == 1
+    assert model.state.votes[0] == 1 and model.state.firm_dismissals[0] == 1
     assert model.provider_of[0] is not firm and isinstance(model.provider_of[0], PropertyFirm)
     rows = slice(int(model.estates.start[0]), int(model.estates.stop[0]))
     assert np.allclose(model.households.trust[rows], sc.values.trust_new_firm)
@@ -152,7 +152,7 @@ def test_dismissal_vote_fails_without_quorum(small_scenario):
     model = CommunityModel(sc, seed=2)
     firm = model.provider_of[0]
     model.step()
-    assert model.votes[0] == 1 and model.firm_dismissals[0] == 0
+    assert model.state.votes[0] == 1 and model.state.firm_dismissals[0] == 0
     assert model.provider_of[0] is firm
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from commsim.metrics import METRICS, SUMMARY_METRICS, SUMMARY_TOTALS
 from commsim.params import PARAMETERS
-from commsim.recorder import METRICS
 from commsim.report import fmt, vocab
 from commsim.report.vocab_params import PARAM_LABELS, param_label, param_unit
-from commsim.runner import SUMMARY_METRICS, SUMMARY_TOTALS
 from commsim.scenario import shipped_scenarios
 
 

@@ -19,29 +19,22 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.reference.household import COMMITTEE, COMMUNITY, FIRM, HOTLINE, STREET, Household
-from commsim.agents import (
-    OwnersCommittee,
-    PropertyFirm,
-    ResidentsCommittee,
-    SelfManagement,
-    ServiceProvider,
-    StreetOffice,
-)
+from commsim.agents import PropertyFirm, ResidentsCommittee, SelfManagement, StreetOffice
 from commsim.estates import EstateTable
-from commsim.model import ProviderBook
+from commsim.institutions import INITIAL_COLLECTION, Institutions
 from commsim.population import build_population
 from commsim.processes.governance import owners_vote
 from commsim.scenario import Scenario
+from commsim.state import MonthState
 from commsim.streams import Streams
 from commsim.vocabulary import ESTATE_TYPES
 
-INITIAL_COLLECTION = 0.75  # as commsim.model
 RECORDED = ("collection_rate", "paying_share", "complaints_per_1000_households", "participation_rate",
             "satisfaction", "trust", "belonging", "service_quality", "owners_committee_coverage",
             "complaints_open")
 
 
-class ReferenceModel(ProviderBook, mesa.Model):
+class ReferenceModel(mesa.Model):
     """A street month by month, households as agents (see the module docstring)."""
 
     def __init__(self, scenario: Scenario, seed: int = 0, init_rounds: int = 6):
@@ -69,17 +62,19 @@ class ReferenceModel(ProviderBook, mesa.Model):
         self.type_shift = [{"old": p.pay_shift_old, "resettlement": p.pay_shift_resettlement}.get(t, 0.0)
                            for t in (ESTATE_TYPES[c] for c in est.type_code)]
         # institutions, as commsim.model.CommunityModel sets them up
-        self.provider_of: list[ServiceProvider | None] = [None] * est.n
-        self.oc_of: list[OwnersCommittee | None] = [None] * est.n
+        # institutions through commsim's own Institutions (its counters in a MonthState)
+        self.state = MonthState(est.n, arrays.n)
+        self.institutions = inst = Institutions(self)
+        self.provider_of, self.oc_of = inst.provider_of, inst.committee_of
         self.supervision = np.zeros(est.n)
         self.collection = [None] * est.n  # last month's (paying, charged) per estate
         for e, (_, _, estate) in enumerate(scenario.estates()):
             if estate.owners_committee:
-                self.oc_of[e] = OwnersCommittee(self, e)
+                inst._seat_committee(e)
             if estate.management == "firm":
-                self.install(PropertyFirm(self, [e]))
+                self.institutions.award(PropertyFirm(self, [e]))
             elif estate.management == "self":
-                self.install(SelfManagement(self, [e]))
+                self.institutions.award(SelfManagement(self, [e]))
         units = np.bincount(est.community, weights=est.units, minlength=est.n_communities)
         self.rcs = [ResidentsCommittee(self, c, int(units[c])) for c in range(est.n_communities)]
         self.street = StreetOffice(self, int(est.units.sum()))
@@ -95,12 +90,6 @@ class ReferenceModel(ProviderBook, mesa.Model):
         self.records: list[dict[str, float]] = []
 
     # --- institutions -----------------------------------------------------------------------
-    def install(self, provider: ServiceProvider) -> None:
-        for e in provider.estates:
-            self.provider_of[e] = provider
-        rate = self.estates.collection_rate[provider.estates].mean() if self.month > 0 else INITIAL_COLLECTION
-        provider.start(float(rate))
-
     def owners(self, e: int) -> int:
         return sum(1 for h in self.by_estate[e] if h.owner)
 
@@ -110,6 +99,7 @@ class ReferenceModel(ProviderBook, mesa.Model):
     # --- the month ----------------------------------------------------------------------------
     def step(self) -> None:
         self.month += 1
+        self.state.reset()
         for rc in self.rcs:
             rc.new_month()
         self.service()
@@ -226,14 +216,14 @@ class ReferenceModel(ProviderBook, mesa.Model):
             provider.revenue = sum(self.revenue_of[e] for e in provider.estates)
             provider.close_month()
             if provider.wants_to_exit():
-                self.remove_provider(provider)
+                self.institutions.remove(provider)
         for e in range(est.n):
             provider, oc = self.provider_of[e], self.oc_of[e]
             if provider is None and oc is not None:
-                self.install(SelfManagement(self, [e]))
+                self.institutions.award(SelfManagement(self, [e]))
             elif isinstance(provider, SelfManagement) and self.random.random() < p.firm_entry_hazard:
-                self.remove_provider(provider)
-                self.install(PropertyFirm(self, [e]))
+                self.institutions.remove(provider)
+                self.institutions.award(PropertyFirm(self, [e]))
         self.owner_history = [*self.owner_history[1:], self.owners_taking_part()]
         factor = {"commercial": 1.0, "old": p.oc_formation_factor_old,
                   "resettlement": p.oc_formation_factor_resettlement, "work_unit": p.oc_formation_factor_work_unit}
@@ -247,13 +237,11 @@ class ReferenceModel(ProviderBook, mesa.Model):
                 hazard = p.oc_formation_hazard * factor[ESTATE_TYPES[est.type_code[e]]] * strength
                 occupancy = est.occupied_units[e] / est.units[e]
                 if occupancy >= p.oc_occupancy_threshold and self.random.random() < hazard:
-                    self.oc_of[e] = OwnersCommittee(self, e)
-                    self.oc_of[e].update_activity(share)
+                    self.institutions.form_committee(e, share)
             else:
                 oc.update_activity(share)
                 if self.random.random() < p.oc_dissolution_hazard * (1.0 - strength):
-                    self.oc_of[e] = None
-                    oc.remove()
+                    self.institutions.dissolve_committee(e)
         for e, hs in enumerate(self.by_estate):
             oc, firm = self.oc_of[e], self.provider_of[e]
             if oc is None or not isinstance(firm, PropertyFirm):
@@ -269,8 +257,8 @@ class ReferenceModel(ProviderBook, mesa.Model):
             consents = [h.consents_to_dismissal() for h in owners]
             if owners_vote(np.array([h.area_m2 for h in owners]), np.array(takes_part, dtype=bool),
                            np.array(consents, dtype=bool), p.vote_rule).passed:
-                self.release_estate(firm, e)
-                self.install(PropertyFirm(self, [e]))
+                self.institutions.release(firm, e)
+                self.institutions.award(PropertyFirm(self, [e]))
                 for h in hs:
                     h.trust = p.trust_new_firm
                 oc.months_dissatisfied = 0

@@ -28,6 +28,7 @@ class ServiceProvider(mesa.Agent):
 
     kind = "provider"
     can_exit = False
+    keeps_margin = True
     fee_share = 1.0
     quality_cap = 1.0
 
@@ -79,17 +80,33 @@ class ServiceProvider(mesa.Agent):
         acts = np.array([self.model.supervision[e] for e in self.estates])
         return float((acts * weights).sum() / weights.sum()) if weights.sum() > 0 else 0.0
 
-    def plan_effort(self) -> float:
-        """Effort 0-1: what expected revenue less the kept margin covers, at least the fixed share.
-
-        A supervisor (owners' committee) makes the firm spend part of its margin on service:
-        kept margin = target margin x (1 - supervision_margin_capture x supervision).
-        """
+    def kept_margin(self) -> float:
+        """Share of expected revenue kept back as margin: target margin x (1 -
+        supervision_margin_capture x supervision); 0 for providers that keep no margin."""
+        if not self.keeps_margin:
+            return 0.0
         p = self.model.p
+        return p.firm_target_margin * (1.0 - p.supervision_margin_capture * self.supervision())
+
+    def funds(self) -> float:
+        """Money (yuan/month) the provider expects to spend on service: expected revenue less
+        the kept margin."""
+        return self.expected_revenue * (1.0 - self.kept_margin())
+
+    def effort_floor(self) -> float:
+        """Effort spent whatever the revenue (fixed costs: staff contracts, utilities)."""
+        return self.model.p.firm_fixed_cost_share
+
+    def plan_effort(self) -> float:
+        """Effort 0-1: the share of full-effort cost that :meth:`funds` cover, at least
+        :meth:`effort_floor`, at most 1 and ``quality_cap``; sets ``effort`` and ``spending``.
+
+        A supervisor (owners' committee) makes a firm spend part of its margin on service
+        (:meth:`kept_margin`).
+        """
         cost = self.full_cost()
-        kept = p.firm_target_margin * (1.0 - p.supervision_margin_capture * self.supervision())
-        covered = self.expected_revenue * (1.0 - kept) / cost if cost > 0 else 1.0
-        effort = min(1.0, max(p.firm_fixed_cost_share, covered))
+        covered = self.funds() / cost if cost > 0 else 1.0
+        effort = min(1.0, max(self.effort_floor(), covered))
         self.effort = min(effort, self.quality_cap)
         self.spending = self.effort * cost
         return self.effort

@@ -31,7 +31,9 @@ class EstateTable:
     effort: np.ndarray = field(default=None)  # provider effort 0-1 (0 if unmanaged)
     failure_prob: np.ndarray = field(default=None)
     norm_group: np.ndarray = field(default=None)  # int, estates with one payment reference group
-    collection_rate: np.ndarray = field(default=None)  # last month, charged households
+    collection_rate: np.ndarray = field(default=None)  # last month: providers' revenue / fees billed
+    charged_last: np.ndarray = field(default=None)  # last month's charged households (0 before month 1)
+    paying_last: np.ndarray = field(default=None)  # last month's paying households
     participation_owner: np.ndarray = field(default=None)  # (3, E) last 3 months, owners
     participation_opportunity: np.ndarray = field(default=None)  # drive added by activities
 
@@ -42,6 +44,8 @@ class EstateTable:
         self.failure_prob = np.zeros(n)
         self.norm_group = np.arange(n)
         self.collection_rate = np.full(n, 0.75)
+        self.charged_last = np.zeros(n)
+        self.paying_last = np.zeros(n)
         self.participation_owner = np.zeros((3, n))
         self.participation_opportunity = np.zeros(n)
 

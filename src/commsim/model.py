@@ -3,33 +3,28 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
 
-from commsim.agents import (
-    OwnersCommittee,
-    PropertyFirm,
-    ResidentsCommittee,
-    SelfManagement,
-    ServiceProvider,
-    StreetOffice,
-)
+from commsim.agents import PropertyFirm, ResidentsCommittee, SelfManagement, StreetOffice
 from commsim.estates import EstateTable
+from commsim.institutions import INITIAL_COLLECTION, Institutions
 from commsim.policies import Policy, registry
 from commsim.population import build_population
-from commsim.processes import RUN, STAGES, participation
+from commsim.processes import STAGE_STEPS, STAGES, participation
 from commsim.processes.governance import owner_participation
+from commsim.recorder import Recorder, StreetCollector
 from commsim.scenario import Scenario, load_scenario
+from commsim.state import MonthState
 from commsim.streams import Streams
 from commsim.vocabulary import ESTATE_TYPES, TIERS
 
 if TYPE_CHECKING:
     import pandas as pd
-
-INITIAL_COLLECTION = 0.75  # firms' revenue expectation on entry (assumption; burn-in removes it)
 
 
 @dataclass
@@ -46,78 +41,90 @@ class LadderAdjustments:
 
     @classmethod
     def zeros(cls, n_estates: int) -> LadderAdjustments:
+        """No adjustment at any tier."""
         return cls(np.zeros((len(TIERS), n_estates)), np.zeros((len(TIERS), n_estates)))
 
     def reset(self) -> None:
+        """Back to no adjustment (each month starts afresh)."""
         self.extra_hours[:] = 0.0
         self.resolve_bonus[:] = 0.0
 
 
-class ProviderBook:
-    """Who serves which estate: ``provider_of[e]`` and the rules for providers leaving.
+def _seed_from(model: mesa.Model, seed: int | None, rng: Any) -> int:
+    """The non-negative integer every named stream derives from (Mesa's ``seed``/``rng``).
 
-    Shared by :class:`CommunityModel` and the per-agent reference model (benchmarks/reference).
+    An integer ``seed`` (or an integer ``rng``) is used as it is; otherwise one is drawn from
+    the Mesa generator (``rng``, or fresh entropy when both are None) and kept in
+    ``model.seed_value``, so the run can be repeated.
     """
-
-    provider_of: list[ServiceProvider | None]
-
-    def remove_provider(self, provider: ServiceProvider) -> None:
-        """``provider`` leaves every estate it serves and the model."""
-        for e in provider.estates:
-            self.provider_of[e] = None
-        provider.estates = []
-        provider.remove()
-
-    def release_estate(self, provider: ServiceProvider, e: int) -> None:
-        """``provider`` stops serving estate ``e`` (and leaves if it serves no other)."""
-        if len(provider.estates) <= 1:
-            self.remove_provider(provider)
-        else:
-            provider.estates = [x for x in provider.estates if x != e]
-            self.provider_of[e] = None
+    if seed is not None:
+        return int(seed)
+    if isinstance(rng, int | np.integer) and rng >= 0:
+        return int(rng)
+    return int(model.rng.integers(0, 2**63 - 1))
 
 
-class CommunityModel(ProviderBook, mesa.Model):
+def _parameter_overrides(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword parameters as parameter-table names (``policy__param`` means ``policy.param``)."""
+    return {name.replace("__", ".", 1) if "__" in name else name: value for name, value in params.items()}
+
+
+class CommunityModel(mesa.Model):
     """A street of communities and estates, simulated month by month.
 
     Households are arrays (``self.households``); property firms and other service providers,
     owners' committees, residents' committees and the street office are Mesa agents. Each
     ``step()`` is one month: the processes of ``commsim.processes.STAGES`` in order, each with
-    the switched-on policies' ``before_``/``after_`` hooks around it, then recording.
+    the switched-on policies' ``before_``/``after_`` hooks around it, then recording. Who
+    serves an estate and its owners' committee change only through ``self.institutions``.
 
-    Parameters
-    ----------
-    scenario : a :class:`Scenario`, or a path / shipped scenario name
-    seed : non-negative integer; every random decision has its own stream derived from it
+    Mesa's own tools accept it: parameters are keyword arguments (so ``mesa.batch_run`` and
+    SolaraViz can rebuild it from a dict), ``self.datacollector`` gathers the street series
+    each month, and ``running`` turns False at the scenario's horizon.
+
+    Args:
+        scenario: a :class:`Scenario`, or a path / shipped scenario name (default "baseline").
+        seed: non-negative integer; every random decision has its own stream derived from it.
+            With ``seed`` and ``rng`` both None one is drawn (``self.seed_value`` keeps it).
+        rng: Mesa's alternative to ``seed`` (an integer is used as the seed).
+        months: horizon (default: the scenario's); ``running`` is False once it is reached.
+        **parameters: parameter-table values for this run, e.g. ``pay_intercept=2.0``; a policy
+            parameter as ``policy__param`` (or ``**{"policy.param": value}``).
     """
 
-    def __init__(self, scenario: Scenario | str | os.PathLike[str], seed: int = 0):
-        super().__init__(seed=int(seed))
+    def __init__(self, scenario: Scenario | str | os.PathLike[str] = "baseline", seed: int | None = None,
+                 rng: Any = None, months: int | None = None, **parameters: Any):
+        super().__init__(seed=seed, rng=rng)
+        self.seed_value = _seed_from(self, seed, rng)
+        if self.seed_value < 0:
+            raise ValueError(f"seed must be a non-negative integer (got {seed!r})")
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
+        if parameters:
+            scenario = scenario.with_overrides(_parameter_overrides(parameters))
         scenario.load_plugins()
         self.scenario = scenario
+        self.horizon = int(months) if months is not None else scenario.months
         self.p = scenario.values
-        self.seed_value = int(seed)
-        self.month = 0
-        self.streams = Streams(int(seed))
+        self.streams = Streams(self.seed_value)
         self.estates = EstateTable.from_scenario(scenario)
         self.households = build_population(scenario, self.estates, self.streams)
         n_e = self.estates.n
-        self.provider_of: list[ServiceProvider | None] = [None] * n_e
-        self.oc_of: list[OwnersCommittee | None] = [None] * n_e
+        self.state = MonthState(n_e, self.households.n)
+        self.institutions = Institutions(self)
         self.supervision = np.zeros(n_e)
         self.vote_mobilisation = np.zeros(n_e)
         self.ladder = LadderAdjustments.zeros(n_e)
-        self._zero_counters()
+        inst = self.institutions
         for e, (_, _, estate) in enumerate(scenario.estates()):
             if estate.owners_committee:
-                self.oc_of[e] = OwnersCommittee(self, e)
+                inst._seat_committee(e)
             if estate.management == "firm":
-                self.install_provider(PropertyFirm(self, [e]))
+                inst.award(PropertyFirm(self, [e]))
             elif estate.management == "self":
-                self.install_provider(SelfManagement(self, [e]))
-        units_by_community = np.bincount(self.estates.community, weights=self.estates.units, minlength=self.estates.n_communities)
+                inst.award(SelfManagement(self, [e]))
+        units_by_community = np.bincount(self.estates.community, weights=self.estates.units,
+                                         minlength=self.estates.n_communities)
         self._units_by_community = units_by_community
         self.residents_committees = [
             ResidentsCommittee(self, c, int(units_by_community[c]), scenario.communities[c].workers)
@@ -127,33 +134,41 @@ class CommunityModel(ProviderBook, mesa.Model):
         participation.initialize(self)
         self.estates.participation_owner[:] = owner_participation(self)
         owners = np.bincount(self.households.estate, weights=self.households.owner, minlength=n_e)
-        for oc in self.oc_of:
-            if oc is not None:
-                oc.update_activity(self.estates.participation_owner[-1, oc.estate] / owners[oc.estate])
-        self.supervision[:] = [oc.activity if oc is not None else 0.0 for oc in self.oc_of]
+        for committee in self.committee_of:
+            if committee is not None:
+                committee.update_activity(self.estates.participation_owner[-1, committee.estate] / owners[committee.estate])
+        self.supervision[:] = [c.activity if c is not None else 0.0 for c in self.committee_of]
         self.policies: list[Policy] = [
             registry.get(name)(self, values) for name, values in scenario.policies.items()
         ]
         self._hooks = {
-            (when, stage): [getattr(pol, f"{when}_{stage}") for pol in self.policies if hasattr(pol, f"{when}_{stage}")]
+            (when, stage): [hook for pol in self.policies if (hook := pol.hooks().get((when, stage)))]
             for when in ("before", "after")
             for stage in STAGES
         }
         for pol in self.policies:
             pol.initialize()
-        from commsim.recorder import Recorder
-
         self.recorder = Recorder(self)
+        self.datacollector = StreetCollector(self)
+        self.datacollector.collect(self)
+        self.running = self.horizon > 0
 
     # --- the month ----------------------------------------------------------------------
+    @property
+    def month(self) -> int:
+        """Months simulated so far (Mesa's ``steps``); month m is the m-th ``step()``."""
+        return self.steps
+
     def step(self) -> None:
-        self.month += 1
+        """One month: reset the month's state, every stage with its hooks, record."""
         self._new_month()
         for stage in STAGES:
             self._run_hooks("before", stage)
-            RUN[stage](self)
+            STAGE_STEPS[stage](self)
             self._run_hooks("after", stage)
         self.recorder.record()
+        self.datacollector.collect(self)
+        self.running = self.month < self.horizon
 
     def _run_hooks(self, when: str, stage: str) -> None:
         for hook in self._hooks[(when, stage)]:
@@ -161,8 +176,8 @@ class CommunityModel(ProviderBook, mesa.Model):
                 hook(self)
 
     def run(self, months: int | None = None) -> pd.DataFrame:
-        """Run ``months`` (default: the scenario's horizon) and return the monthly DataFrame."""
-        for _ in range(self.scenario.months if months is None else months):
+        """Run ``months`` (default: up to the horizon) and return the monthly DataFrame."""
+        for _ in range(self.horizon - self.month if months is None else months):
             self.step()
         return self.dataframe()
 
@@ -170,22 +185,8 @@ class CommunityModel(ProviderBook, mesa.Model):
         """Monthly series per estate and street-wide (estate ``"all"``), one row per month."""
         return self.recorder.dataframe()
 
-    def _zero_counters(self) -> None:
-        n_e = self.estates.n
-        self.public_cost = np.zeros(n_e)
-        self.month_profit = 0.0
-        self.revenue_booked = 0.0  # revenue providers booked this month (incl. any that left)
-        self.firm_exits = np.zeros(n_e, dtype=np.int64)
-        self.firm_dismissals = np.zeros(n_e, dtype=np.int64)
-        self.firm_entries = np.zeros(n_e, dtype=np.int64)
-        self.votes = np.zeros(n_e, dtype=np.int64)
-        self.oc_formed = np.zeros(n_e, dtype=np.int64)
-        self.oc_lapsed = np.zeros(n_e, dtype=np.int64)
-        self.payments = np.zeros(n_e)
-        self.subsidies = np.zeros(n_e)
-
     def _new_month(self) -> None:
-        self._zero_counters()
+        self.state.reset()
         self.ladder.reset()
         for rc in self.residents_committees:
             rc.new_month()
@@ -195,41 +196,28 @@ class CommunityModel(ProviderBook, mesa.Model):
         # add_public_cost(..., community=c) does, for all communities at once)
         est = self.estates
         pay = np.array([rc.workers * self.p.worker_pay_yuan_month for rc in self.residents_committees])
-        self.public_cost += pay[est.community] * est.units / self._units_by_community[est.community]
+        self.state.public_cost += pay[est.community] * est.units / self._units_by_community[est.community]
 
-    # --- institutions -------------------------------------------------------------------
-    def providers(self) -> list[ServiceProvider]:
+    # --- institutions (read-only views; changes go through self.institutions) --------------
+    @property
+    def provider_of(self):
+        """Read-only: the provider serving each estate (None where nobody does)."""
+        return self.institutions.provider_of
+
+    @property
+    def committee_of(self):
+        """Read-only: each estate's owners' committee (None where there is none)."""
+        return self.institutions.committee_of
+
+    def providers(self) -> list:
         """Distinct providers serving at least one estate, in order of first estate."""
-        seen: dict[int, ServiceProvider] = {}
-        for provider in self.provider_of:
-            if provider is not None and provider.unique_id not in seen:
-                seen[provider.unique_id] = provider
-        return list(seen.values())
-
-    def install_provider(self, provider: ServiceProvider, expected_collection: float | None = None) -> None:
-        """Make ``provider`` serve its estates (replacing nobody: estates must be free)."""
-        for e in provider.estates:
-            if self.provider_of[e] is not None and self.provider_of[e] is not provider:
-                raise RuntimeError(f"estate {self.estates.names[e]} already has a provider")
-            self.provider_of[e] = provider
-        if expected_collection is None:
-            rates = self.estates.collection_rate[provider.estates]
-            expected_collection = float(rates.mean()) if self.month > 0 else INITIAL_COLLECTION
-        provider.start(expected_collection)
-
-
-    def dismiss(self, firm: ServiceProvider, e: int) -> None:
-        """Owners dismissed ``firm`` in estate ``e``: a new firm is hired; trust starts afresh."""
-        self.release_estate(firm, e)
-        self.install_provider(PropertyFirm(self, [e]))
-        hh = self.households
-        rows = slice(int(self.estates.start[e]), int(self.estates.stop[e]))
-        hh.trust[rows] = self.p.trust_new_firm
+        return self.institutions.providers()
 
     # Per-estate views of the institutions. They are rebuilt on each call from ``provider_of``
-    # and ``oc_of`` (tens to a thousand estates: microseconds), so whatever a policy changes
-    # (a provider's fee share, an estate's fee, a committee) is always seen.
+    # and ``committee_of`` (tens to a thousand estates: microseconds), so whatever a policy
+    # changes (a provider's fee share, an estate's fee, a committee) is always seen.
     def has_provider(self) -> np.ndarray:
+        """Per estate: whether a provider serves it."""
         return np.fromiter((p is not None for p in self.provider_of), dtype=bool, count=self.estates.n)
 
     def fee_charged(self) -> np.ndarray:
@@ -239,15 +227,20 @@ class CommunityModel(ProviderBook, mesa.Model):
             dtype=np.float64, count=self.estates.n,
         )
 
+    def has_committee(self) -> np.ndarray:
+        """Per estate: whether it has an owners' committee."""
+        return np.fromiter((c is not None for c in self.committee_of), dtype=bool, count=self.estates.n)
+
     def committee_activity(self) -> np.ndarray:
         """Owners' committee activity per estate; NaN where there is none."""
         return np.fromiter(
-            (oc.activity if oc is not None else np.nan for oc in self.oc_of), dtype=np.float64, count=self.estates.n
+            (c.activity if c is not None else np.nan for c in self.committee_of), dtype=np.float64, count=self.estates.n
         )
 
     def committee_hours(self) -> np.ndarray:
+        """Complaint-handling hours each estate's owners' committee gives this month (0 if none)."""
         return np.fromiter(
-            (oc.complaint_hours() if oc is not None else 0.0 for oc in self.oc_of), dtype=np.float64, count=self.estates.n
+            (c.complaint_hours() if c is not None else 0.0 for c in self.committee_of), dtype=np.float64, count=self.estates.n
         )
 
     def pay_type_shift(self) -> np.ndarray:
@@ -257,32 +250,28 @@ class CommunityModel(ProviderBook, mesa.Model):
         return by_type[self.estates.type_code]
 
     def group_paying_share(self) -> np.ndarray:
-        """Last month's paying share of each estate's payment reference group (``norm_group``)."""
+        """Last month's paying share of each estate's payment reference group (``norm_group``);
+        0.75 before the first month's payments."""
         est = self.estates
-        charged = getattr(self, "charged_households", None)
-        if charged is None:
-            return np.full(est.n, INITIAL_COLLECTION)
         groups = est.norm_group
-        paying = np.bincount(groups, weights=self.paying_households, minlength=est.n)
-        total = np.bincount(groups, weights=charged, minlength=est.n)
+        paying = np.bincount(groups, weights=est.paying_last, minlength=est.n)
+        total = np.bincount(groups, weights=est.charged_last, minlength=est.n)
         share = np.divide(paying, total, out=np.full(est.n, INITIAL_COLLECTION), where=total > 0)
         return share[groups]
 
     # --- ledgers -------------------------------------------------------------------------
     def add_public_cost(self, yuan: float, *, estate: int | None = None, community: int | None = None) -> None:
+        """Book public money: on ``estate``, else over ``community``'s estates, else over the
+        street, by dwelling units."""
         est = self.estates
         if estate is not None:
-            self.public_cost[estate] += yuan
+            self.state.public_cost[estate] += yuan
             return
         weights = est.units * (est.community == community) if community is not None else est.units
-        self.public_cost += yuan * weights / weights.sum()
-
-    def add_subsidy(self, estate: int, yuan: float) -> None:
-        """Public money paid to estate ``estate``'s provider as fees (counted in its revenue)."""
-        self.subsidies[estate] += yuan
-        self.add_public_cost(yuan, estate=estate)
+        self.state.public_cost += yuan * weights / weights.sum()
 
     def book_worker_hours(self, purpose: str, hours: float, *, community: int | None = None) -> None:
+        """Book community-worker hours for ``purpose`` on a community (or spread by households)."""
         if community is not None:
             self.residents_committees[community].book(purpose, hours)
             return

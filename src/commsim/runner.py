@@ -11,23 +11,9 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
+from commsim.metrics import SUMMARY_METRICS, SUMMARY_TOTALS
 from commsim.model import CommunityModel
 from commsim.scenario import Scenario
-
-#: street-wide metrics summarised per replicate (end of run and mean after burn-in)
-SUMMARY_METRICS: tuple[str, ...] = (
-    "collection_rate", "paying_share", "service_quality", "satisfaction", "trust", "belonging",
-    "complaints_per_1000_households", "complaints_resolved_share", "mean_complaint_wait_months",
-    "complaints_escalated_beyond_estate_share", "participation_rate", "participation_rate_young",
-    "participation_rate_middle", "participation_rate_retired", "owners_committee_coverage",
-    "unmanaged_share", "worker_load", "public_cost_yuan", "cross_estate_tie_share",
-    "service_quality_sd_across_estates", "arrears_months_mean",
-)
-#: street-wide counts and money summed over the months after burn-in
-SUMMARY_TOTALS: tuple[str, ...] = (
-    "firm_exits", "firm_dismissals", "firm_entries", "dismissal_votes", "complaints_filed",
-    "public_cost_yuan", "subsidies_yuan", "payments_yuan",
-)
 
 
 def replicate_seed(base_seed: int, replicate: int) -> int:

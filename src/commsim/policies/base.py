@@ -2,23 +2,32 @@
 
 A policy is a class with a registry ``name`` (its ``[policies.<name>]`` table in scenario
 files), bilingual titles, a source, a tuple of :class:`~commsim.params.Param` (registered in
-the parameter table as ``<name>.<param>``; ``start_month`` is added for every policy), and any
-of the hooks ``before_<stage>(model)`` / ``after_<stage>(model)`` for the stages in
-``commsim.processes.STAGES``. Hooks run only from ``start_month`` on, so a policy changes
-nothing before it starts. Policies act through the model's mechanisms (providers, committees,
-``model.ladder``, ``model.supervision``, ``estates.norm_group``, household arrays, ...), draw
-random numbers only from their own stream (``self.rng``), and record their costs with
-:meth:`Policy.spend`.
+the parameter table as ``<name>.<param>``; ``start_month`` is added for every policy; build them
+with :func:`policy_param`), and any of the hooks ``before_<stage>(model)`` /
+``after_<stage>(model)`` for the stages in ``commsim.processes.STAGES``. A method whose name
+looks like a hook but names no stage (``before_servce``, ``after_month``) is an error when the
+class is defined. Hooks run only from ``start_month`` on, so a policy changes nothing before it
+starts.
+
+Policies act through the model's mechanisms and never write its institutions directly: who
+serves an estate, its owners' committee and public money to providers change through
+``model.institutions`` (award, dismiss, form a committee, ...) or this class's
+:meth:`Policy.subsidise` and :meth:`Policy.grant`; the complaint ladder through
+``model.ladder``; failures fixed early through ``model.state.fix_early``. Policies draw random
+numbers only from their own stream (``self.rng``) and record their costs with :meth:`spend`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+import re
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from commsim.params import Param, Values
+from commsim.processes import STAGES
 
 if TYPE_CHECKING:
     from commsim.model import CommunityModel
@@ -28,6 +37,40 @@ START_MONTH = Param(
     "First month the policy acts (months count from 1); 0 = the first month after burn-in.",
     kind="int", bounds=(0, 1200), group="policy",
 )
+
+
+#: every valid hook name, in the order hooks run within a month
+HOOKS: tuple[str, ...] = tuple(f"{when}_{stage}" for stage in STAGES for when in ("before", "after"))
+_HOOKISH = re.compile(r"^(before|after|befor|aftr|pre|post)_")
+
+
+def policy_param(name: str, default: Any, unit: str, range: tuple[float, float] | None, source: str,
+                 meaning: str, *, kind: str = "float", bounds: tuple[float, float] | None = None,
+                 choices: tuple[str, ...] = ()) -> Param:
+    """A policy parameter (registered as ``<policy>.<name>``). Numbers need explicit ``bounds``
+    (what is valid at all) beside their plausible ``range``; switches and choices need none."""
+    if kind in ("float", "int") and bounds is None:
+        raise ValueError(f"policy parameter {name}: give bounds (the values valid at all)")
+    return Param(name, default, unit, range, source, meaning, kind, bounds, choices, group="policy")
+
+
+def switch(name: str, meaning: str, source: str, default: bool = True) -> Param:
+    """An on/off policy parameter (a mechanism of the policy that can be switched off)."""
+    return Param(name, default, "on/off", None, source, meaning, "bool", None, group="policy")
+
+
+def check_hooks(cls: type) -> None:
+    """Raise TypeError if ``cls`` defines a method that looks like a hook but names no stage."""
+    for attr, value in vars(cls).items():
+        if not callable(value) or attr in HOOKS:
+            continue
+        near = difflib.get_close_matches(attr, HOOKS, n=1, cutoff=0.85)
+        if _HOOKISH.match(attr) or near:
+            hint = f"; did you mean {near[0]}?" if near else ""
+            raise TypeError(
+                f"policy {cls.__qualname__}: method {attr!r} looks like a hook but names no stage "
+                f"(hooks are before_/after_ + one of {', '.join(STAGES)}){hint}"
+            )
 
 
 class Policy:
@@ -47,6 +90,10 @@ class Policy:
         self.total_cost_yuan = 0.0
         self.total_hours = 0.0
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        check_hooks(cls)
+
     # --- life cycle ------------------------------------------------------------------
     @classmethod
     def check_values(cls, values: Mapping[str, Any], where: str) -> None:
@@ -60,7 +107,16 @@ class Policy:
         """Called once when the model is built. Must not change model state or draw numbers."""
 
     def active(self) -> bool:
+        """Whether the policy acts this month (from ``start_month`` on)."""
         return self.model.month >= self.start_month
+
+    def hooks(self) -> dict[tuple[str, str], Callable[[CommunityModel], None]]:
+        """This policy's hooks by (``before``/``after``, stage)."""
+        return {
+            tuple(name.split("_", 1)): getattr(self, name)  # type: ignore[misc]
+            for name in HOOKS
+            if callable(getattr(self, name, None))
+        }
 
     @property
     def rng(self) -> np.random.Generator:
@@ -88,7 +144,23 @@ class Policy:
             self.month_hours += hours
             self.total_hours += hours
 
+    def record_cost(self, yuan: float) -> None:
+        """Attribute ``yuan`` of public money already booked elsewhere to this policy."""
+        self.month_cost_yuan += yuan
+        self.total_cost_yuan += yuan
+
+    def subsidise(self, estate: int, yuan: float) -> None:
+        """Pay ``yuan`` of households' fees in ``estate`` (fee subsidy; public cost)."""
+        self.model.institutions.pay_subsidy(estate, yuan)
+        self.record_cost(yuan)
+
+    def grant(self, estate: int, yuan: float) -> None:
+        """Pay ``yuan`` to ``estate``'s provider toward its costs (top-up; public cost)."""
+        self.model.institutions.pay_grant(estate, yuan)
+        self.record_cost(yuan)
+
     def new_month(self) -> None:
+        """Called at the start of every month (before any stage), whether active or not."""
         self.month_cost_yuan = 0.0
         self.month_hours = 0.0
 

@@ -36,9 +36,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from commsim.agents import PropertyFirm
-from commsim.params import SEED_CANGZHOU, Param
-from commsim.policies.base import Policy
+from commsim.params import SEED_CANGZHOU
+from commsim.policies.base import Policy, policy_param
 from commsim.policies.registry import register_policy
+from commsim.vocabulary import Tier
 
 if TYPE_CHECKING:
     from commsim.model import CommunityModel
@@ -46,46 +47,42 @@ if TYPE_CHECKING:
 A = "assumption"
 S = SEED_CANGZHOU
 INF = float("inf")
-FIRM, COMMITTEE, COMMUNITY, STREET = 0, 1, 2, 3  # tiers of commsim.processes.complaints.TIERS
-
-
-def _p(name, default, unit, rng, source, meaning, kind="float", bounds=(0.0, INF)) -> Param:
-    return Param(name, default, unit, rng, source, meaning, kind=kind, bounds=bounds)
+FIRM, COMMITTEE, COMMUNITY, STREET = Tier.FIRM, Tier.COMMITTEE, Tier.COMMUNITY, Tier.STREET
 
 
 PARAMETERS = (
     # building heads ---------------------------------------------------------------------
-    _p("households_per_head", 30.0, "households/head", (15.0, 60.0), f"{S} §2(5) (楼门(栋)长); size an assumption", "Dwelling units per building-head post (one per building or entrance).", bounds=(1.0, 10_000.0)),
-    _p("head_coverage", 0.8, "share", (0.5, 1.0), A, "Share of building-head posts filled by an active volunteer.", bounds=(0.0, 1.0)),
-    _p("head_stipend_yuan_month", 50.0, "yuan/head/month", (0.0, 200.0), f"{S} §2(5) (通讯费等补贴 where counties can); amount an assumption", "Public stipend per active building head."),
-    _p("head_detection_prob", 0.3, "probability", (0.1, 0.5), A, "Chance an active head spots a failure in the building before it reaches the household."),
-    _p("report_firm_hours", 0.5, "staff-hours/report", (0.2, 1.5), A, "Provider desk hours to take a head's report (taken from complaint handling)."),
-    _p("head_participation_drive", 0.03, "threshold units", (0.0, 0.08), f"{S} §2(5) (动员引导本楼栋居民); size an assumption", "Drive to take part added at full coverage (estates.participation_opportunity)."),
-    _p("head_vote_mobilisation", 0.3, "logit", (0.0, 0.8), A, "Owners'-vote turnout log-odds added at full coverage (model.vote_mobilisation)."),
-    _p("worker_hours_per_head", 0.25, "hours/head/month", (0.0, 1.0), A, "Community-worker hours per active head per month (liaison, grid work)."),
+    policy_param("households_per_head", 30.0, "households/head", (15.0, 60.0), f"{S} §2(5) (楼门(栋)长); size an assumption", "Dwelling units per building-head post (one per building or entrance).", bounds=(1.0, 10_000.0)),
+    policy_param("head_coverage", 0.8, "share", (0.5, 1.0), A, "Share of building-head posts filled by an active volunteer.", bounds=(0.0, 1.0)),
+    policy_param("head_stipend_yuan_month", 50.0, "yuan/head/month", (0.0, 200.0), f"{S} §2(5) (通讯费等补贴 where counties can); amount an assumption", "Public stipend per active building head.", bounds=(0.0, INF)),
+    policy_param("head_detection_prob", 0.3, "probability", (0.1, 0.5), A, "Chance an active head spots a failure in the building before it reaches the household.", bounds=(0.0, INF)),
+    policy_param("report_firm_hours", 0.5, "staff-hours/report", (0.2, 1.5), A, "Provider desk hours to take a head's report (taken from complaint handling).", bounds=(0.0, INF)),
+    policy_param("head_participation_drive", 0.03, "threshold units", (0.0, 0.08), f"{S} §2(5) (动员引导本楼栋居民); size an assumption", "Drive to take part added at full coverage (estates.participation_opportunity).", bounds=(0.0, INF)),
+    policy_param("head_vote_mobilisation", 0.3, "logit", (0.0, 0.8), A, "Owners'-vote turnout log-odds added at full coverage (model.vote_mobilisation).", bounds=(0.0, INF)),
+    policy_param("worker_hours_per_head", 0.25, "hours/head/month", (0.0, 1.0), A, "Community-worker hours per active head per month (liaison, grid work).", bounds=(0.0, INF)),
     # community property manager -------------------------------------------------------
-    _p("managers_per_community", 1, "posts", (1, 2), f"{S} §3(3) (社区物业管理员)", "Community property manager posts per community.", kind="int", bounds=(0, 10)),
-    _p("manager_pay_yuan_month", 3500.0, "yuan/post/month", (2500.0, 4500.0), "targets: community worker pay 2,500-4,000 yuan/month", "Public cost of one manager post."),
-    _p("manager_complaint_share", 0.5, "share of hours", (0.3, 0.8), f"assumption; the post also runs the committee, publicity, inspections and ratings ({S} §3(3))", "Share of the manager's working hours spent settling complaints.", bounds=(0.0, 1.0)),
-    _p("manager_resolve_bonus", 0.10, "probability", (0.0, 0.2), f"assumption; '能够自行解决的,及时就地解决' ({S} §3(6))", "Added chance that the residents'-committee and community tiers settle a complaint.", bounds=(0.0, 1.0)),
+    policy_param("managers_per_community", 1, "posts", (1, 2), f"{S} §3(3) (社区物业管理员)", "Community property manager posts per community.", kind="int", bounds=(0, 10)),
+    policy_param("manager_pay_yuan_month", 3500.0, "yuan/post/month", (2500.0, 4500.0), "targets: community worker pay 2,500-4,000 yuan/month", "Public cost of one manager post.", bounds=(0.0, INF)),
+    policy_param("manager_complaint_share", 0.5, "share of hours", (0.3, 0.8), f"assumption; the post also runs the committee, publicity, inspections and ratings ({S} §3(3))", "Share of the manager's working hours spent settling complaints.", bounds=(0.0, 1.0)),
+    policy_param("manager_resolve_bonus", 0.10, "probability", (0.0, 0.2), f"assumption; '能够自行解决的,及时就地解决' ({S} §3(6))", "Added chance that the residents'-committee and community tiers settle a complaint.", bounds=(0.0, 1.0)),
     # committees on the ladder ------------------------------------------------------------
-    _p("community_meeting_interval_months", 1, "months", None, f"{S} §3(2) ('每月召开一次')", "Months between community property management committee meetings.", kind="int", bounds=(1, 24)),
-    _p("community_meeting_cases", 8.0, "complaints/meeting", (4.0, 20.0), A, "Complaints a community committee meeting can take up (three-party consultation)."),
-    _p("community_meeting_resolve_bonus", 0.05, "probability", (0.0, 0.15), A, "Added chance the community tier settles a complaint in a meeting month.", bounds=(0.0, 1.0)),
-    _p("community_meeting_worker_hours", 8.0, "hours/community/meeting", (4.0, 16.0), A, "Community-worker hours per community committee meeting (attendance, preparation, follow-up)."),
-    _p("street_meeting_interval_months", 3, "months", None, f"{S} §3(1) ('每季度召开一次')", "Months between street property management committee meetings.", kind="int", bounds=(1, 24)),
-    _p("street_meeting_cases", 12.0, "complaints/meeting", (5.0, 30.0), A, "Complaints a street committee joint meeting can take up."),
-    _p("street_meeting_resolve_bonus", 0.10, "probability", (0.0, 0.25), A, "Added chance the street tier settles a complaint in a meeting month.", bounds=(0.0, 1.0)),
-    _p("street_meeting_worker_hours", 4.0, "hours/community/meeting", (2.0, 8.0), A, "Community-worker hours per community for a street committee meeting."),
+    policy_param("community_meeting_interval_months", 1, "months", None, f"{S} §3(2) ('每月召开一次')", "Months between community property management committee meetings.", kind="int", bounds=(1, 24)),
+    policy_param("community_meeting_cases", 8.0, "complaints/meeting", (4.0, 20.0), A, "Complaints a community committee meeting can take up (three-party consultation).", bounds=(0.0, INF)),
+    policy_param("community_meeting_resolve_bonus", 0.05, "probability", (0.0, 0.15), A, "Added chance the community tier settles a complaint in a meeting month.", bounds=(0.0, 1.0)),
+    policy_param("community_meeting_worker_hours", 8.0, "hours/community/meeting", (4.0, 16.0), A, "Community-worker hours per community committee meeting (attendance, preparation, follow-up).", bounds=(0.0, INF)),
+    policy_param("street_meeting_interval_months", 3, "months", None, f"{S} §3(1) ('每季度召开一次')", "Months between street property management committee meetings.", kind="int", bounds=(1, 24)),
+    policy_param("street_meeting_cases", 12.0, "complaints/meeting", (5.0, 30.0), A, "Complaints a street committee joint meeting can take up.", bounds=(0.0, INF)),
+    policy_param("street_meeting_resolve_bonus", 0.10, "probability", (0.0, 0.25), A, "Added chance the street tier settles a complaint in a meeting month.", bounds=(0.0, 1.0)),
+    policy_param("street_meeting_worker_hours", 4.0, "hours/community/meeting", (2.0, 8.0), A, "Community-worker hours per community for a street committee meeting.", bounds=(0.0, INF)),
     # published ratings --------------------------------------------------------------------
-    _p("rating_interval_months", 6, "months", None, f"{S} §3(4) ('每半年向社会公布')", "Months between published ratings of firms.", kind="int", bounds=(1, 60)),
-    _p("rating_satisfaction_weight", 0.5, "weight", (0.3, 0.8), f"assumption; owners' satisfaction and party-organisation evaluation both count ({S} §3(4))", "Weight of the satisfaction rate in a rating (the rest: service quality as the community sees it).", bounds=(0.0, 1.0)),
-    _p("satisfied_cutoff", 0.5, "satisfaction 0-1", (0.4, 0.6), A, "Satisfaction at which a household counts as satisfied.", bounds=(0.0, 1.0)),
-    _p("rating_supervision", 0.2, "supervision 0-1", (0.0, 0.5), A, "Supervision added to every rated firm once ratings are published (public scrutiny).", bounds=(0.0, 1.0)),
-    _p("warning_line", 0.5, "rating 0-1", (0.4, 0.6), A, "Rating under which a firm is on warning.", bounds=(0.0, 1.0)),
-    _p("warning_supervision", 0.3, "supervision 0-1", (0.0, 0.6), A, "Further supervision on a firm rated under the warning line.", bounds=(0.0, 1.0)),
-    _p("blacklist_after_ratings", 2, "ratings", (1, 4), f"{S} §3(4) (黑名单制度, '探索建立'); rule an assumption", "Consecutive ratings under the line after which a firm is blacklisted and replaced (0 = never).", kind="int", bounds=(0, 100)),
-    _p("rating_worker_hours", 4.0, "hours/estate/rating", (1.0, 10.0), A, "Community-worker hours to rate one estate's firm."),
+    policy_param("rating_interval_months", 6, "months", None, f"{S} §3(4) ('每半年向社会公布')", "Months between published ratings of firms.", kind="int", bounds=(1, 60)),
+    policy_param("rating_satisfaction_weight", 0.5, "weight", (0.3, 0.8), f"assumption; owners' satisfaction and party-organisation evaluation both count ({S} §3(4))", "Weight of the satisfaction rate in a rating (the rest: service quality as the community sees it).", bounds=(0.0, 1.0)),
+    policy_param("satisfied_cutoff", 0.5, "satisfaction 0-1", (0.4, 0.6), A, "Satisfaction at which a household counts as satisfied.", bounds=(0.0, 1.0)),
+    policy_param("rating_supervision", 0.2, "supervision 0-1", (0.0, 0.5), A, "Supervision added to every rated firm once ratings are published (public scrutiny).", bounds=(0.0, 1.0)),
+    policy_param("warning_line", 0.5, "rating 0-1", (0.4, 0.6), A, "Rating under which a firm is on warning.", bounds=(0.0, 1.0)),
+    policy_param("warning_supervision", 0.3, "supervision 0-1", (0.0, 0.6), A, "Further supervision on a firm rated under the warning line.", bounds=(0.0, 1.0)),
+    policy_param("blacklist_after_ratings", 2, "ratings", (1, 4), f"{S} §3(4) (黑名单制度, '探索建立'); rule an assumption", "Consecutive ratings under the line after which a firm is blacklisted and replaced (0 = never).", kind="int", bounds=(0, 100)),
+    policy_param("rating_worker_hours", 4.0, "hours/estate/rating", (1.0, 10.0), A, "Community-worker hours to rate one estate's firm.", bounds=(0.0, INF)),
 )
 
 
@@ -121,13 +118,13 @@ class CangzhouSixInOne(Policy):
         p, hh, est = self.pars, model.households, model.estates
         u = self.rng.random(hh.n, dtype=np.float32)
         chance = p.head_detection_prob * self.coverage * est.effort  # effort 0 where unmanaged
-        rows = np.flatnonzero(model.failure & (u < chance[hh.estate]))
+        rows = np.flatnonzero(model.state.failure & (u < chance[hh.estate]))
         desk = model.p.firm_complaint_hours_per_household * est.occupied_units * est.effort
         limit = np.floor(desk / p.report_firm_hours).astype(np.int64)
         e = hh.estate[rows]  # rows of an estate are contiguous: rank within estate
         rank = np.arange(rows.size) - np.searchsorted(e, e)
         rows = rows[rank < limit[e]]
-        model.failure[rows] = False
+        model.state.fix_early(rows, hh.estate[rows])
         fixed = np.bincount(hh.estate[rows], minlength=est.n)
         model.ladder.extra_hours[FIRM] -= fixed * p.report_firm_hours
         self.early_fixes += int(rows.size)
@@ -145,7 +142,7 @@ class CangzhouSixInOne(Policy):
     def before_complaints(self, model: CommunityModel) -> None:
         p, mp = self.pars, model.p
         lad = model.ladder
-        has_oc = np.array([oc is not None for oc in model.oc_of])
+        has_oc = model.has_committee()
         community_meeting = self._due(p.community_meeting_interval_months)
         street_meeting = self._due(p.street_meeting_interval_months)
         for c, members in enumerate(self.members):
@@ -207,7 +204,7 @@ class CangzhouSixInOne(Policy):
             self._rated[e] = firm.unique_id
             self.spend(hours=p.rating_worker_hours, community=int(model.estates.community[e]), purpose="rating")
             if p.blacklist_after_ratings and self.below[e] >= p.blacklist_after_ratings:
-                model.dismiss(firm, e)
+                model.institutions.dismiss(firm, e, PropertyFirm(model, [e]), counted=False)
                 self.blacklisted += 1
                 self.ratings[e], self.below[e], self._rated[e] = np.nan, 0, model.provider_of[e].unique_id
         self.published = True

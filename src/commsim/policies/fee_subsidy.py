@@ -5,7 +5,7 @@
 income classes enrol once, when the policy starts, with probability ``take_up`` (drawn from the
 policy's own stream). An enrolled household's own share of the fee (``fee_share_payable``) falls
 by ``subsidy_share``, which lowers its burden in the payment decision; when it pays its part,
-the subsidy pays the rest to the provider (``model.add_subsidy``). Payments stop when the year's
+the subsidy pays the rest to the provider (``institutions.pay_subsidy``). Payments stop when the year's
 ``annual_budget_yuan`` is spent (the last month's payments are cut pro rata), and enrolled
 households face the full fee again until the next budget year (12 months from the start).
 
@@ -13,7 +13,8 @@ households face the full fee again until the next budget year (12 months from th
 相关规定给予适当补助" (seeds/001 art. 18). Each month the government pays a provider of an old
 estate ``topup_share`` of the gap between the cost of basic service (``topup_standard_effort`` of
 the provider's full cost, attributed to the estate by fees billed) and the estate's revenue
-(payments and other subsidies), within ``topup_annual_budget_yuan``. The top-up is paid after
+(payments, fee subsidies and other grants), within ``topup_annual_budget_yuan``; it is a grant
+(``institutions.pay_grant``): provider revenue, not fees collected. The top-up is paid after
 every policy's payment-stage hooks (``before_governance``), so it sees the other subsidies.
 
 Both parts are public cost; the policy's cost column is exactly the subsidies it paid. Community
@@ -26,7 +27,7 @@ import numpy as np
 
 from commsim.agents import PropertyFirm
 from commsim.params import SEED_CANGZHOU, SEED_HARBIN, Param
-from commsim.policies.base import Policy
+from commsim.policies.base import Policy, policy_param
 from commsim.policies.registry import register_policy
 from commsim.vocabulary import INCOME_CLASSES
 
@@ -34,35 +35,30 @@ A = "assumption"
 ELIGIBLE = {"minimum": ("minimum",), "minimum_and_low": ("minimum", "low")}
 
 
-def _p(name, default, unit, rng, source, meaning, kind="float", bounds=(0.0, 1.0)) -> Param:
-    return Param(name, default, unit, rng, source, meaning, kind, bounds, group="policy")
-
-
-def _choice(name, default, choices, source, meaning) -> Param:
-    return Param(name, default, "choice", None, source, meaning, "choice", None, choices, group="policy")
-
-
 PARAMETERS: tuple[Param, ...] = (
-    _choice("scheme", "both", ("both", "households", "old_estates"), f"{SEED_CANGZHOU}; {SEED_HARBIN}",
-            "Which subsidies run: to minimum-income households (Cangzhou), top-ups of old estates' service (Harbin), or both."),
-    _choice("eligible", "minimum", tuple(ELIGIBLE), f"{SEED_CANGZHOU} (低保户、特困人员)",
-            "Income classes eligible for the household subsidy: minimum-income only, or also low-income."),
-    _p("subsidy_share", 0.5, "share of fee", (0.3, 1.0), f"assumption; counties set it ({SEED_CANGZHOU})",
-       "Share of an enrolled household's fee the subsidy pays."),
-    _p("take_up", 0.7, "share of eligible households", (0.4, 0.95), A,
-       "Chance an eligible household applies and is enrolled (drawn once, at the start)."),
-    _p("annual_budget_yuan", 100_000.0, "yuan/year", (30_000.0, 300_000.0), A,
+    policy_param("scheme", "both", "choice", None, f"{SEED_CANGZHOU}; {SEED_HARBIN}",
+                 "Which subsidies run: to minimum-income households (Cangzhou), top-ups of old estates' service (Harbin), or both.",
+                 kind="choice", choices=("both", "households", "old_estates")),
+    policy_param("eligible", "minimum", "choice", None, f"{SEED_CANGZHOU} (低保户、特困人员)",
+                 "Income classes eligible for the household subsidy: minimum-income only, or also low-income.",
+                 kind="choice", choices=tuple(ELIGIBLE)),
+    policy_param("subsidy_share", 0.5, "share of fee", (0.3, 1.0), f"assumption; counties set it ({SEED_CANGZHOU})",
+       "Share of an enrolled household's fee the subsidy pays.", bounds=(0.0, 1.0)),
+    policy_param("take_up", 0.7, "share of eligible households", (0.4, 0.95), A,
+       "Chance an eligible household applies and is enrolled (drawn once, at the start).", bounds=(0.0, 1.0)),
+    policy_param("annual_budget_yuan", 100_000.0, "yuan/year", (30_000.0, 300_000.0), A,
        "Yearly budget of the household subsidy for the street (cap).", bounds=(0.0, 1e12)),
-    _p("admin_hours_per_household_month", 0.2, "worker-hours/enrolled household/month", (0.05, 0.5), A,
+    policy_param("admin_hours_per_household_month", 0.2, "worker-hours/enrolled household/month", (0.05, 0.5), A,
        "Community-worker hours to review eligibility and process one enrolled household.", bounds=(0.0, 100.0)),
-    _p("topup_share", 0.5, "share of shortfall", (0.25, 1.0), f"assumption; 'appropriate subsidies' ({SEED_HARBIN} art. 18)",
-       "Share of an old estate's revenue shortfall against basic-service cost the government pays."),
-    _p("topup_standard_effort", 0.7, "share of full cost", (0.55, 0.85), A,
-       "Cost of basic service as a share of the provider's full-service cost: the revenue level the top-up fills toward."),
-    _p("topup_annual_budget_yuan", 300_000.0, "yuan/year", (100_000.0, 1_000_000.0), A,
+    policy_param("topup_share", 0.5, "share of shortfall", (0.25, 1.0), f"assumption; 'appropriate subsidies' ({SEED_HARBIN} art. 18)",
+       "Share of an old estate's revenue shortfall against basic-service cost the government pays.", bounds=(0.0, 1.0)),
+    policy_param("topup_standard_effort", 0.7, "share of full cost", (0.55, 0.85), A,
+       "Cost of basic service as a share of the provider's full-service cost: the revenue level the top-up fills toward.", bounds=(0.0, 1.0)),
+    policy_param("topup_annual_budget_yuan", 300_000.0, "yuan/year", (100_000.0, 1_000_000.0), A,
        "Yearly budget of the old-estate top-up for the street (cap).", bounds=(0.0, 1e12)),
-    _choice("topup_applies_to", "all", ("all", "non_profit"), A,
-            "Old-estate providers topped up: all, or only non-market ones (not a PropertyFirm)."),
+    policy_param("topup_applies_to", "all", "choice", None, A,
+                 "Old-estate providers topped up: all, or only non-market ones (not a PropertyFirm).",
+                 kind="choice", choices=("all", "non_profit")),
 )
 
 
@@ -90,11 +86,6 @@ class FeeSubsidy(Policy):
     @property
     def for_old_estates(self) -> bool:
         return self.pars.scheme in ("both", "old_estates")
-
-    def record(self, yuan: float) -> None:
-        """Count subsidies as this policy's cost (``add_subsidy`` already books public cost)."""
-        self.month_cost_yuan += yuan
-        self.total_cost_yuan += yuan
 
     def enrol(self, model) -> None:
         hh = model.households
@@ -138,11 +129,11 @@ class FeeSubsidy(Policy):
             return
         scale = min(1.0, self.budget_left / total)
         for e in np.flatnonzero(per_estate):
-            model.add_subsidy(int(e), float(per_estate[e]) * scale)
+            model.institutions.pay_subsidy(int(e), float(per_estate[e]) * scale)
         paid = total * scale
         self.budget_left -= paid
         self.paid_households_yuan += paid
-        self.record(paid)
+        self.record_cost(paid)
 
     def before_governance(self, model) -> None:
         if self.for_old_estates:
@@ -150,7 +141,7 @@ class FeeSubsidy(Policy):
 
     def shortfalls(self, model) -> np.ndarray:
         """Per old estate: basic-service cost share minus revenue (payments + subsidies), >= 0."""
-        est = model.estates
+        est, st = model.estates, model.state
         gap = np.zeros(est.n)
         for provider in model.providers():
             if self.pars.topup_applies_to == "non_profit" and isinstance(provider, PropertyFirm):
@@ -163,7 +154,7 @@ class FeeSubsidy(Policy):
                 if est.type_name(e) != "old":
                     continue
                 weight = provider.charged_fee(e) * est.area_total[e] / billed_total
-                gap[e] = max(0.0, cost * weight - model.payments[e] - model.subsidies[e])
+                gap[e] = max(0.0, cost * weight - st.payments[e] - st.subsidies[e] - st.grants[e])
         return gap
 
     def top_up(self, model) -> None:
@@ -173,8 +164,8 @@ class FeeSubsidy(Policy):
             return
         scale = min(1.0, self.topup_left / total)
         for e in np.flatnonzero(gap):
-            model.add_subsidy(int(e), float(gap[e]) * scale)
+            model.institutions.pay_grant(int(e), float(gap[e]) * scale)
         paid = total * scale
         self.topup_left -= paid
         self.paid_topup_yuan += paid
-        self.record(paid)
+        self.record_cost(paid)

@@ -17,7 +17,7 @@ Mechanisms (all through the model's machinery):
    from expected fees plus the top-up it expects.
 2. **Top-up.** After payments, the government pays the station ``topup_share`` of the gap
    between the cost of its package and the fees received, never more than
-   its actual shortfall (``model.subsidies`` + public cost). Each station's public-benefit
+   its actual shortfall (a grant, ``Policy.grant``: revenue and public cost). Each station's public-benefit
    posts are paid as public cost.
 3. **Annual review, 60% line.** Every ``review_interval_months`` the satisfaction rate (share
    of occupied households with satisfaction >= ``satisfied_cutoff``) of each provider that
@@ -59,6 +59,7 @@ class BasicServiceStation(ServiceProvider):
 
     kind = "station"
     can_exit = False
+    keeps_margin = False
 
     def __init__(self, model: CommunityModel, estates: list[int], *, price: float,
                  cost_ratio: float, quality_cap: float, topup_share: float):
@@ -70,6 +71,7 @@ class BasicServiceStation(ServiceProvider):
         self.fee_share = 0.0  # unused: charged_fee is the station's own price
 
     def charged_fee(self, e: int) -> float:
+        """The station's price, yuan/m2/month."""
         return self.price
 
     def standard_cost(self) -> float:
@@ -80,16 +82,13 @@ class BasicServiceStation(ServiceProvider):
         """Monthly cost (yuan) of effort 1 at the station's unit costs."""
         return self.standard_cost() / self.quality_cap
 
-    def plan_effort(self) -> float:
-        """Effort from expected fees plus the expected top-up; at least the fixed share of
-        the package (staff on contract), at most the package."""
-        cost = self.full_cost()
-        funds = self.expected_revenue + self.topup_share * max(0.0, self.standard_cost() - self.expected_revenue)
-        covered = funds / cost if cost > 0 else self.quality_cap
-        floor = self.model.p.firm_fixed_cost_share * self.quality_cap
-        self.effort = min(self.quality_cap, max(floor, covered))
-        self.spending = self.effort * cost
-        return self.effort
+    def funds(self) -> float:
+        """Expected fees plus the expected top-up (no margin: the station is non-profit)."""
+        return self.expected_revenue + self.topup_share * max(0.0, self.standard_cost() - self.expected_revenue)
+
+    def effort_floor(self) -> float:
+        """The fixed share of the package (staff on contract)."""
+        return self.model.p.firm_fixed_cost_share * self.quality_cap
 
     def topup(self, fees: float) -> float:
         """Government top-up (yuan) this month given the fees received."""
@@ -180,10 +179,9 @@ class HarbinBasicService(Policy):
                                    quality_cap=cap, topup_share=p.topup_share)
 
     def install(self, e: int) -> None:
+        """A new station serves estate ``e``; households meet it with ``trust_new_firm``."""
         model = self.model
-        model.install_provider(self.new_station(e))
-        est = model.estates
-        model.households.trust[est.start[e]:est.stop[e]] = model.p.trust_new_firm
+        model.institutions.award(self.new_station(e), trust=model.p.trust_new_firm)
 
     def stations(self) -> list[BasicServiceStation]:
         return [s for s in self.model.providers() if isinstance(s, BasicServiceStation)]
@@ -201,19 +199,18 @@ class HarbinBasicService(Policy):
             self.spend(posts, estate=station.estates[0], purpose="public_posts")
 
     def after_complaints(self, model: CommunityModel) -> None:
-        self.filed += model.complaint_counts["filed"]
+        self.filed += model.state.complaints_filed
         self.occupied_months += model.estates.occupied_units
 
     def after_payment(self, model: CommunityModel) -> None:
         for station in self.stations():
-            fees = float(model.payments[station.estates].sum())
+            fees = float(model.state.payments[station.estates].sum())
             yuan = station.topup(fees)
             if yuan <= 0:
                 continue
             area = model.estates.area_total[station.estates]
             for e, share in zip(station.estates, area / area.sum(), strict=True):
-                model.subsidies[e] += yuan * share  # paid to the station as revenue
-                self.spend(yuan * share, estate=e, purpose="topup")
+                self.grant(e, yuan * share)  # paid to the station as revenue
             self.topups_yuan += yuan
 
     def after_governance(self, model: CommunityModel) -> None:
@@ -240,15 +237,13 @@ class HarbinBasicService(Policy):
                 continue
             if isinstance(provider, BasicServiceStation):
                 if rate[e] < p.satisfaction_line:
-                    model.release_estate(provider, e)
-                    self.install(e)
+                    model.institutions.dismiss(provider, e, self.new_station(e), counted=False)
                     self.replacements += 1
             elif isinstance(provider, PropertyFirm) and p.review_firms and (
                 rate[e] < p.satisfaction_line or complaints[e] > p.complaint_rate_line
             ):
-                fine = p.fine_fee_months * float(model.billed[e])
-                provider.cash -= fine
-                model.month_profit -= fine
+                fine = p.fine_fee_months * float(model.state.billed[e])
+                model.institutions.fine(provider, fine, e)
                 self.penalised.add(provider.unique_id)
                 self.fines += 1
                 self.fines_yuan += fine

@@ -28,48 +28,44 @@ from __future__ import annotations
 
 import numpy as np
 
-from commsim.agents import OwnersCommittee, PropertyFirm, ServiceProvider
+from commsim.agents import PropertyFirm, ServiceProvider
 from commsim.params import SEED_HARBIN, SEED_LIAOCHENG, Param
-from commsim.policies.base import Policy
+from commsim.policies.base import Policy, policy_param, switch
 from commsim.policies.registry import register_policy
 from commsim.processes.governance import formation_factor
+from commsim.vocabulary import Tier
 
 A = "assumption"
 
 
-def _p(name, default, unit, rng, source, meaning, kind="float", bounds=(0.0, 1.0)) -> Param:
-    return Param(name, default, unit, rng, source, meaning, kind, bounds, group="policy")
-
-
 PARAMETERS: tuple[Param, ...] = (
-    _p("meeting_interval_months", 1, "months", (1, 3), f"assumption; 'regularly' (定期) ({SEED_LIAOCHENG})",
+    policy_param("meeting_interval_months", 1, "months", (1, 3), f"assumption; 'regularly' (定期) ({SEED_LIAOCHENG})",
        "Months between joint meetings of party branch, residents' group, owners' committee and firm.",
        kind="int", bounds=(1, 12)),
-    _p("meeting_worker_hours", 6.0, "worker-hours/estate/meeting", (3.0, 12.0), A,
+    policy_param("meeting_worker_hours", 6.0, "worker-hours/estate/meeting", (3.0, 12.0), A,
        "Community-worker hours per estate and joint meeting (preparing, attending, following up).",
        bounds=(0.0, 1000.0)),
-    _p("meeting_complaint_hours", 10.0, "hours/estate/meeting", (4.0, 20.0), A,
+    policy_param("meeting_complaint_hours", 10.0, "hours/estate/meeting", (4.0, 20.0), A,
        "Complaint-handling capacity a joint meeting adds at the estate tier (all four parties at the table).",
        bounds=(0.0, 1000.0)),
-    _p("meeting_resolve_gain", 0.15, "probability", (0.05, 0.3), A,
-       "Added chance that a complaint handled at the estate tier is resolved in a meeting month."),
-    _p("meeting_supervision_gain", 0.25, "0-1 supervision", (0.1, 0.4),
+    policy_param("meeting_resolve_gain", 0.15, "probability", (0.05, 0.3), A,
+       "Added chance that a complaint handled at the estate tier is resolved in a meeting month.", bounds=(0.0, 1.0)),
+    policy_param("meeting_supervision_gain", 0.25, "0-1 supervision", (0.1, 0.4),
        f"assumption; the firm must accept supervision and inspection ({SEED_LIAOCHENG})",
-       "Supervision added to every estate's firm while joint meetings are held."),
-    _p("formation_help_initiators", 10.0, "owners", (5.0, 20.0), A,
+       "Supervision added to every estate's firm while joint meetings are held.", bounds=(0.0, 1.0)),
+    policy_param("formation_help_initiators", 10.0, "owners", (5.0, 20.0), A,
        "Owners-equivalents the branch and residents' group add to the active owners behind committee formation.",
        bounds=(0.0, 1000.0)),
-    _p("formation_help_hours", 4.0, "worker-hours/estate/month", (2.0, 8.0), A,
+    policy_param("formation_help_hours", 4.0, "worker-hours/estate/month", (2.0, 8.0), A,
        "Community-worker hours a month per estate without an owners' committee, to prepare its first assembly.",
        bounds=(0.0, 1000.0)),
-    Param("dedicated_staff", True, "on/off", None, SEED_LIAOCHENG,
-          "Estates with no provider get dedicated staff for cleaning, order and repairs, paid by owners.",
-          "bool", None, group="policy"),
-    _p("staff_fee_yuan_per_m2_month", 0.35, "yuan/m2/month", (0.2, 0.5),
+    switch("dedicated_staff", "Estates with no provider get dedicated staff for cleaning, order and repairs, paid by owners.",
+           SEED_LIAOCHENG),
+    policy_param("staff_fee_yuan_per_m2_month", 0.35, "yuan/m2/month", (0.2, 0.5),
        f"assumption; cost-priced basic service, cf. Harbin 0.4 yuan/m2/month ({SEED_HARBIN}; targets)",
        "Fee owners pay for dedicated staff (their cost; no margin).", bounds=(0.0, 50.0)),
-    _p("staff_quality_cap", 0.55, "0-1", (0.4, 0.7), A,
-       "Highest service quality dedicated staff reach (basic cleaning, order and repairs only)."),
+    policy_param("staff_quality_cap", 0.55, "0-1", (0.4, 0.7), A,
+       "Highest service quality dedicated staff reach (basic cleaning, order and repairs only).", bounds=(0.0, 1.0)),
 )
 
 
@@ -78,6 +74,7 @@ class DedicatedStaff(ServiceProvider):
     paid by owners at cost, no margin, no exit, quality capped (seeds/000)."""
 
     kind = "staff"
+    keeps_margin = False  # paid at cost: supervision raises quality only through the service stage
 
     def __init__(self, model, estates: list[int], fee: float, quality_cap: float):
         super().__init__(model, estates)
@@ -85,23 +82,12 @@ class DedicatedStaff(ServiceProvider):
         self.quality_cap = float(quality_cap)
 
     def charged_fee(self, e: int) -> float:
+        """The owners' fee for dedicated staff (their cost), yuan/m2/month."""
         return self.fee
 
     def full_cost(self) -> float:
+        """Monthly cost (yuan) of full effort: the fee on the whole floor area."""
         return self.fee * self.managed_area()
-
-    def plan_effort(self) -> float:
-        """As a firm's, without a margin: what expected revenue covers, at least fixed costs.
-
-        Supervision raises its quality through the service stage's efficiency gain only (it has no
-        margin to spend)."""
-        p = self.model.p
-        cost = self.full_cost()
-        covered = self.expected_revenue / cost if cost > 0 else 1.0
-        effort = min(1.0, max(p.firm_fixed_cost_share, covered))
-        self.effort = min(effort, self.quality_cap)
-        self.spending = self.effort * cost
-        return self.effort
 
 
 @register_policy
@@ -121,18 +107,17 @@ class LiaochengFourInOne(Policy):
         if p.dedicated_staff:
             for e in range(est.n):
                 if model.provider_of[e] is None:
-                    staff = DedicatedStaff(model, [e], p.staff_fee_yuan_per_m2_month, p.staff_quality_cap)
-                    model.install_provider(staff)
+                    model.institutions.award(DedicatedStaff(model, [e], p.staff_fee_yuan_per_m2_month, p.staff_quality_cap))
         for e in range(est.n):
-            if model.oc_of[e] is None and p.formation_help_hours > 0:
+            if model.committee_of[e] is None and p.formation_help_hours > 0:
                 self.spend(hours=p.formation_help_hours, community=int(est.community[e]), purpose="formation")
 
     def before_complaints(self, model) -> None:
         if not self.meeting_month():
             return
         p, est = self.pars, model.estates
-        model.ladder.extra_hours[1] += p.meeting_complaint_hours
-        model.ladder.resolve_bonus[1] += p.meeting_resolve_gain
+        model.ladder.extra_hours[Tier.COMMITTEE] += p.meeting_complaint_hours
+        model.ladder.resolve_bonus[Tier.COMMITTEE] += p.meeting_resolve_gain
         for c in range(est.n_communities):
             n_estates = int((est.community == c).sum())
             self.spend(hours=p.meeting_worker_hours * n_estates, community=c, purpose="joint_meeting")
@@ -155,21 +140,19 @@ class LiaochengFourInOne(Policy):
         extra = np.divide(helped - core, 1.0 - core, out=np.zeros(est.n), where=core < 1.0)
         occupancy = est.occupied_units / est.units
         share = np.divide(active, owners, out=np.zeros(est.n), where=owners > 0)
+        st = model.state
         for e in range(est.n):
-            if (model.oc_of[e] is not None or model.oc_lapsed[e] or model.oc_formed[e]
+            if (model.committee_of[e] is not None or st.committees_lapsed[e] or st.committees_formed[e]
                     or occupancy[e] < p.oc_occupancy_threshold or draw[e] >= extra[e]):
                 continue
-            oc = OwnersCommittee(model, e)
-            oc.update_activity(share[e])
-            model.oc_of[e] = oc
-            model.oc_formed[e] += 1
+            oc = model.institutions.form_committee(e, share[e])
             model.supervision[e] = oc.activity
 
     def staff_to_firm(self, model) -> None:
         """Owners with a committee may replace dedicated staff by a market firm (firm_entry_hazard)."""
         draw = self.rng.random(model.estates.n)
+        inst = model.institutions
         for e, provider in enumerate(model.provider_of):
-            if isinstance(provider, DedicatedStaff) and model.oc_of[e] is not None and draw[e] < model.p.firm_entry_hazard:
-                model.release_estate(provider, e)
-                model.install_provider(PropertyFirm(model, [e]))
-                model.firm_entries[e] += 1
+            if isinstance(provider, DedicatedStaff) and model.committee_of[e] is not None and draw[e] < model.p.firm_entry_hazard:
+                inst.release(provider, e)
+                inst.award(PropertyFirm(model, [e]), entry=True)

@@ -32,50 +32,42 @@ import numpy as np
 
 from commsim.agents import PropertyFirm, ServiceProvider
 from commsim.params import SEED_SUZHOU, Param
-from commsim.policies.base import Policy
+from commsim.policies.base import Policy, policy_param, switch
 from commsim.policies.registry import register_policy
 
 A = "assumption"
 
 
-def _p(name, default, unit, rng, source, meaning, kind="float", bounds=(0.0, 1.0)) -> Param:
-    return Param(name, default, unit, rng, source, meaning, kind, bounds, group="policy")
-
-
-def _switch(name: str, meaning: str, source: str = SEED_SUZHOU) -> Param:
-    return Param(name, True, "on/off", None, source, meaning, "bool", None, group="policy")
-
-
 PARAMETERS: tuple[Param, ...] = (
-    _switch("federation", "Owners'-committee federation (业主委员会联合会) of the alliance."),
-    _switch("common_firm", "The alliance hires one property firm (聘请同一家物业服务企业)."),
-    _switch("common_convention", "A common owners' convention (共同的业主公约): the payment norm is the alliance's."),
-    _switch("joint_activities", "Joint social activities of the estates' residents (小区居民联谊活动)."),
-    _switch("common_firm_includes_unmanaged", "Unmanaged member estates join the common firm (and start paying fees).", A),
-    _p("flagship_committee_weight", 0.5, "quality points per unit of activity", (0.0, 1.0), A,
+    switch("federation", "Owners'-committee federation (业主委员会联合会) of the alliance.", SEED_SUZHOU),
+    switch("common_firm", "The alliance hires one property firm (聘请同一家物业服务企业).", SEED_SUZHOU),
+    switch("common_convention", "A common owners' convention (共同的业主公约): the payment norm is the alliance's.", SEED_SUZHOU),
+    switch("joint_activities", "Joint social activities of the estates' residents (小区居民联谊活动).", SEED_SUZHOU),
+    switch("common_firm_includes_unmanaged", "Unmanaged member estates join the common firm (and start paying fees).", A),
+    policy_param("flagship_committee_weight", 0.5, "quality points per unit of activity", (0.0, 1.0), A,
        "Weight of owners'-committee activity (0-1) next to service quality (0-1) when choosing the flagship.", bounds=(0.0, 10.0)),
-    _p("federation_hours_share", 0.25, "share of committee hours", (0.1, 0.5), A,
-       "Share of each member committee's complaint hours lent to associated estates (no committee of their own)."),
-    _p("federation_supervision_reach", 0.5, "share of activity", (0.2, 0.8), A,
-       "Supervision of an associated estate's firm, as a share of the federation's (area-weighted) committee activity."),
-    _p("federation_meeting_hours", 8.0, "worker-hours/alliance/month", (4.0, 16.0), A,
+    policy_param("federation_hours_share", 0.25, "share of committee hours", (0.1, 0.5), A,
+       "Share of each member committee's complaint hours lent to associated estates (no committee of their own).", bounds=(0.0, 1.0)),
+    policy_param("federation_supervision_reach", 0.5, "share of activity", (0.2, 0.8), A,
+       "Supervision of an associated estate's firm, as a share of the federation's (area-weighted) committee activity.", bounds=(0.0, 1.0)),
+    policy_param("federation_meeting_hours", 8.0, "worker-hours/alliance/month", (4.0, 16.0), A,
        "Community-worker hours to convene and serve the federation each month.", bounds=(0.0, 1000.0)),
-    _p("activities_per_year", 12, "activities/year", (4, 12), A,
+    policy_param("activities_per_year", 12, "activities/year", (4, 12), A,
        "Joint activities a year, spread evenly over the months.", kind="int", bounds=(1, 12)),
-    _p("activity_cost_yuan_per_household", 1.0, "yuan/household/activity", (0.5, 2.0),
+    policy_param("activity_cost_yuan_per_household", 1.0, "yuan/household/activity", (0.5, 2.0),
        f"assumption; cf. community work funds >= 20 yuan/resident/year ({SEED_SUZHOU})",
        "Public budget of one joint activity per household of the alliance.", bounds=(0.0, 100.0)),
-    _p("activity_organising_hours", 16.0, "worker-hours/activity", (8.0, 32.0), A,
+    policy_param("activity_organising_hours", 16.0, "worker-hours/activity", (8.0, 32.0), A,
        "Community-worker hours to organise one joint activity.", bounds=(0.0, 1000.0)),
-    _p("activity_participation_drive", 0.06, "0-1 drive", (0.02, 0.12),
+    policy_param("activity_participation_drive", 0.06, "0-1 drive", (0.02, 0.12),
        f"assumption; participation is mostly recreation ({SEED_SUZHOU})",
-       "Drive to take part added in an activity month for every household of the alliance."),
-    _p("activity_belonging_gain", 0.01, "0-1 per activity", (0.0, 0.02), A,
-       "Belonging an attendee gains at a joint activity (identity with the community, not only the estate)."),
-    _p("cross_tie_slots", 2, "ties/household", (1, 4), A,
+       "Drive to take part added in an activity month for every household of the alliance.", bounds=(0.0, 1.0)),
+    policy_param("activity_belonging_gain", 0.01, "0-1 per activity", (0.0, 0.02), A,
+       "Belonging an attendee gains at a joint activity (identity with the community, not only the estate).", bounds=(0.0, 1.0)),
+    policy_param("cross_tie_slots", 2, "ties/household", (1, 4), A,
        "Extra tie slots per household for ties to residents of other estates.", kind="int", bounds=(1, 16)),
-    _p("cross_tie_prob", 0.3, "probability/attendee/activity", (0.1, 0.6), A,
-       "Chance an attendee makes (or renews) a tie to an attendee from another estate of the alliance."),
+    policy_param("cross_tie_prob", 0.3, "probability/attendee/activity", (0.1, 0.6), A,
+       "Chance an attendee makes (or renews) a tie to an attendee from another estate of the alliance.", bounds=(0.0, 1.0)),
 )
 
 
@@ -151,32 +143,15 @@ class SuzhouAlliance(Policy):
             a.firm = flag_firm
             self.extend(model, flag_firm, [e for e in a.firm_scope if e != a.flagship])
         else:
+            inst = model.institutions
             for e in a.firm_scope:
                 if model.provider_of[e] is not None:
-                    model.release_estate(model.provider_of[e], e)
-            a.firm = PropertyFirm(model, a.firm_scope)
-            model.install_provider(a.firm)
-            self.reset_trust(model, a.firm_scope)
+                    inst.release(model.provider_of[e], e)
+            a.firm = inst.award(PropertyFirm(model, a.firm_scope), trust=model.p.trust_new_firm)
 
     def extend(self, model, firm: ServiceProvider, estates: list[int]) -> None:
         """``firm`` takes over ``estates``: revenue expectation and cash grow with the contract."""
-        est = model.estates
-        old_cost = firm.full_cost()
-        moved = [e for e in estates if model.provider_of[e] is not firm]
-        for e in moved:
-            if model.provider_of[e] is not None:
-                model.release_estate(model.provider_of[e], e)
-            firm.estates.append(e)
-            model.provider_of[e] = firm
-            firm.expected_revenue += firm.charged_fee(e) * est.area_total[e] * est.collection_rate[e]
-        firm.cash += model.p.firm_initial_cash_months * (firm.full_cost() - old_cost)
-        self.reset_trust(model, moved)
-
-    @staticmethod
-    def reset_trust(model, estates: list[int]) -> None:
-        est = model.estates
-        for e in estates:
-            model.households.trust[est.start[e]:est.stop[e]] = model.p.trust_new_firm
+        model.institutions.extend(firm, estates, trust=model.p.trust_new_firm)
 
     def keep_common_firm(self, model, a: Alliance) -> None:
         """Estates of the scope left without a provider (the firm exited) rejoin or rehire it.
@@ -187,9 +162,7 @@ class SuzhouAlliance(Policy):
         if a.firm is not None and a.firm.estates:
             self.extend(model, a.firm, free)
         else:
-            a.firm = PropertyFirm(model, free)
-            model.install_provider(a.firm)
-            self.reset_trust(model, free)
+            a.firm = model.institutions.award(PropertyFirm(model, free), trust=model.p.trust_new_firm)
 
     # --- monthly hooks -------------------------------------------------------------------
     def before_service(self, model) -> None:
@@ -224,7 +197,7 @@ class SuzhouAlliance(Policy):
             return
         share = self.pars.federation_hours_share
         hours = model.committee_hours()
-        has = np.array([oc is not None for oc in model.oc_of])
+        has = model.has_committee()
         occupied = model.estates.occupied_units.astype(float)
         for a in self.alliances:
             coop = a.members[has[a.members]]

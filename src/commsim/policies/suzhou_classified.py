@@ -18,7 +18,7 @@ class by default (``guaranteed_types``). Mechanisms:
   charges ``guaranteed_fee_share`` of the guided fee and delivers at least
   ``standard_effort`` (more only as far as owners' payments cover it); each month the
   government pays ``deficit_coverage`` of the gap between the standard's cost and the
-  provider's revenue (payments and other subsidies) as a subsidy. Estates with no provider are
+  provider's revenue (payments, fee subsidies and other grants) as a grant. Estates with no provider are
   covered too if ``cover_unmanaged``; self-managed estates keep their owners' choice.
 """
 
@@ -28,7 +28,7 @@ import numpy as np
 
 from commsim.agents import PropertyFirm, SelfManagement, ServiceProvider
 from commsim.params import SEED_SUZHOU, Param
-from commsim.policies.base import Policy
+from commsim.policies.base import Policy, policy_param, switch
 from commsim.policies.registry import register_policy
 
 A = "assumption"
@@ -40,31 +40,24 @@ GUARANTEED = {
 }
 
 
-def _p(name, default, unit, rng, source, meaning, kind="float", bounds=(0.0, 1.0)) -> Param:
-    return Param(name, default, unit, rng, source, meaning, kind, bounds, group="policy")
-
-
 PARAMETERS: tuple[Param, ...] = (
-    Param("guaranteed_types", "old_resettlement", "choice", None,
-          f"assumption; 保障型、改善型 mapped to estate types ({SEED_SUZHOU})",
-          "Estate types under government-guaranteed service ('none': market pricing only); other non-commercial types stay as they are.",
-          "choice", None, tuple(GUARANTEED), group="policy"),
-    _p("standard_effort", 0.75, "0-1 effort", (0.6, 0.9), A,
-       "Service effort the government guarantees in guaranteed estates (quality = effort x infrastructure)."),
-    _p("deficit_coverage", 1.0, "share of deficit", (0.5, 1.0), f"assumption; 保障归保障 ({SEED_SUZHOU})",
-       "Share of the monthly gap between the guaranteed standard's cost and a guaranteed provider's revenue the government pays."),
-    _p("guaranteed_fee_share", 1.0, "share of guided fee", (0.6, 1.0), A,
+    policy_param("guaranteed_types", "old_resettlement", "choice", None,
+                 f"assumption; 保障型、改善型 mapped to estate types ({SEED_SUZHOU})",
+                 "Estate types under government-guaranteed service ('none': market pricing only); other non-commercial types stay as they are.",
+                 kind="choice", choices=tuple(GUARANTEED)),
+    policy_param("standard_effort", 0.75, "0-1 effort", (0.6, 0.9), A,
+       "Service effort the government guarantees in guaranteed estates (quality = effort x infrastructure).", bounds=(0.0, 1.0)),
+    policy_param("deficit_coverage", 1.0, "share of deficit", (0.5, 1.0), f"assumption; 保障归保障 ({SEED_SUZHOU})",
+       "Share of the monthly gap between the guaranteed standard's cost and a guaranteed provider's revenue the government pays.", bounds=(0.0, 1.0)),
+    policy_param("guaranteed_fee_share", 1.0, "share of guided fee", (0.6, 1.0), A,
        "Fee charged in guaranteed estates, as a share of the scenario (guided) fee.", bounds=(0.0, 2.0)),
-    Param("cover_unmanaged", True, "on/off", None, A,
-          "Guaranteed-type estates with no provider get a guaranteed provider (and start paying its fee).",
-          "bool", None, group="policy"),
-    Param("market_pricing", True, "on/off", None, SEED_SUZHOU,
-          "Market firms of commercial estates set their own price (市场化).", "bool", None, group="policy"),
-    _p("price_review_months", 12, "months", (6, 24), A, "Months between a market firm's price reviews.",
+    switch("cover_unmanaged", "Guaranteed-type estates with no provider get a guaranteed provider (and start paying its fee).", A),
+    switch("market_pricing", "Market firms of commercial estates set their own price (市场化).", SEED_SUZHOU),
+    policy_param("price_review_months", 12, "months", (6, 24), A, "Months between a market firm's price reviews.",
        kind="int", bounds=(1, 120)),
-    _p("price_step_max", 0.1, "share of current price", (0.05, 0.2), A,
-       "Largest price change at one review (owners' resistance, contract renewal)."),
-    _p("price_band", 0.5, "share of guided price", (0.2, 1.0), A,
+    policy_param("price_step_max", 0.1, "share of current price", (0.05, 0.2), A,
+       "Largest price change at one review (owners' resistance, contract renewal).", bounds=(0.0, 1.0)),
+    policy_param("price_band", 0.5, "share of guided price", (0.2, 1.0), A,
        "Market prices stay within guided price x (1 +/- band).", bounds=(0.0, 0.99)),
 )
 
@@ -75,6 +68,7 @@ class GuaranteedService(ServiceProvider):
     committee's supervision does not raise its effort (there is no margin to draw on)."""
 
     kind = "guaranteed"
+    keeps_margin = False
 
     def __init__(self, model, estates: list[int], fee_share: float, standard_effort: float):
         super().__init__(model, estates)
@@ -86,15 +80,13 @@ class GuaranteedService(ServiceProvider):
         super().start(expected_collection)
         self.expected_payments = self.expected_revenue
 
-    def plan_effort(self) -> float:
-        """The standard, or more if the owners' expected payments cover more (no margin)."""
-        p = self.model.p
-        cost = self.full_cost()
-        covered = self.expected_payments / cost if cost > 0 else 1.0
-        effort = min(1.0, max(self.standard_effort, p.firm_fixed_cost_share, covered))
-        self.effort = min(effort, self.quality_cap)
-        self.spending = self.effort * cost
-        return self.effort
+    def funds(self) -> float:
+        """The owners' expected payments (the government covers the standard's deficit)."""
+        return self.expected_payments
+
+    def effort_floor(self) -> float:
+        """The guaranteed standard (or the fixed-cost share, if higher)."""
+        return max(self.standard_effort, self.model.p.firm_fixed_cost_share)
 
     def guaranteed_cost(self) -> float:
         """This month's cost of the guaranteed standard (yuan): what the deficit guarantee covers."""
@@ -102,7 +94,7 @@ class GuaranteedService(ServiceProvider):
 
     def close_month(self) -> float:
         a = self.model.p.firm_revenue_smoothing
-        paid = float(self.model.payments[self.estates].sum())
+        paid = float(self.model.state.payments[self.estates].sum())
         self.expected_payments = a * paid + (1 - a) * self.expected_payments
         return super().close_month()
 
@@ -133,8 +125,8 @@ class SuzhouClassified(Policy):
             if provider is None and not p.cover_unmanaged:
                 continue
             if provider is not None:
-                model.release_estate(provider, int(e))
-            model.install_provider(GuaranteedService(model, [int(e)], p.guaranteed_fee_share, p.standard_effort))
+                model.institutions.release(provider, int(e))
+            model.institutions.award(GuaranteedService(model, [int(e)], p.guaranteed_fee_share, p.standard_effort))
         if p.market_pricing and (model.month - self.start_month) % int(p.price_review_months) == 0 \
                 and model.month > self.start_month:
             self.review_prices(model)
@@ -165,13 +157,13 @@ class SuzhouClassified(Policy):
             if not isinstance(provider, GuaranteedService):
                 continue
             idx = provider.estates
-            received = float(model.payments[idx].sum() + model.subsidies[idx].sum())
+            st = model.state
+            received = float(st.payments[idx].sum() + st.subsidies[idx].sum() + st.grants[idx].sum())
             deficit = cover * max(0.0, provider.guaranteed_cost() - received)
             if deficit <= 0:
                 continue
             billed = np.array([provider.charged_fee(e) * model.estates.area_total[e] for e in idx])
             weights = billed / billed.sum() if billed.sum() > 0 else np.full(len(idx), 1.0 / len(idx))
             for e, w in zip(idx, weights, strict=True):
-                model.add_subsidy(int(e), deficit * float(w))
-            self.month_cost_yuan += deficit
-            self.total_cost_yuan += deficit
+                model.institutions.pay_grant(int(e), deficit * float(w))
+            self.record_cost(deficit)

@@ -147,5 +147,4 @@ class XianStaffing(Policy):
         extra = float((self.norm_workers - self.base_workers).sum())
         yuan = extra * self.model.p.worker_pay_yuan_month
         # Already booked as public cost by the model's worker payroll: attribute it only.
-        self.month_cost_yuan += yuan
-        self.total_cost_yuan += yuan
+        self.record_cost(yuan)

@@ -7,14 +7,20 @@
 5. governance    providers book the month, exit; owners' committees form, lapse, vote to dismiss
 6. belonging     belonging drifts; participation rewires ties
 
-Policies hook in before or after any stage (``commsim.policies.Policy``).
+Each month begins with the model resetting its month state (``commsim.state.MonthState``),
+the complaint ladder's adjustments, the residents' committees' bookings and every policy's
+``new_month()``; then, for each stage in order, every switched-on policy's ``before_<stage>``
+hook (in the order the scenario lists the policies), the stage, and every ``after_<stage>``
+hook; last the recorder. Policies hook in only through these ``before_``/``after_`` methods
+(``commsim.policies.Policy``; a misspelt hook is an error when the policy is registered).
 """
 
 from commsim.processes import belonging, complaints, governance, participation, payment, service
 
 STAGES: tuple[str, ...] = ("service", "complaints", "payment", "participation", "governance", "belonging")
 
-RUN = {
+#: the function that runs each stage
+STAGE_STEPS = {
     "service": service.step,
     "complaints": complaints.step,
     "payment": payment.step,
@@ -23,4 +29,4 @@ RUN = {
     "belonging": belonging.step,
 }
 
-__all__ = ["STAGES", "RUN"]
+__all__ = ["STAGES", "STAGE_STEPS"]

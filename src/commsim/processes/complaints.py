@@ -17,7 +17,8 @@ Each month:
 Hours demanded at tiers 1 (stand-in) and 2 are booked on the community's residents'
 committee, which serves them from what administrative work leaves (the staffing load).
 Policies adjust the ladder through ``model.ladder`` (extra hours and resolution bonuses per
-tier and estate, reset each month). Counters keep: filed = resolved + abandoned + open.
+tier and estate, reset each month). Counts go to the month state (``model.state``):
+filed = resolved + abandoned + change in open.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from commsim.households import NO_COMPLAINT
-from commsim.vocabulary import TIERS, TOP_TIER
+from commsim.vocabulary import TIERS, TOP_TIER, Tier
 
 if TYPE_CHECKING:
     from commsim.model import CommunityModel
@@ -38,7 +39,7 @@ TOP = int(TOP_TIER)
 def move_satisfaction(model: CommunityModel) -> None:
     p, hh, est = model.p, model.households, model.estates
     q = est.per_household(est.quality.astype(np.float32))
-    fail = model.failure
+    fail = model.state.failure
     f32 = np.float32
     for name, rate, drop in (
         ("satisfaction", p.satisfaction_adjust_rate, p.satisfaction_failure_drop),
@@ -56,7 +57,7 @@ def file_new(model: CommunityModel) -> np.ndarray:
     """File complaints from this month's failures; returns the rows that filed."""
     p, hh = model.p, model.households
     draw = model.streams.uniform("complaint", hh.n)
-    can_file = np.flatnonzero(model.failure & (hh.complaint_tier == NO_COMPLAINT))
+    can_file = np.flatnonzero(model.state.failure & (hh.complaint_tier == NO_COMPLAINT))
     sat = hh.satisfaction[can_file]
     propensity = p.complaint_propensity * (1.0 + p.complaint_dissatisfaction_gain * (1.0 - sat))
     rows = can_file[draw[can_file] < propensity]
@@ -67,8 +68,8 @@ def file_new(model: CommunityModel) -> np.ndarray:
     return rows
 
 
-def ladder(model: CommunityModel) -> dict[str, np.ndarray]:
-    """Process every open complaint once; returns per-estate counts of what happened.
+def ladder(model: CommunityModel) -> None:
+    """Process every open complaint once; counts what happened per estate in the month state.
 
     Units: firm tier per estate; committee tier per estate (OC) or per community (RC stand-in);
     community tier per community (RC); street tier one unit; hotline unlimited. Each open
@@ -139,12 +140,11 @@ def ladder(model: CommunityModel) -> dict[str, np.ndarray]:
     abandoned = failed & ~escalate
     closed = resolved | abandoned
 
-    # Hours: demanded (all open) per unit for load; used (handled) for records, per kind of unit.
+    # Hours: demanded (all open) per unit for load; used (handled) per kind of unit and estate.
     kind_of = np.array([0, n_e, 2 * n_e, street, hotline])  # first unit of each kind
     kind = np.searchsorted(kind_of, unit, side="right") - 1  # 0 firm, 1 OC, 2 RC, 3 street, 4 hotline
-    used = np.bincount(kind, weights=h * handled, minlength=len(kind_of))
-    model.hours_used = dict(zip(("firm", "owners_committee", "community_workers", "street", "hotline"),
-                                used.tolist(), strict=True))
+    used = np.bincount(kind * n_e + e, weights=h * handled, minlength=len(kind_of) * n_e)
+    model.state.hours_used[:] = used.reshape(len(kind_of), n_e)
     for ci, rc in enumerate(model.residents_committees):
         rc.book("complaints", float(demand[2 * n_e + ci]))
 
@@ -178,19 +178,19 @@ def ladder(model: CommunityModel) -> dict[str, np.ndarray]:
     def per_estate(mask, weights=None):
         return np.bincount(e[mask], weights=None if weights is None else weights[mask], minlength=n_e)
 
-    return {
-        "resolved": per_estate(resolved),
-        "abandoned": per_estate(abandoned),
-        "closed_age_sum": per_estate(closed, age.astype(np.float64)),
-        "escalated_beyond_estate": per_estate(escalate & (tier == 1)),
-        "escalated": per_estate(escalate),
-        "handled_firm": per_estate(handled & at_firm),
-    }
+    st = model.state
+    st.complaints_resolved[:] = per_estate(resolved)
+    st.complaints_abandoned[:] = per_estate(abandoned)
+    st.complaint_age_closed[:] = per_estate(closed, age.astype(np.float64))
+    st.complaints_beyond_estate[:] = per_estate(escalate & (tier == Tier.COMMITTEE))
+    st.complaints_settled_in_estate[:] = per_estate(closed & (tier <= Tier.COMMITTEE))
+    st.complaints_escalated[:] = per_estate(escalate)
+    st.complaints_handled_firm[:] = per_estate(handled & at_firm)
 
 
 def step(model: CommunityModel) -> None:
+    """The complaints stage: satisfaction and trust move, complaints are filed and handled."""
     move_satisfaction(model)
     new_rows = file_new(model)
-    counts = ladder(model)
-    counts["filed"] = np.bincount(model.households.estate[new_rows], minlength=model.estates.n)
-    model.complaint_counts = counts
+    ladder(model)
+    model.state.complaints_filed[:] = np.bincount(model.households.estate[new_rows], minlength=model.estates.n)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from commsim.agents import OwnersCommittee, PropertyFirm, SelfManagement
+from commsim.agents import PropertyFirm, SelfManagement
 from commsim.processes.payment import sigmoid
 from commsim.vocabulary import ESTATE_TYPES
 
@@ -89,30 +89,40 @@ def owners_vote(area: np.ndarray, takes_part: np.ndarray, consents: np.ndarray, 
 
 
 def book_providers(model: CommunityModel) -> None:
-    revenue = model.payments + model.subsidies
-    est = model.estates
-    est.collection_rate = np.where(model.billed > 0, revenue / np.maximum(model.billed, 1e-9), est.collection_rate)
+    """Every provider books the month (revenue against spending); one that wants to exit does.
+
+    A provider's profit is attributed to its estates by their share of its revenue (by floor
+    area when it received nothing).
+    """
+    st, est = model.state, model.estates
+    revenue = st.revenue
+    est.collection_rate = np.where(st.billed > 0, revenue / np.maximum(st.billed, 1e-9), est.collection_rate)
     for provider in model.providers():
         idx = provider.estates
         provider.revenue = float(revenue[idx[0]]) if len(idx) == 1 else float(revenue[idx].sum())
-        model.revenue_booked += provider.revenue
-        model.month_profit += provider.close_month()
+        st.revenue_booked[idx] = revenue[idx]
+        profit = provider.close_month()
+        if len(idx) == 1:
+            st.provider_profit[idx[0]] += profit
+        else:
+            weights = revenue[idx] if provider.revenue > 0 else est.area_total[idx]
+            st.provider_profit[idx] += profit * weights / weights.sum()
         if provider.wants_to_exit():
-            model.firm_exits[provider.estates] += 1
-            model.remove_provider(provider)
+            model.institutions.exit(provider)
 
 
 def fall_back_and_hire(model: CommunityModel) -> None:
-    est = model.estates
+    """Estates without a provider fall back to their owners' committee; self-managed estates
+    hire a market firm with monthly chance ``firm_entry_hazard``."""
+    est, inst = model.estates, model.institutions
     draw = model.streams.uniform("firm_entry", est.n)
     hire = draw < model.p.firm_entry_hazard  # float32 comparison, as per estate before
-    for e, (provider, oc) in enumerate(zip(model.provider_of, model.oc_of, strict=True)):
+    for e, (provider, oc) in enumerate(zip(model.provider_of, model.committee_of, strict=True)):
         if provider is None and oc is not None:
-            model.install_provider(SelfManagement(model, [e]))
+            inst.award(SelfManagement(model, [e]))
         elif isinstance(provider, SelfManagement) and hire[e]:
-            model.remove_provider(provider)
-            model.install_provider(PropertyFirm(model, [e]))
-            model.firm_entries[e] += 1
+            inst.remove(provider)
+            inst.award(PropertyFirm(model, [e]), entry=True)
 
 
 def owner_participation(model: CommunityModel) -> np.ndarray:
@@ -145,18 +155,15 @@ def committees(model: CommunityModel) -> None:
     forms = (occupancy >= p.oc_occupancy_threshold) & (draw < p.oc_formation_hazard * factor_of * strength)
     lapses = draw < p.oc_dissolution_hazard * (1.0 - strength)
     share_of = share.tolist()
-    for e, oc in enumerate(model.oc_of):
+    inst = model.institutions
+    for e, oc in enumerate(model.committee_of):
         if oc is None:
             if forms[e]:
-                model.oc_of[e] = OwnersCommittee(model, e)
-                model.oc_of[e].update_activity(share_of[e])
-                model.oc_formed[e] += 1
+                inst.form_committee(e, share_of[e])
         else:
             oc.update_activity(share_of[e])
             if lapses[e]:
-                model.oc_of[e] = None
-                oc.remove()
-                model.oc_lapsed[e] += 1
+                inst.dissolve_committee(e)
 
 
 def dismissal_votes(model: CommunityModel) -> None:
@@ -165,18 +172,17 @@ def dismissal_votes(model: CommunityModel) -> None:
     mean_sat = np.divide(sat_sum, est.occupied_units, out=np.ones(est.n), where=est.occupied_units > 0)
     dissatisfied = (mean_sat < p.dismissal_trigger_satisfaction).tolist()
     for e in range(est.n):
-        oc, firm = model.oc_of[e], model.provider_of[e]
+        oc, firm = model.committee_of[e], model.provider_of[e]
         if oc is None or not isinstance(firm, PropertyFirm):
             continue
         oc.months_dissatisfied = oc.months_dissatisfied + 1 if dissatisfied[e] else 0
         if oc.months_dissatisfied < p.dismissal_trigger_months or model.month - oc.last_vote_month < p.vote_cooldown_months:
             continue
         oc.last_vote_month = model.month
-        model.votes[e] += 1
+        model.state.votes[e] += 1
         result = estate_vote(model, e)
         if result.passed:
-            model.firm_dismissals[e] += 1
-            model.dismiss(firm, e)
+            model.institutions.dismiss(firm, e, PropertyFirm(model, [e]))
             oc.months_dissatisfied = 0
 
 
@@ -202,10 +208,12 @@ def estate_vote(model: CommunityModel, e: int) -> VoteResult:
 
 
 def update_supervision(model: CommunityModel) -> None:
-    model.supervision[:] = [oc.activity if oc is not None else 0.0 for oc in model.oc_of]
+    """Next month's supervision of each estate's provider: its committee's activity (0 if none)."""
+    model.supervision[:] = [oc.activity if oc is not None else 0.0 for oc in model.committee_of]
 
 
 def step(model: CommunityModel) -> None:
+    """The governance stage, in the order of the module docstring."""
     book_providers(model)
     fall_back_and_hire(model)
     committees(model)

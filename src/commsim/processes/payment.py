@@ -8,8 +8,8 @@ log-odds of paying = pay_intercept
 
 burden = fee x area x share payable / monthly income; norm = (1 - w) x share of ties who paid
 last month + w x last month's paying share of the household's reference group (its estate, or
-the group policies put it in). Payments go to the estate's provider; policies may add
-subsidies (``model.subsidies``) after this stage.
+the group policies put it in). Payments go to the estate's provider; policies may pay fee
+subsidies or grants (``model.institutions.pay_subsidy`` / ``pay_grant``) around this stage.
 
 Numerics: the first three terms are summed in float32 (the household arrays' type), the rest
 in float64, term by term in the order above, in place. A household pays when its float32
@@ -111,10 +111,12 @@ def step(model: CommunityModel) -> None:
     hh.arrears_months = arrears
     hh.paid = pay
     due = fee_h * hh.area_m2
-    model.billed = est.sum_rows(due)
+    st = model.state
+    st.billed[:] = est.sum_rows(due)
     due *= hh.fee_share_payable
     due *= pay
-    model.payments = est.sum_rows(due)
-    model.charged_households = est.sum_rows(charged)
-    model.paying_households = est.sum_rows(pay)
-    model.subsidies = np.zeros(est.n)
+    st.payments[:] = est.sum_rows(due)
+    st.charged[:] = est.sum_rows(charged)
+    st.paying[:] = est.sum_rows(pay)
+    est.charged_last[:] = st.charged
+    est.paying_last[:] = st.paying

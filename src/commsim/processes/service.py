@@ -47,6 +47,6 @@ def step(model: CommunityModel) -> None:
         est.quality[idx] = np.minimum(1.0, effort * est.infrastructure[idx] * gain)
     est.failure_prob[:] = failure_probability(est.quality, p)
     draw = model.streams.uniform("failure", hh.n)
-    failure = draw < est.per_household(threshold32(est.failure_prob))
+    failure = model.state.failure
+    np.less(draw, est.per_household(threshold32(est.failure_prob)), out=failure)
     failure &= hh.occupied
-    model.failure = failure

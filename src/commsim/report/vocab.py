@@ -15,60 +15,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from commsim.metrics import METRICS
+
 Lang = Literal["zh", "en"]
 LANGS: tuple[str, ...] = ("zh", "en")
 
-#: metric -> (en label, zh label, kind); ``kind`` sets units and number format (see ``UNITS``)
+#: metric -> (en label, zh label, kind); ``kind`` sets units and number format (see ``UNITS``);
+#: declared with each metric in ``commsim.metrics``
 METRIC_LABELS: dict[str, tuple[str, str, str]] = {
-    "households": ("Dwellings", "住户数", "count"),
-    "occupied_households": ("Occupied dwellings", "入住户数", "count"),
-    "collection_rate": ("Fee collection rate", "物业费收缴率", "share"),
-    "paying_share": ("Households paying", "缴费户比例", "share"),
-    "fees_billed_yuan": ("Fees billed", "应收物业费", "yuan"),
-    "payments_yuan": ("Fees paid by households", "业主缴费", "yuan"),
-    "subsidies_yuan": ("Fee subsidies", "物业费补贴", "yuan"),
-    "firm_revenue_yuan": ("Providers' revenue", "物业服务收入", "yuan"),
-    "firm_profit_yuan": ("Providers' profit", "物业服务利润", "yuan"),
-    "arrears_months_mean": ("Months in arrears", "平均连续欠费月数", "months"),
-    "service_quality": ("Service quality", "物业服务质量", "index"),
-    "service_effort": ("Providers' effort", "物业服务投入", "index"),
-    "satisfaction": ("Satisfaction", "居民满意度", "score"),
-    "trust": ("Trust in the provider", "对物业的信任", "index"),
-    "belonging": ("Belonging", "社区归属感", "index"),
-    "failures_per_1000_households": ("Service failures", "服务故障", "per1000"),
-    "complaints_filed": ("Complaints filed", "投诉件数", "count"),
-    "complaints_resolved": ("Complaints resolved", "已解决投诉", "count"),
-    "complaints_abandoned": ("Complaints given up", "放弃的投诉", "count"),
-    "complaints_open": ("Complaints open", "未办结投诉", "count"),
-    "complaints_per_1000_households": ("Complaints", "投诉量", "per1000"),
-    "complaints_resolved_share": ("Complaints resolved", "投诉解决率", "share"),
-    "mean_complaint_wait_months": ("Wait to close a complaint", "投诉办结时间", "months"),
-    "complaints_escalated_beyond_estate_share": ("Complaints taken beyond the estate", "越出小区的投诉比例", "share"),
-    "participation_rate": ("Participation", "居民参与率", "share"),
-    "participation_rate_young": ("Participation, young", "青年居民参与率", "share"),
-    "participation_rate_middle": ("Participation, middle-aged", "中年居民参与率", "share"),
-    "participation_rate_retired": ("Participation, retired", "退休居民参与率", "share"),
-    "owners_committee_coverage": ("Estates with an owners' committee", "业委会覆盖率", "share"),
-    "managed_by_firm_share": ("Estates served by a firm", "物业企业服务的小区比例", "share"),
-    "self_managed_share": ("Self-managed estates", "业主自管小区比例", "share"),
-    "managed_by_other_share": ("Estates served by a station or other provider", "由服务站等其他主体服务的小区比例", "share"),
-    "unmanaged_share": ("Estates without management", "无人管理小区比例", "share"),
-    "firm_exits": ("Firm exits", "物业企业退出", "count"),
-    "firm_dismissals": ("Firm dismissals", "物业企业被解聘", "count"),
-    "firm_entries": ("Firms hired", "新聘物业企业", "count"),
-    "dismissal_votes": ("Dismissal votes", "解聘表决", "count"),
-    "community_workers": ("Community workers", "社区工作者人数", "count"),
-    "worker_hours_available": ("Worker hours available", "社区工作者可用工时", "hours"),
-    "worker_hours_demanded": ("Worker hours demanded", "社区工作者需求工时", "hours"),
-    "worker_load": ("Community-worker load", "社区工作者负荷", "ratio"),
-    "hours_firm": ("Complaint hours, firms", "物业处理投诉工时", "hours"),
-    "hours_owners_committee": ("Complaint hours, owners' committees", "业委会处理投诉工时", "hours"),
-    "hours_community_workers": ("Complaint hours, community workers", "社区工作者处理投诉工时", "hours"),
-    "hours_street": ("Complaint hours, street office", "街道处理投诉工时", "hours"),
-    "hours_hotline": ("Complaint hours, city hotline", "热线处理投诉工时", "hours"),
-    "public_cost_yuan": ("Public cost", "公共支出", "yuan"),
-    "cross_estate_tie_share": ("Neighbour ties across estates", "跨小区邻里联系比例", "share"),
-    "service_quality_sd_across_estates": ("Spread of quality across estates", "小区间服务质量差异", "index"),
+    m.name: (m.label_en, m.label_zh, m.kind) for m in METRICS.values()
 }
 
 #: kind -> (en unit, zh unit, en unit of a change, zh unit of a change); "" = no unit shown

@@ -173,8 +173,8 @@ def test_four_in_one_helps_owners_committees_form(small_data):
             "oc_formation_factor_resettlement": 1.0, "oc_initiators_needed": 1000.0}
     pol = {"liaocheng_four_in_one": {"formation_help_initiators": 1000.0}}
     base, with_help = pair(small_data, pol, seed=5, months=START, parameters=pars)
-    assert all(oc is not None for oc in with_help.oc_of)
-    assert sum(oc is not None for oc in base.oc_of) < with_help.estates.n
+    assert all(oc is not None for oc in with_help.committee_of)
+    assert sum(oc is not None for oc in base.committee_of) < with_help.estates.n
 
 
 # --- fee subsidies ------------------------------------------------------------------------
@@ -207,12 +207,14 @@ def test_fee_subsidy_public_cost_rises_by_exactly_the_subsidies(small_data, sche
     base, pol = pair(small_data, {"fee_subsidy": {"scheme": scheme}}, seed=2, income=POOR)
     b, p = street(base.dataframe(), 0), street(pol.dataframe(), 0)
     extra = p["public_cost_yuan"].to_numpy() - b["public_cost_yuan"].to_numpy()
-    np.testing.assert_allclose(extra, p["subsidies_yuan"].to_numpy(), rtol=1e-9, atol=1e-6)
+    paid = (p["subsidies_yuan"] + p["grants_yuan"]).to_numpy()  # fee subsidies and top-up grants
+    np.testing.assert_allclose(extra, paid, rtol=1e-9, atol=1e-6)
     np.testing.assert_allclose(extra, p["policy_cost_yuan_fee_subsidy"].to_numpy(), rtol=1e-9, atol=1e-6)
-    assert p["subsidies_yuan"].sum() > 0
+    assert (p["subsidies_yuan"].sum() > 0) == (scheme != "old_estates")
+    assert (p["grants_yuan"].sum() > 0) == (scheme != "households")
     if scheme == "old_estates":
         per = pol.dataframe()
-        assert per[(per["estate_type"] != "old") & (per["estate"] != "all")]["subsidies_yuan"].sum() == 0
+        assert per[(per["estate_type"] != "old") & (per["estate"] != "all")]["grants_yuan"].sum() == 0
 
 
 def test_fee_subsidy_enrolment_and_budget_cap(small_data):
@@ -245,7 +247,7 @@ def test_classified_guarantees_service_in_old_and_resettlement_estates(small_dat
         s_b, s_p = street(b, 0), street(p, 0)
         extra = s_p["public_cost_yuan"].to_numpy() - s_b["public_cost_yuan"].to_numpy()
         np.testing.assert_allclose(extra, s_p["policy_cost_yuan_suzhou_classified"].to_numpy(), atol=1e-6)
-        assert s_p["subsidies_yuan"].sum() > 0
+        assert s_p["grants_yuan"].sum() > 0  # deficit grants to guaranteed providers
         kinds = {type(pol.provider_of[e]) for e in range(pol.estates.n) if pol.estates.type_name(e) != "commercial"}
         assert kinds == {GuaranteedService}
     assert min(gains) > 0, gains

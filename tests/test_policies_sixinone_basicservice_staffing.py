@@ -131,7 +131,7 @@ def test_cangzhou_complaints_resolved_more_and_sooner_and_fewer_failures():
             s = street(df, after=start - 1)
             totals["resolved"][i] += s["complaints_resolved"].sum()
             totals["abandoned"][i] += s["complaints_abandoned"].sum()
-            totals["wait"][i] += s["mean_complaint_wait_months"].mean()
+            totals["wait"][i] += s["complaint_wait_months"].mean()
             totals["failures"][i] += s["failures_per_1000_households"].mean()
             totals["beyond"][i] += s["complaints_escalated_beyond_estate_share"].mean()
     share = totals["resolved"] / (totals["resolved"] + totals["abandoned"])
@@ -230,12 +230,12 @@ def test_harbin_public_cost_equals_top_ups_plus_posts():
     policy = model.policies[0]
     months = int((s_d["month"] >= start).sum())
     posts = months * p["public_posts"] * p["public_post_pay_yuan_month"]  # one station
-    assert s_d["subsidies_yuan"].sum() == pytest.approx(policy.topups_yuan)
-    assert policy.topups_yuan > 0
+    assert s_d["grants_yuan"].sum() == pytest.approx(policy.topups_yuan)  # top-ups are grants, not fees
+    assert s_d["subsidies_yuan"].sum() == 0 and policy.topups_yuan > 0
     assert s_d["policy_cost_yuan_harbin_basic_service"].sum() == pytest.approx(policy.topups_yuan + posts)
     np.testing.assert_allclose(s_d["public_cost_yuan"] - s_b["public_cost_yuan"],
                                s_d["policy_cost_yuan_harbin_basic_service"])
-    subsidised = d[(d["estate"] != "all") & (d["subsidies_yuan"] > 0)]["estate"].unique()
+    subsidised = d[(d["estate"] != "all") & (d["grants_yuan"] > 0)]["estate"].unique()
     assert list(subsidised) == ["B-unmanaged"]
 
 
@@ -245,9 +245,9 @@ def test_harbin_top_up_never_exceeds_the_station_shortfall():
     model.run(pol.burn_in_months + 4)
     e = model.estates.names.index("B-unmanaged")
     station = model.provider_of[e]
-    fees = float(model.payments[e])
+    fees = float(model.state.payments[e])
     expected = min(0.5 * max(0.0, station.standard_cost() - fees), max(0.0, station.spending - fees))
-    assert model.subsidies[e] == pytest.approx(expected)
+    assert model.state.grants[e] == pytest.approx(expected)
     assert station.effort <= station.quality_cap
 
 
@@ -276,7 +276,7 @@ def test_harbin_review_fines_failing_firms_from_their_cash():
     cash = {e: f.cash for e, f in firms.items()}
     policy.review(model)
     for e, firm in firms.items():
-        assert firm.cash == pytest.approx(cash[e] - 0.5 * model.billed[e])
+        assert firm.cash == pytest.approx(cash[e] - 0.5 * model.state.billed[e])
     assert policy.fines == len(firms) and policy.penalised == {f.unique_id for f in firms.values()}
 
 
@@ -285,12 +285,12 @@ def test_harbin_station_follows_a_firm_that_leaves_an_old_estate():
     model = CommunityModel(pol, seed=2)
     model.run(pol.burn_in_months + 2)
     e = model.estates.names.index("A-old")
-    model.remove_provider(model.provider_of[e])  # as if the firm had exited
+    model.institutions.remove(model.provider_of[e])  # as if the firm had exited
     model.step()
     assert isinstance(model.provider_of[e], BasicServiceStation)
     assert model.policies[0].installed == 2
     r = model.estates.names.index("B-resettlement")  # not an old estate: not eligible
-    model.remove_provider(model.provider_of[r])
+    model.institutions.remove(model.provider_of[r])
     model.step()
     assert model.provider_of[r] is None
 

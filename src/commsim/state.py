@@ -1,0 +1,114 @@
+"""The model's per-month working state, declared and reset in one place.
+
+Each month starts with :meth:`MonthState.reset` (before any policy hook); the processes fill it
+in stage order and the recorder reads it at the end of the month. State that must outlive the
+month (last month's collection, for the payment norm) lives in the estate table instead.
+
+Every array is per estate unless it says per household; counts are int64, money in yuan,
+hours in staff-hours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from commsim.vocabulary import TIERS
+
+
+def _estates(n: int, dtype: type = np.float64) -> np.ndarray:
+    return np.zeros(n, dtype=dtype)
+
+
+@dataclass
+class MonthState:
+    """What happened this month, per estate (and per household for failures).
+
+    Attributes:
+        failure: per household, met a service failure this month (service stage; a policy may
+            fix some early through :meth:`fix_early`).
+        billed: fees billed if every charged unit paid in full (yuan).
+        payments: fees paid by households (yuan).
+        subsidies: fee subsidies paid on households' behalf (yuan; part of fees collected).
+        grants: public top-ups and deficit grants to providers (yuan; revenue, not fees).
+        charged: charged households. paying: households that paid.
+        provider_profit: providers' revenue minus spending and fines, attributed to estates.
+        revenue_booked: revenue a provider booked for the estate (equals ``revenue`` where a
+            provider served it when the month was booked, also one that left that month).
+        public_cost: public money spent (workers' pay, subsidies, grants, policies' costs).
+        firm_entries, firm_exits, firm_dismissals, firm_replacements, votes,
+        committees_formed, committees_lapsed: counts of institutional events.
+        early_fixes: failures fixed before they reached the household.
+        complaints_*: complaints filed, resolved, abandoned, escalated (any tier), taken beyond
+            the estate (from tier 1 up), settled within the estate (resolved or abandoned at
+            tiers 0-1), handled by the firm; complaint_age_closed: summed months from filing
+            of the complaints closed this month.
+        hours_used: (tiers, estates) hours spent handling complaints, by the tier's unit.
+    """
+
+    n_estates: int
+    n_households: int
+    failure: np.ndarray = field(init=False)
+    billed: np.ndarray = field(init=False)
+    payments: np.ndarray = field(init=False)
+    subsidies: np.ndarray = field(init=False)
+    grants: np.ndarray = field(init=False)
+    charged: np.ndarray = field(init=False)
+    paying: np.ndarray = field(init=False)
+    provider_profit: np.ndarray = field(init=False)
+    revenue_booked: np.ndarray = field(init=False)
+    public_cost: np.ndarray = field(init=False)
+    firm_entries: np.ndarray = field(init=False)
+    firm_exits: np.ndarray = field(init=False)
+    firm_dismissals: np.ndarray = field(init=False)
+    firm_replacements: np.ndarray = field(init=False)
+    votes: np.ndarray = field(init=False)
+    committees_formed: np.ndarray = field(init=False)
+    committees_lapsed: np.ndarray = field(init=False)
+    early_fixes: np.ndarray = field(init=False)
+    complaints_filed: np.ndarray = field(init=False)
+    complaints_resolved: np.ndarray = field(init=False)
+    complaints_abandoned: np.ndarray = field(init=False)
+    complaints_escalated: np.ndarray = field(init=False)
+    complaints_beyond_estate: np.ndarray = field(init=False)
+    complaints_settled_in_estate: np.ndarray = field(init=False)
+    complaints_handled_firm: np.ndarray = field(init=False)
+    complaint_age_closed: np.ndarray = field(init=False)
+    hours_used: np.ndarray = field(init=False)
+
+    #: the integer counters (everything else per estate is float64)
+    COUNTS = ("charged", "paying", "firm_entries", "firm_exits", "firm_dismissals",
+              "firm_replacements", "votes", "committees_formed", "committees_lapsed",
+              "early_fixes", "complaints_filed", "complaints_resolved", "complaints_abandoned",
+              "complaints_escalated", "complaints_beyond_estate",
+              "complaints_settled_in_estate", "complaints_handled_firm")
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            if f.init:
+                continue
+            if f.name == "failure":
+                value = np.zeros(self.n_households, dtype=bool)
+            elif f.name == "hours_used":
+                value = np.zeros((len(TIERS), self.n_estates))
+            else:
+                value = _estates(self.n_estates, np.int64 if f.name in self.COUNTS else np.float64)
+            setattr(self, f.name, value)
+
+    def reset(self) -> None:
+        """Start a new month: every array back to zero (no failures)."""
+        for f in fields(self):
+            if not f.init:
+                getattr(self, f.name)[...] = 0
+
+    def fix_early(self, rows: np.ndarray, estates: np.ndarray) -> None:
+        """Failures of households ``rows`` were fixed before they reached them (``estates``
+        holds each row's estate): they no longer count as met failures."""
+        self.failure[rows] = False
+        self.early_fixes += np.bincount(estates, minlength=self.n_estates)
+
+    @property
+    def revenue(self) -> np.ndarray:
+        """Providers' revenue per estate: payments, fee subsidies and grants (yuan)."""
+        return self.payments + self.subsidies + self.grants
