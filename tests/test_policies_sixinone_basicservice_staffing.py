@@ -301,53 +301,59 @@ def test_committee_size_by_households():
     assert sizes == [5, 5, 7, 7, 9]
 
 
-def test_xian_workers_follow_the_norm_on_the_baseline_street():
+def test_xian_posts_follow_the_norm_on_the_baseline_street():
     """Communities of 3,000 / 3,050 / 3,100 households x 2.62 persons = 7,860 / 7,991 / 8,122
-    residents; x 18 / 10,000 = 14.15 / 14.38 / 14.62 -> 14, 14, 15 workers (committees of 7),
-    against Liaocheng's ceil(h / 300) = 10, 11, 11."""
+    residents; x 18 / 10,000 = 14.15 / 14.38 / 14.62 -> 14, 14, 15 posts (committees of 7),
+    against Liaocheng's ceil(h / 300) = 10, 11, 11. The new posts are filled by recruitment,
+    so headcount rises over months, never above the posts."""
     base, pol = baseline_street(), baseline_street("xian_staffing")
     start = pol.burn_in_months + 1
     for seed in (0, 1):
         b, d, model = pair(base, pol, seed)
-        assert [rc.workers for rc in model.residents_committees] == [14, 14, 15]
+        assert [rc.posts for rc in model.residents_committees] == [14, 14, 15]
         assert [rc.committee_members for rc in model.residents_committees] == [7, 7, 7]
         s_b, s_d = street(b), street(d)
         after = s_d["month"] >= start
-        assert (s_b["community_workers"] == 32).all()
-        assert (s_d.loc[after, "community_workers"] == 43).all()
-        extra = (43 - 32) * model.p.worker_pay_yuan_month  # 38,500 yuan/month
-        np.testing.assert_allclose(s_d["public_cost_yuan"] - s_b["public_cost_yuan"], np.where(after, extra, 0.0))
-        np.testing.assert_allclose(s_d["policy_cost_yuan_xian_staffing"], np.where(after, extra, 0.0))
+        assert (s_b["worker_posts"] == 32).all() and (s_d.loc[after, "worker_posts"] == 43).all()
+        assert (s_d["community_workers"] <= s_d["worker_posts"]).all()
+        workers = s_d.loc[after, "community_workers"]
+        assert workers.iloc[0] < 40 and workers.iloc[-6:].mean() > 39  # a ramp through hiring, not a decree
+        # the pay of workers in post beyond each community's former establishment (10, 11, 11)
+        per_c = d[d["estate"] != "all"].groupby(["month", "community"], observed=True)["community_workers"].first()
+        above = (per_c.unstack()[["Dongcheng", "Nanyuan", "Xinhe"]] - [10, 11, 11]).clip(lower=0).sum(axis=1)
+        np.testing.assert_allclose(s_d["policy_cost_yuan_xian_staffing"],
+                                   np.where(after, above.to_numpy() * model.p.worker_pay_yuan_month, 0.0))
         for c in ("Dongcheng", "Nanyuan", "Xinhe"):
-            load_b = b[(b["community"] == c) & (b["month"] >= start)].groupby("month")["worker_load"].first()
-            load_d = d[(d["community"] == c) & (d["month"] >= start)].groupby("month")["worker_load"].first()
-            assert (load_d < load_b).all()
-        assert s_d.loc[after, "worker_load"].mean() < 0.8 * s_b.loc[after, "worker_load"].mean()
+            load_b = b[(b["community"] == c) & (b["month"] >= start + 6)].groupby("month")["worker_load"].first()
+            load_d = d[(d["community"] == c) & (d["month"] >= start + 6)].groupby("month")["worker_load"].first()
+            assert load_d.mean() < load_b.mean()
+        assert s_d.loc[after, "worker_load"].iloc[6:].mean() < 0.8 * s_b.loc[after, "worker_load"].iloc[6:].mean()
 
 
 def test_xian_committee_size_is_a_floor_in_small_communities():
     """Small street under the core Xi'an norm: 700 and 500 households x 2.62 x 18 / 10,000 =
-    3.30 and 2.36 -> 3 and 2 workers by the ratio; the Xi'an committee of 5 lifts both to 5."""
+    3.30 and 2.36 -> 3 and 2 posts by the ratio; the Xi'an committee of 5 lifts both to 5."""
     pol = scenario(policy="xian_staffing", parameters={"staffing_norm": "xian"})
     model = CommunityModel(pol, seed=0)
-    before = [rc.workers for rc in model.residents_committees]
-    assert before == [3, 2]
-    df = model.run(pol.burn_in_months + 2)
-    assert [rc.workers for rc in model.residents_committees] == [5, 5]
-    cost = street(df)["policy_cost_yuan_xian_staffing"].to_numpy()
-    assert cost[-1] == pytest.approx(5 * model.p.worker_pay_yuan_month)
+    assert [rc.posts for rc in model.residents_committees] == [3, 2]
+    model.run(pol.burn_in_months + 2)
+    assert [rc.posts for rc in model.residents_committees] == [5, 5]
+    assert all(rc.workers <= 5 for rc in model.residents_committees)
 
 
 def test_xian_keeps_higher_staffing_unless_told_otherwise():
     # 5 per 10,000 gives 4 workers, so the committee of 7 binds; Liaocheng staffs 10, 11, 11.
     keep = CommunityModel(baseline_street("xian_staffing", months=14, workers_per_10000=5.0), 0)
     keep.run()
-    assert [rc.workers for rc in keep.residents_committees] == [10, 11, 11]
+    assert [rc.posts for rc in keep.residents_committees] == [10, 11, 11]
     cut = CommunityModel(baseline_street("xian_staffing", months=14, workers_per_10000=5.0,
                                          keep_higher_staffing=False), 0)
     df = cut.run()
-    assert [rc.workers for rc in cut.residents_committees] == [7, 7, 7]
-    assert street(df)["policy_cost_yuan_xian_staffing"].iloc[-1] == pytest.approx(-11 * cut.p.worker_pay_yuan_month)
+    assert [rc.posts for rc in cut.residents_committees] == [7, 7, 7]
+    assert all(rc.workers <= 7 for rc in cut.residents_committees)  # posts cut: the surplus leaves at once
+    workers = sum(rc.workers for rc in cut.residents_committees)
+    cost = street(df)["policy_cost_yuan_xian_staffing"].iloc[-1]
+    assert cost == pytest.approx((workers - 32) * cut.p.worker_pay_yuan_month)  # pay saved
 
 
 def test_the_three_combine_and_their_costs_add_up():
@@ -357,10 +363,14 @@ def test_the_three_combine_and_their_costs_add_up():
     combined = parse_scenario(data, "combined").with_months(20)
     b, d, model = pair(baseline_street(months=20), combined, seed=3)
     s_b, s_d = street(b), street(d)
-    costs = s_d[[f"policy_cost_yuan_{name}" for name in POLICIES]].sum(axis=1)
-    np.testing.assert_allclose(s_d["public_cost_yuan"] - s_b["public_cost_yuan"], costs)
+    # beyond the payroll (whose difference includes the staffing norm and turnover that the
+    # policies change), the public cost rises by exactly the other policies' costs
+    pay = model.p.worker_pay_yuan_month
+    others = s_d[[f"policy_cost_yuan_{name}" for name in POLICIES if name != "xian_staffing"]].sum(axis=1)
+    np.testing.assert_allclose((s_d["public_cost_yuan"] - pay * s_d["community_workers"])
+                               - (s_b["public_cost_yuan"] - pay * s_b["community_workers"]), others)
     assert (s_d[[f"policy_cost_yuan_{name}" for name in POLICIES]].iloc[-1] > 0).all()
-    assert s_d["unmanaged_share"].iloc[-1] == 0.0 and s_d["community_workers"].iloc[-1] == 43
+    assert s_d["unmanaged_share"].iloc[-1] == 0.0 and s_d["worker_posts"].iloc[-1] == 43
 
 
 def test_harbin_penalised_firms_work_harder_until_the_next_review():

@@ -43,7 +43,8 @@ class ReferenceModel(mesa.Model):
         self.p = p = SimpleNamespace(**scenario.values)
         self.month = 0
         self.estates = est = EstateTable.from_scenario(scenario)
-        arrays = build_population(scenario, est, Streams(int(seed)))
+        self.streams = Streams(int(seed))  # population and the community workforce (shared code)
+        arrays = build_population(scenario, est, self.streams)
         self.by_estate: list[list[Household]] = [[] for _ in range(est.n)]
         rows: list[Household] = []
         for i in range(arrays.n):

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from commsim.workforce import Workforce
+
 if TYPE_CHECKING:
     from commsim.model import CommunityModel
 
@@ -187,27 +189,63 @@ def workers_by_norm(norm: str, households: int, persons_per_household: float) ->
 class ResidentsCommittee(mesa.Agent):
     """A community's residents' committee and its community workers (居委会, 社区工作者).
 
-    Hours demanded each month are booked by purpose; administrative work is served first
-    (the 'five too many', seeds/004), complaints get what is left.
+    Its posts (the staffing norm's headcount, or the scenario's ``workers``) are filled by people
+    who leave and are replaced with delays (``commsim.workforce``). Hours demanded each month are
+    booked by purpose; administrative work is served first (the 'five too many', seeds/004),
+    complaints get what is left.
     """
 
     def __init__(self, model: CommunityModel, community: int, households: int, workers: int | None = None):
         super().__init__(model)
         self.community = community
         self.households = households
-        self.workers = workers if workers is not None else workers_by_norm(
+        posts = workers if workers is not None else workers_by_norm(
             model.p.staffing_norm, households, model.p.persons_per_household
         )
+        self.workforce = Workforce(posts, model.p, model.streams, community)
         self.demand: dict[str, float] = {}
+        self.admin_transferred = 0.0
+
+    @property
+    def posts(self) -> int:
+        """The establishment: posts the norm (or a policy) sets."""
+        return self.workforce.posts
+
+    @property
+    def workers(self) -> int:
+        """Community workers in post (paid)."""
+        return self.workforce.headcount
 
     @property
     def hours_available(self) -> float:
-        return self.workers * self.model.p.worker_hours_month
+        """Worker hours this month (recruits in training count in part)."""
+        return self.workforce.effective() * self.model.p.worker_hours_month
 
     def new_month(self) -> None:
+        """Staff come and go (on last month's load), then administration is booked first."""
+        load = self.load if self.demand else 1.0
+        self.workforce.new_month(self.model.month, load)
         self.demand = {"admin": self.model.p.admin_hours_per_household * self.households}
+        self.admin_transferred = 0.0
+
+    def pushed_down_hours(self) -> float:
+        """This month's administrative hours that are tasks departments push down
+        (``admin_pushed_down_share`` of administration, less what was already transferred)."""
+        p = self.model.p
+        return max(0.0, p.admin_pushed_down_share * p.admin_hours_per_household * self.households
+                   - self.admin_transferred)
+
+    def transfer_admin(self, hours: float) -> float:
+        """Hand up to ``hours`` of this month's pushed-down administration back to whoever pushed
+        it (a work-item admission list); returns the hours actually transferred. The caller
+        books who does them instead (the street, departments) or that they are dropped."""
+        moved = min(max(0.0, hours), self.pushed_down_hours())
+        self.demand["admin"] -= moved
+        self.admin_transferred += moved
+        return moved
 
     def book(self, purpose: str, hours: float) -> None:
+        """Book ``hours`` of demand on the community workers for ``purpose``."""
         self.demand[purpose] = self.demand.get(purpose, 0.0) + hours
 
     def hours_for_complaints(self) -> float:
@@ -217,6 +255,7 @@ class ResidentsCommittee(mesa.Agent):
 
     @property
     def hours_demanded(self) -> float:
+        """Hours demanded of the community workers this month (every purpose they work on)."""
         return sum(self.demand.values())
 
     @property

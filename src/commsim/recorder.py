@@ -34,7 +34,8 @@ QUANTITIES: tuple[str, ...] = (
     "hours_firm", "hours_committee", "hours_community", "hours_street", "hours_hotline",
 )
 #: per-community quantities kept each month
-COMMUNITY: tuple[str, ...] = ("workers", "hours_available", "hours_demanded")
+COMMUNITY: tuple[str, ...] = ("workers", "hours_available", "hours_demanded", "posts", "vacancies", "departures",
+                               "hires")
 #: street-level figures kept each month
 STREET: tuple[str, ...] = ("quality_sd",)
 _INDEX = {name: i for i, name in enumerate(QUANTITIES)}
@@ -131,6 +132,8 @@ class Recorder:
         rcs = m.residents_committees
         self.staffing.append(np.array([
             [rc.workers for rc in rcs], [rc.hours_available for rc in rcs], [rc.hours_demanded for rc in rcs],
+            [rc.posts for rc in rcs], [rc.workforce.vacancies for rc in rcs], [rc.workforce.departures for rc in rcs],
+            [rc.workforce.hires for rc in rcs],
         ], dtype=np.float64))
         managed = ~np.array([k == "none" for k in kinds])
         spread = float(np.std(est.quality[managed])) if managed.any() else 0.0

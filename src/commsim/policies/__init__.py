@@ -16,6 +16,7 @@ POLICY_MODULES: tuple[str, ...] = (
     "cangzhou_six_in_one",
     "harbin_basic_service",
     "xian_staffing",
+    "burden_reduction",
 )
 
 for _module in POLICY_MODULES:

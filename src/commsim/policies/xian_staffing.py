@@ -5,7 +5,7 @@ urban residents), tops up communities short of staff ("对工作力量不足的�
 招聘的方式给予补充"), and sizes the residents' committee by households: "2000户以下的社区设5
 人,2000~4000户的社区设7人,4000户以上的社区设9人".
 
-Mechanism: from the start month each residents' committee's headcount becomes
+Mechanism: from the start month each residents' committee's posts (its establishment) become
 
     workers = max(committee size, round(workers_per_10000 x residents / 10,000))
 
@@ -13,8 +13,11 @@ with residents = households x ``persons_per_household`` (households = dwelling u
 core's staffing norms count them, or occupied units only: ``resident_base``). Committee
 members are community workers themselves, so the committee size is a floor. With
 ``keep_higher_staffing`` a community already staffed above that figure keeps its staff
-(the source tops up, it does not cut). More workers mean more hours available: the worker
-load falls and complaints waiting at the residents' committee tiers are handled sooner.
+(the source tops up, it does not cut). New posts are filled by recruitment (the community
+workers' turnover and hiring delays of ``commsim.workforce``), so the policy reaches its full
+headcount over months, and recruits work at reduced productivity while in training. More
+workers mean more hours available: the worker load falls and complaints waiting at the
+residents' committee tiers are handled sooner.
 
 Cost: the core books every worker's pay (``worker_pay_yuan_month``) as public cost at the
 start of each month; this policy switches headcounts in :meth:`new_month`, which the model
@@ -102,7 +105,7 @@ class XianStaffing(Policy):
     def initialize(self) -> None:
         model = self.model
         rcs = model.residents_committees
-        self.base_workers = np.array([rc.workers for rc in rcs], dtype=np.int64)
+        self.base_workers = np.array([rc.posts for rc in rcs], dtype=np.int64)
         self.norm_workers = self.target_workers()
         self.switched = False
 
@@ -133,18 +136,21 @@ class XianStaffing(Policy):
         return target
 
     def new_month(self) -> None:
-        """Switch headcounts from the start month (called before the month's pay is booked)."""
+        """Set the posts from the start month (called before the month's pay is booked); the
+        new posts are filled by recruitment over the following months (``commsim.workforce``)."""
         super().new_month()
         if not self.active():
             return
         rcs = self.model.residents_committees
         if not self.switched:
             sizes = self.committee_sizes()
-            for rc, workers, members in zip(rcs, self.norm_workers, sizes, strict=True):
-                rc.workers = int(workers)
+            for rc, posts, members in zip(rcs, self.norm_workers, sizes, strict=True):
+                rc.workforce.set_posts(int(posts))
                 rc.committee_members = int(members)
             self.switched = True
-        extra = float((self.norm_workers - self.base_workers).sum())
-        yuan = extra * self.model.p.worker_pay_yuan_month
-        # Already booked as public cost by the model's worker payroll: attribute it only.
-        self.record_cost(yuan)
+        # pay of the workers in post beyond the former establishment (or the pay saved where
+        # posts were cut); already booked as public cost by the model's payroll: attribute it only
+        now = np.array([rc.workers for rc in rcs], dtype=np.int64)
+        extra = float(np.where(self.norm_workers >= self.base_workers,
+                               np.maximum(now - self.base_workers, 0), now - self.base_workers).sum())
+        self.record_cost(extra * self.model.p.worker_pay_yuan_month)

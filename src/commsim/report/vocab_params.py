@@ -120,6 +120,16 @@ PARAM_LABELS: dict[str, tuple[str, str]] = {
     "worker_hours_month": ("Worker hours a month", "社区工作者月工时"),
     "worker_pay_yuan_month": ("Worker pay", "社区工作者月薪"),
     "admin_hours_per_household": ("Administrative hours per household", "每户行政事务工时"),
+    "admin_pushed_down_share": ("Share of administration pushed down by departments", "部门下派事务占行政工时比例"),
+    "worker_turnover_annual": ("Community-worker turnover a year", "社区工作者年流失率"),
+    "worker_recruit_turnover_multiplier": ("Extra turnover of recruits", "新进社区工作者流失倍数"),
+    "worker_recruit_period_months": ("Months a worker counts as a recruit", "新进期（月）"),
+    "worker_pay_reference_yuan_month": ("Reference wage", "参照工资"),
+    "worker_pay_turnover_elasticity": ("Turnover elasticity to pay", "流失率对工资的弹性"),
+    "worker_load_turnover_gain": ("Turnover rise with overload", "超负荷带来的流失增幅"),
+    "worker_hiring_months": ("Months to fill a vacant post", "岗位空缺填补月数"),
+    "worker_training_months": ("Months of training", "培训期（月）"),
+    "worker_trainee_productivity": ("Trainee productivity", "培训期工作效率"),
 }
 
 
@@ -148,6 +158,8 @@ UNIT_ZH: dict[str, str] = {
     "logit per unit of burden": "对数几率/单位负担", "logit per month": "对数几率/月",
     "beta concentration": "beta集中度", "owners": "名业主", "months of full cost": "个月全部成本",
     "hours/worker/month": "小时/人/月", "yuan/worker/month": "元/人/月", "hours/household/month": "小时/户/月",
+    "share of admin hours": "占行政工时比例", "share/year": "比例/年", "yuan/month": "元/月", "per unit of overload": "每单位超负荷",
+    "share of hours": "占工时比例",
 }
 
 
