@@ -3,7 +3,12 @@
 A scenario names the street's communities and estates, the household mix, the horizon,
 overrides of model parameters (``[parameters]``) and the policies switched on
 (``[policies.<name>]``). Every problem is reported as one :class:`ScenarioError` line that
-names the file, the field and what is wrong.
+names the file, the field and what is wrong. Types are strict: a number is not accepted as
+text (``"1.9"``), a whole number not as ``24.0``, a true/false not as ``1`` or ``"yes"``.
+
+A file can extend another (``[scenario] base = "..."``): see :func:`read_scenario_data` for
+how the two are merged (communities and estates by name, ``enabled = false`` to switch a
+base's policy off). Plugin files and the base are found relative to the file that names them.
 """
 
 from __future__ import annotations
@@ -23,14 +28,28 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from commsim.errors import ParameterError, RangeWarning, ScenarioError
-from commsim.params import PARAMETERS, Values
+from commsim.params import PARAMETERS, Param, Values
 from commsim.policies import registry
 from commsim.uncertainty import make_vary
 from commsim.vocabulary import ESTATE_TYPES, MANAGEMENT
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+#: the estate and community name of the street-wide rows of every monthly table
+STREET_ROW = "all"
+
+
+def _check_name(name: str) -> str:
+    if name.strip().lower() == STREET_ROW:
+        raise ValueError(f"{name!r} is reserved for the street-wide rows of the results; choose another name")
+    if not name.strip():
+        raise ValueError("must not be blank")
+    if any(ord(c) < 32 for c in name):
+        raise ValueError("must not contain control characters (tabs, new lines)")
+    return name
 
 
 class _Shares(_Strict):
@@ -75,12 +94,13 @@ class HouseholdMix(_Strict):
 
 
 class FloorArea(_Strict):
-    """Floor area per dwelling (m2): log-normal with this mean and sd, clipped to [min, max]."""
+    """Floor area per dwelling (m2): log-normal with this mean and sd, clipped to [min, max]
+    (5 to 2,000 m2: below that it is not a dwelling)."""
 
-    mean: float = Field(92.0, gt=0.0, le=1000.0)
-    sd: float = Field(25.0, ge=0.0, le=1000.0)
-    min: float = Field(30.0, gt=0.0)
-    max: float = Field(250.0, gt=0.0)
+    mean: float = Field(92.0, ge=5.0, le=2000.0)
+    sd: float = Field(25.0, ge=0.0, le=2000.0)
+    min: float = Field(30.0, ge=5.0, le=2000.0)
+    max: float = Field(250.0, ge=5.0, le=2000.0)
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -90,7 +110,7 @@ class FloorArea(_Strict):
 
 
 class Estate(_Strict):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     type: Literal[ESTATE_TYPES]  # type: ignore[valid-type]
     households: int = Field(ge=1, le=200_000, description="dwelling units, occupied or not")
     occupancy: float = Field(0.9, gt=0.0, le=1.0, description="share of units lived in")
@@ -99,6 +119,8 @@ class Estate(_Strict):
     management: Literal[MANAGEMENT] = "firm"  # type: ignore[valid-type]
     owners_committee: bool = False
     household_mix: HouseholdMix | None = None
+
+    _name = field_validator("name")(_check_name)
 
     @model_validator(mode="after")
     def _fee_needs_payer(self):
@@ -110,10 +132,12 @@ class Estate(_Strict):
 
 
 class Community(_Strict):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     estates: list[Estate] = Field(min_length=1)
     household_mix: HouseholdMix | None = None
     workers: int | None = Field(None, ge=1, le=10_000, description="community workers; default: the staffing norm")
+
+    _name = field_validator("name")(_check_name)
 
     @field_validator("estates")
     @classmethod
@@ -131,7 +155,7 @@ class Meta(_Strict):
     title_zh: str = ""
     description: str = ""
     base: str | None = Field(None, description="scenario whose content this file extends")
-    plugins: list[str] = Field(default_factory=list, description="user policy modules to import")
+    plugins: list[str] = Field(default_factory=list, description="user policy files (.py) to load; their code runs")
     months: int = Field(60, ge=1, le=1200)
     burn_in_months: int = Field(12, ge=0, le=1200)
 
@@ -184,23 +208,26 @@ class Scenario:
                 raise ParameterError(
                     f"{source}: parameters.{key}: a policy parameter; set it in [policies.{param.name.split('.')[0]}]"
                 )
-            merged[key] = param.coerce(value, f"{source}: parameters.")
+            merged[key] = coerce_strict(param, value, f"{source}: parameters.")
+        enabled = []
         for policy_name, table in spec.policies.items():
-            cls = registry.get(policy_name, where=f"{source}: policies.")
+            registry.get(policy_name, where=f"{source}: policies.")
+            if not _enabled(table, f"{source}: policies.{policy_name}."):
+                continue
+            enabled.append(policy_name)
             for key, value in table.items():
+                if key == "enabled":
+                    continue
                 full = f"{policy_name}.{key}"
-                merged[full] = PARAMETERS.lookup(full, f"{source}: policies.").coerce(
-                    value, f"{source}: policies."
-                )
-            del cls
+                merged[full] = coerce_strict(PARAMETERS.lookup(full, f"{source}: policies."), value, f"{source}: policies.")
         for key, value in self.overrides.items():
             param = PARAMETERS.lookup(key, "--set ")
             policy = key.split(".")[0] if "." in key else None
-            if policy is not None and policy not in spec.policies:
+            if policy is not None and policy not in enabled:
                 raise ParameterError(
                     f"--set {key}: belongs to policy {policy!r}, which {source} does not switch on"
                 )
-            merged[key] = param.coerce(value, "--set ")
+            merged[key] = coerce_strict(param, value, "--set ")
         self.values = Values(PARAMETERS.resolve(merged))
         if spec.uncertainty:  # validated here so that run/check reject a bad table too
             for name, value in spec.uncertainty.items():
@@ -211,16 +238,21 @@ class Scenario:
                 for k, v in self.values.items()
                 if k.startswith(name + ".")
             }
-            for name in spec.policies
+            for name in enabled
         }
         for name, values in self.policies.items():
             registry.get(name).check_values(values, f"{source}: policies.{name}.")
 
     def load_plugins(self) -> None:
-        """Import the user policy modules the file names (idempotent)."""
+        """Load (run) the user policy files the scenario names (idempotent)."""
         base = Path(self.source).parent if self.source else None
         for ref in self.spec.scenario.plugins:
             registry.load_plugin(ref, base, self.source)
+
+    def plugin_files(self) -> list[Path]:
+        """The plugin files this scenario loads (resolved paths)."""
+        base = Path(self.source).parent if self.source else None
+        return [registry.plugin_path(ref, base, f"{self.source}: scenario.plugins: ") for ref in self.spec.scenario.plugins]
 
     def range_notes(self) -> list[str]:
         """Values this scenario sets (file, policy tables, overrides) outside the parameter
@@ -297,6 +329,38 @@ class Scenario:
         return f"Scenario({self.name!r}, households={self.households}, months={self.months})"
 
 
+def _enabled(table: Mapping[str, Any], where: str) -> bool:
+    flag = table.get("enabled", True)
+    if not isinstance(flag, bool):
+        raise ParameterError(f"{where}enabled: must be true or false (got {flag!r})")
+    return flag
+
+
+def coerce_strict(param: Param, value: Any, where: str = "") -> Any:
+    """``param.coerce`` without silent conversion: text is not a number, a true/false is not
+    a number and a number not a true/false, ``9.0`` is not a whole number, and numbers must
+    be finite."""
+    label = f"{where}{param.name}"
+    kind = param.kind
+    if kind == "bool" and not isinstance(value, bool):
+        raise ParameterError(f"{label}: must be true or false (got {_short(value)})")
+    if kind in ("float", "int"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ParameterError(f"{label}: must be a number (got {_short(value)})")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ParameterError(f"{label}: must be a finite number (got {value!r})")
+        if kind == "int" and not isinstance(value, int):
+            raise ParameterError(f"{label}: must be a whole number (got {_short(value)})")
+    if kind == "choice" and not isinstance(value, str):
+        raise ParameterError(f"{label}: must be one of {', '.join(param.choices)} (got {_short(value)})")
+    return param.coerce(value, where)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 # --- finding and loading files --------------------------------------------------------
 
 
@@ -336,7 +400,9 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            text = str(part)
+            text = text if text.isprintable() and len(text) <= 60 else _short(text)
+            out += ("." if out else "") + text
     return out or "(top level)"
 
 
@@ -351,12 +417,15 @@ def _clean_msg(error: Mapping[str, Any]) -> str:
         return "required field is missing"
     value = error.get("input")
     if kind not in {"model_type"} and not isinstance(value, dict | list) and value is not None:
-        msg += f" (got {value!r})"
+        msg += f" (got {_short(value)})"
     return msg
 
 
 def parse_scenario(data: Mapping[str, Any], source: str, overrides: Mapping[str, Any] | None = None) -> Scenario:
     """Validate already-parsed TOML content; errors name ``source`` and the field."""
+    if not isinstance(data, Mapping):
+        raise ScenarioError(f"{source}: (top level): must be a table")
+    _check_finite(data, source)
     try:
         spec = ScenarioSpec.model_validate(data)
     except ValidationError as exc:
@@ -369,7 +438,8 @@ def parse_scenario(data: Mapping[str, Any], source: str, overrides: Mapping[str,
         more = len(errors) - 1
         tail = f" ({more} more problem{'s' if more > 1 else ''} after this one)" if more else ""
         raise ScenarioError(f"{source}: {_format_loc(err['loc'])}: {msg}{tail}") from None
-    _check_finite(data, source)
+    except RecursionError:
+        raise ScenarioError(f"{source}: (top level): tables or lists nested too deeply") from None
     try:
         scenario = Scenario(spec, source, overrides)
     except ParameterError as exc:
@@ -385,53 +455,136 @@ def _field_names() -> set[str]:
     return {name for model in models for name in model.model_fields}
 
 
-def _check_finite(data: Any, source: str, loc: str = "") -> None:
-    if isinstance(data, Mapping):
-        for k, v in data.items():
-            _check_finite(v, source, f"{loc}.{k}" if loc else str(k))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            _check_finite(v, source, f"{loc}[{i}]")
-    elif isinstance(data, float) and not math.isfinite(data):
-        raise ScenarioError(f"{source}: {loc}: must be a finite number (got {data!r})")
+def _check_finite(data: Any, source: str) -> None:
+    """Every number finite, and nesting no deeper than a scenario needs (iterative: any depth
+    of input is reported, not a crash)."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        item, loc, depth = stack.pop()
+        if depth > 20:
+            raise ScenarioError(f"{source}: {loc}: tables or lists nested too deeply")
+        if isinstance(item, Mapping):
+            stack.extend((v, f"{loc}.{k}" if loc else str(k), depth + 1) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, f"{loc}[{i}]", depth + 1) for i, v in enumerate(item))
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise ScenarioError(f"{source}: {loc}: must be a finite number (got {item!r})")
 
 
-def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """``over`` laid on ``base``: tables merge key by key, anything else (lists of communities
-    included) is replaced."""
+#: lists merged entry by entry (matched on ``name``) when a file extends a base, with the
+#: lists inside their entries that are merged the same way
+NAMED_LISTS = {"communities": {"estates": {}}}
+#: the largest scenario file read (a street of thousands of estates is well under 1 MB)
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any], named: Mapping[str, Any] = NAMED_LISTS) -> dict[str, Any]:
+    """``over`` laid on ``base``: tables merge key by key; lists of communities and of their
+    estates merge by ``name`` (an entry whose name the base has updates that entry, a new
+    name is added at the end); any other value is replaced."""
     out = dict(base)
     for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _merge(out[key], value)
+        old = out.get(key)
+        if key in named and isinstance(value, list) and isinstance(old, list):
+            out[key] = _merge_named(old, value, named[key])
+        elif isinstance(value, Mapping) and isinstance(old, Mapping):
+            out[key] = _merge(old, value, {})
         else:
             out[key] = value
     return out
 
 
-def read_scenario_data(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """The TOML content of a scenario file, with ``[scenario] base = "..."`` resolved: the base
-    (a shipped scenario's name, or a path relative to this file) is read first and this file's
-    tables are merged over it, so a policy scenario need only say what differs."""
+def _merge_named(base: list, over: list, named: Mapping[str, Any]) -> list:
+    out = list(base)
+    index = {e.get("name"): i for i, e in enumerate(out) if isinstance(e, Mapping) and isinstance(e.get("name"), str)}
+    for entry in over:
+        name = entry.get("name") if isinstance(entry, Mapping) else None
+        if isinstance(name, str) and name in index:
+            out[index[name]] = _merge(out[index[name]], entry, named)
+        else:
+            out.append(entry)
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     source = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(f"{source}: (file): {size:,} bytes is larger than a scenario file can be "
+                                f"({MAX_FILE_BYTES:,})")
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{source}: cannot read: {exc}") from None
+        raise ScenarioError(f"{source}: (file): cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
+    except (RecursionError, MemoryError):
+        raise ScenarioError(f"{source}: not valid TOML: nested too deeply or too large to read") from None
+    except ValueError as exc:  # e.g. a number too large for Python to convert
+        raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
+
+
+def _base_path(ref: Any, path: Path) -> Path:
+    """The file ``[scenario] base`` names: a path relative to the naming file (or absolute),
+    or the name of a shipped scenario. Never the working directory."""
+    source = str(path)
+    if not isinstance(ref, str) or not ref or not ref.isprintable():
+        raise ScenarioError(f"{source}: scenario.base: must be a scenario name or a path (got {_short(ref)})")
+    local = path.parent / ref
+    if local.is_file():
+        return local
+    shipped = shipped_dir() / f"{ref}.toml"
+    if "/" not in ref and "\\" not in ref and not Path(ref).suffix and shipped.is_file():
+        return shipped
+    names = ", ".join(p.stem for p in shipped_scenarios()) or "none found"
+    raise ScenarioError(f"{source}: scenario.base: {ref}: no such file next to this one ({local}), "
+                        f"and not the name of a shipped scenario ({names})")
+
+
+def _absolute_plugins(data: dict[str, Any], path: Path) -> None:
+    """Make the file's plugin paths absolute, from the file's own folder (so that a base's
+    plugins are found from the base, not from the file that extends it)."""
+    meta = data.get("scenario")
+    plugins = meta.get("plugins") if isinstance(meta, Mapping) else None
+    if not isinstance(plugins, list):
+        return
+    fixed = []
+    for ref in plugins:
+        if isinstance(ref, str) and ref.endswith(".py") and ref.isprintable() and not Path(ref).is_absolute():
+            ref = str((path.parent / ref).resolve())
+        fixed.append(ref)
+    data["scenario"] = {**meta, "plugins": fixed}
+
+
+def read_scenario_data(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The TOML content of a scenario file, with ``[scenario] base = "..."`` resolved.
+
+    The base (a path relative to this file, or a shipped scenario's name) is read first and
+    this file is merged over it: tables merge key by key; ``[[communities]]`` and their
+    ``[[communities.estates]]`` merge by ``name`` (an entry whose name the base has changes
+    only the fields it gives; a new name adds a community or estate); plugin lists add up; a
+    base's policy is switched off with ``[policies.NAME] enabled = false``. Plugin paths are
+    made absolute from the folder of the file that names them.
+    """
+    data = _read_toml(path)
+    _absolute_plugins(data, path)
     meta = data.get("scenario")
     ref = meta.get("base") if isinstance(meta, Mapping) else None
     if ref is None:
         return data
-    if not isinstance(ref, str) or not ref:
-        raise ScenarioError(f"{source}: scenario.base: must be a scenario name or a path (got {ref!r})")
-    local = path.parent / ref
-    base_path = local if local.is_file() else resolve_path(ref)
+    base_path = _base_path(ref, path)
     chain = (*_chain, path.resolve())
     if base_path.resolve() in chain:
-        raise ScenarioError(f"{source}: scenario.base: {ref} leads back to this file (a cycle)")
+        raise ScenarioError(f"{path}: scenario.base: {ref} leads back to this file (a cycle)")
+    if len(chain) > 20:
+        raise ScenarioError(f"{path}: scenario.base: more than 20 files extend one another")
     base = read_scenario_data(base_path, chain)
-    return _merge(base, data)
+    merged = _merge(base, data)
+    base_meta = base.get("scenario")
+    if isinstance(base_meta, Mapping) and isinstance(base_meta.get("plugins"), list) and isinstance(meta.get("plugins"), list):
+        plugins = list(dict.fromkeys([*base_meta["plugins"], *meta["plugins"]]))
+        merged["scenario"] = {**merged["scenario"], "plugins": plugins}
+    return merged
 
 
 def load_scenario(ref: str | os.PathLike[str], overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -451,7 +604,7 @@ def parse_set_options(items: list[str]) -> dict[str, Any]:
             raise ParameterError(f"--set {item}: missing parameter name")
         try:
             value = tomllib.loads(f"v = {raw}")["v"]
-        except tomllib.TOMLDecodeError:
+        except (tomllib.TOMLDecodeError, RecursionError, ValueError):
             value = raw
         out[name] = value
     return out
