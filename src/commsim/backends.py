@@ -248,6 +248,8 @@ class LocalBackend:
 
 
 def _dead_worker(w: _Worker | None = None) -> EnsembleError:
+    if w is not None:
+        w.process.join(timeout=1)  # reap it, to report how it ended
     code = w.process.exitcode if w is not None else None
     how = f" (exit code {code})" if code is not None else ""
     return EnsembleError(
