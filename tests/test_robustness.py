@@ -97,7 +97,7 @@ def mutated(draw):
     return data
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=mutated())
 def test_a_mutated_scenario_loads_or_fails_with_one_located_line(tmp_path, data):
     path = tmp_path / "mutant.toml"
@@ -179,7 +179,7 @@ def test_set_values_are_strict(setting, expected):
 
 
 @given(raw=st.text(max_size=30))
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, database=None)
 def test_any_set_value_is_accepted_or_one_line(raw):
     try:
         load_scenario(SMALL, parse_set_options([f"pay_intercept={raw}"]))

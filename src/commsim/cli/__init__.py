@@ -20,6 +20,7 @@ from commsim.errors import CommsimError, CommsimWarning, Interrupted, note_signa
 #: modules that add commands to the group (each defines ``register(group)``)
 COMMAND_MODULES: tuple[str, ...] = (
     "commsim.cli.basic",
+    "commsim.cli.street",
     "commsim.cli.experiments",
     "commsim.cli.calibrate",
     "commsim.cli.report",
