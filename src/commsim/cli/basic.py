@@ -139,7 +139,8 @@ def params(group: str | None, markdown: bool) -> None:
         return
     groups = list(dict.fromkeys(p.group for p in PARAMETERS))
     if group is not None and group not in groups:
-        raise ParameterError(f"--group {group}: no such group (groups: {', '.join(groups)})")
+        shown = group if group.isprintable() else repr(group)
+        raise ParameterError(f"--group {shown}: no such group (groups: {', '.join(groups)})")
     for p in PARAMETERS:
         if group and p.group != group:
             continue
