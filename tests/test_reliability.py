@@ -252,6 +252,10 @@ def test_manifests_never_hold_invalid_json(tmp_path):
     assert "NaN" not in text and "Infinity" not in text
     json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in manifest.json"))
     assert res.manifest["precision_rounds"]
+    from commsim.io import write_json
+
+    write_json({"x": float("inf"), "y": [float("nan"), 1.5], "z": {"w": -float("inf")}}, tmp_path / "m.json")
+    assert json.loads((tmp_path / "m.json").read_text()) == {"x": None, "y": [None, 1.5], "z": {"w": None}}
 
 
 # --- resources --------------------------------------------------------------------------------
