@@ -135,6 +135,7 @@ def _manifest(scenarios: list[Scenario], reps: int, command: str = "compare", **
                        "months": s.months, "burn_in_months": s.burn_in_months} for s in scenarios],
         "baseline": scenarios[0].name,
         "reps": reps,
+        "status": "complete",
         "base_seed": BASE_SEED,
         "seeds": [replicate_seed(BASE_SEED, r) for r in range(reps)],
         **extra,

@@ -28,7 +28,9 @@ def test_run_writes_monthly_summary_and_manifest(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["replicates"] == 3 and manifest["base_seed"] == 4 and len(manifest["seeds"]) == 3
     assert manifest["overrides"] == {"pay_intercept": 2.0}
-    assert len(manifest["scenario_sha256"]) == 64 and manifest["mesa"] and manifest["commsim"]
+    assert len(manifest["scenario_sha256"]) == 64 and manifest["versions"]["mesa"] and manifest["commsim"]
+    assert manifest["status"] == "complete" and manifest["runs"] == 3
+    assert set(manifest["outputs"]) == {"monthly.parquet", "summary.csv", "monthly/", "runs/"}
     assert list(summary.seed) == manifest["seeds"]
     assert not list(out.glob(".*.part"))
 

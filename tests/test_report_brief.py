@@ -204,6 +204,7 @@ def test_bad_folders_give_one_line_errors(tmp_path, sweep_dir):
     assert result.exit_code == 2 and "commsim compare" in result.output
     broken = tmp_path / "broken"
     broken.mkdir()
+    (broken / "manifest.json").write_text('{"status": "complete"}')
     pd.DataFrame({"metric": ["mean_collection_rate"], "scenario": ["a"]}).to_csv(broken / "comparison.csv", index=False)
     result = runner.invoke(cli, ["brief", str(broken)])
     assert result.exit_code == 2 and "comparison.csv: missing column(s) baseline" in result.output
@@ -295,7 +296,7 @@ def test_a_difference_that_can_reverse_is_said_to_reverse(comparison_dir, tmp_pa
     samples = pd.read_parquet(folder / "samples.parquet")
     samples["mean_collection_rate"] = samples["mean_collection_rate"] - samples["mean_collection_rate"].median()
     samples.to_parquet(sens / "samples.parquet")
-    (sens / "manifest.json").write_text(json.dumps({"scenarios": [{"name": "pay_campaign"}], "against": "small"}))
+    (sens / "manifest.json").write_text(json.dumps({"scenarios": [{"name": "pay_campaign"}], "against": "small", "status": "complete"}))
     assert CliRunner().invoke(cli, ["brief", str(folder), "--sensitivity", str(sens)]).exit_code == 0
     text = sections((folder / "brief.md").read_text("utf-8"))["reliability"]
     assert "the advantage disappears or reverses" in text

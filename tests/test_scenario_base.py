@@ -41,7 +41,7 @@ def test_base_relative_to_the_file_and_errors(tmp_path):
     assert load_scenario(ok).households == load_scenario(SMALL).households
     missing = tmp_path / "missing.toml"
     missing.write_text('[scenario]\nname = "m"\nbase = "nowhere"\n', encoding="utf-8")
-    with pytest.raises(ScenarioError, match="nowhere: no such scenario file"):
+    with pytest.raises(ScenarioError, match="scenario.base: nowhere: no such file next to this one"):
         load_scenario(missing)
     a, b = tmp_path / "a.toml", tmp_path / "b.toml"
     a.write_text('[scenario]\nname = "a"\nbase = "b.toml"\n', encoding="utf-8")

@@ -8,17 +8,23 @@ Local pool: start method chosen deliberately. Importing Mesa sets the global sta
 "spawn" (mesa.batchrunner), and a spawned worker re-imports commsim (about 1 s here). We use
 "forkserver" where available: one clean server process imports commsim once (preload) and
 forks each worker from it, so workers start fast, inherit no threads or locks from the
-parent, and stay alive for the whole ensemble (chunks of runs are sent to them). Workers
-ignore Ctrl-C (the parent handles it) and exit by themselves if the parent dies (SIGKILL).
+parent, and stay alive for the whole ensemble (chunks of runs are sent to them, one at a
+time, through a pipe per worker). The pool is ours: multiprocessing's public Process, Pipe
+and connection.wait, so a worker's death is seen at once (its sentinel) and an interrupted
+command kills its workers by their handles. Workers ignore Ctrl-C, SIGTERM and SIGHUP (the
+parent handles them) and exit by themselves if the parent dies (SIGKILL).
 
 Dask: ``--backend dask --scheduler ADDRESS`` uses a running cluster; without an address a
 LocalCluster of ``workers`` single-threaded processes is started. The nanny's default
 ``MALLOC_TRIM_THRESHOLD_`` setting is removed (with it a numpy model ran 2.5x slower on this
 machine), and tasks are submitted with ``pure=False`` so equal-looking calls are not merged.
+When the cluster has had no worker for 60 s (``COMMSIM_DASK_NO_WORKER_TIMEOUT``), the
+command stops with an error instead of waiting for workers forever.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing as mp
 import os
@@ -27,13 +33,17 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as mp_wait
 from typing import Any
 
 from commsim.errors import CommsimError
 
 BACKENDS = ("local", "dask")
+#: signals that stop a command as Ctrl-C does (the command keeps what finished)
+STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 class EnsembleError(CommsimError):
@@ -90,12 +100,14 @@ def _alive(pid: int) -> bool:
 
 
 def _worker_init(parent: int) -> None:
-    """In each pool worker: leave Ctrl-C to the parent; exit when the parent is gone.
+    """In each pool worker: leave Ctrl-C, SIGTERM and SIGHUP to the parent (which stops its
+    workers with SIGKILL); exit when the parent is gone.
 
     (A worker's own parent is the fork server, which stays up as long as any worker holds
     its socket, so the worker watches the command's process itself.)
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
 
     def watch() -> None:
         while _alive(parent):
@@ -116,56 +128,132 @@ def pool_context() -> mp.context.BaseContext:
     return mp.get_context("spawn")
 
 
+class _Worker:
+    """One pool process and the pipe the parent talks to it through."""
+
+    def __init__(self, process: mp.process.BaseProcess, conn: Connection):
+        self.process = process
+        self.conn = conn
+        self.tag: Any = None
+        self.busy = False
+
+
+def _worker_main(conn: Connection, parent: int) -> None:
+    """A pool process: run ``(fn, args)`` messages until ``None`` or the pipe closes."""
+    _worker_init(parent)
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        fn, args = message
+        try:
+            reply = (True, fn(*args))
+        except BaseException as exc:  # SystemExit from user code too: report, keep serving
+            reply = (False, exc if isinstance(exc, CommsimError) else EnsembleError(f"{type(exc).__name__}: {exc}"))
+        try:
+            conn.send(reply)
+        except Exception as exc:  # an unpicklable result
+            conn.send((False, EnsembleError(f"a run's result could not be sent back: {type(exc).__name__}: {exc}")))
+
+
 class LocalBackend:
-    """A pool of ``workers`` long-lived processes on this machine."""
+    """A pool of ``workers`` long-lived processes on this machine, started, fed and stopped
+    here (multiprocessing's public Process and Pipe): each worker gets one chunk at a time
+    through its own pipe, and a worker that dies is seen at once through its sentinel."""
 
     name = "local"
 
     def __init__(self, workers: int):
         self.workers = workers
         self.window = 2 * workers
-        self._pool: ProcessPoolExecutor | None = None
-        self._futures: dict[Any, Any] = {}
-        self._ready: deque = deque()
+        self._pool: list[_Worker] = []
+        self._queue: deque[tuple[Any, Callable, tuple]] = deque()
+        self._ready: deque[tuple[Any, Any]] = deque()
 
     def __enter__(self) -> LocalBackend:
-        self._pool = ProcessPoolExecutor(
-            self.workers, mp_context=pool_context(), initializer=_worker_init, initargs=(os.getpid(),)
-        )
+        ctx = pool_context()
+        try:
+            for i in range(self.workers):
+                here, there = ctx.Pipe()
+                proc = ctx.Process(target=_worker_main, args=(there, os.getpid()), name=f"commsim-worker-{i}", daemon=True)
+                proc.start()
+                there.close()
+                self._pool.append(_Worker(proc, here))
+        except BaseException:
+            self._stop(graceful=False)
+            raise
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        if exc_type is None:
-            pool.shutdown(wait=True)
-            return
-        pool.shutdown(wait=False, cancel_futures=True)
-        for proc in list((getattr(pool, "_processes", None) or {}).values()):  # stop runs in progress now
-            proc.terminate()
+        self._stop(graceful=exc_type is None)
+
+    def _stop(self, graceful: bool) -> None:
+        """Stop every worker: ask politely after a clean finish, kill runs in progress otherwise
+        (workers ignore SIGTERM, so that the command alone decides when they stop)."""
+        pool, self._pool = self._pool, []
+        self._queue.clear()
+        for w in pool:
+            if graceful and not w.busy:
+                with contextlib.suppress(OSError):
+                    w.conn.send(None)
+            else:
+                w.process.kill()
+        for w in pool:
+            w.process.join(timeout=5 if graceful else 2)
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join(timeout=2)
+            w.conn.close()
 
     def submit(self, tag: Any, fn: Callable, *args: Any) -> None:
-        try:
-            self._futures[self._pool.submit(fn, *args)] = tag
-        except BrokenProcessPool:
-            raise _dead_worker() from None
+        self._queue.append((tag, fn, args))
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        for w in self._pool:
+            if not self._queue:
+                return
+            if not w.busy:
+                tag, fn, args = self._queue.popleft()
+                try:
+                    w.conn.send((fn, args))
+                except OSError:
+                    raise _dead_worker(w) from None
+                w.tag, w.busy = tag, True
 
     def next_done(self) -> tuple[Any, Any]:
-        if not self._ready:
-            done, _ = wait(list(self._futures), return_when=FIRST_COMPLETED)
-            self._ready.extend(done)
-        fut = self._ready.popleft()
-        tag = self._futures.pop(fut)
-        try:
-            return tag, fut.result()
-        except BrokenProcessPool:
-            raise _dead_worker() from None
+        while not self._ready:
+            busy = [w for w in self._pool if w.busy]
+            if not busy:
+                raise EnsembleError("no run in progress (internal error: next_done without submit)")
+            waiting = {w.conn: w for w in busy} | {w.process.sentinel: w for w in self._pool}
+            for obj in mp_wait(list(waiting)):
+                w = waiting[obj]
+                if obj is w.process.sentinel and not w.conn.poll():
+                    raise _dead_worker(w)
+                if obj is w.conn or w.conn.poll():
+                    try:
+                        ok, value = w.conn.recv()
+                    except (EOFError, OSError):
+                        raise _dead_worker(w) from None
+                    tag, w.tag, w.busy = w.tag, None, False
+                    if not ok:
+                        raise value
+                    self._ready.append((tag, value))
+            self._dispatch()
+        return self._ready.popleft()
 
 
-def _dead_worker() -> EnsembleError:
+def _dead_worker(w: _Worker | None = None) -> EnsembleError:
+    if w is not None:
+        w.process.join(timeout=1)  # reap it, to report how it ended
+    code = w.process.exitcode if w is not None else None
+    how = f" (exit code {code})" if code is not None else ""
     return EnsembleError(
-        "a worker process died (out of memory or killed?); finished runs are kept: "
+        f"a worker process died{how} (out of memory or killed?); finished runs are kept: "
         "run the same command again to complete the missing ones"
     )
 
@@ -175,14 +263,20 @@ class DaskBackend:
 
     name = "dask"
 
+    #: seconds without any worker before the command gives up (COMMSIM_DASK_NO_WORKER_TIMEOUT)
+    no_worker_timeout: float = 60.0
+    poll_seconds: float = 0.2
+
     def __init__(self, workers: int, address: str | None = None):
         self.workers = workers
         self.address = address
         self.window = 2 * workers
+        self.no_worker_timeout = _env_seconds("COMMSIM_DASK_NO_WORKER_TIMEOUT", DaskBackend.no_worker_timeout)
         self._client = None
         self._cluster = None
         self._ac = None
         self._pending: dict[str, tuple[Any, Any]] = {}
+        self._ready: deque = deque()
 
     def __enter__(self) -> DaskBackend:
         try:
@@ -228,7 +322,7 @@ class DaskBackend:
         self._ac.add(fut)
 
     def next_done(self) -> tuple[Any, Any]:
-        fut = next(self._ac)
+        fut = self._next_finished()
         tag, _ = self._pending.pop(fut.key)
         try:
             return tag, fut.result()
@@ -237,7 +331,42 @@ class DaskBackend:
         except Exception as exc:
             if type(exc).__name__ == "KilledWorker":
                 raise EnsembleError(f"Dask workers died running these runs ({exc}); finished runs are kept: run the same command again") from None
-            raise
+            raise EnsembleError(f"a run failed on a Dask worker: {type(exc).__name__}: {exc}") from None
+
+    def _next_finished(self):
+        """The next finished future; an error when the cluster has had no worker for
+        ``no_worker_timeout`` seconds (Dask itself would wait for workers forever)."""
+        since = None
+        while True:
+            if not self._ready and self._ac.has_ready():
+                self._ready.extend(self._ac.next_batch(block=False))
+            if self._ready:
+                return self._ready.popleft()
+            try:
+                alive = len(self._client.nthreads())
+            except Exception as exc:  # the scheduler went away
+                raise EnsembleError(f"lost the Dask scheduler ({type(exc).__name__}: {exc}); finished runs are kept: "
+                                    "run the same command again") from None
+            now = time.monotonic()
+            since = None if alive else (since or now)
+            if since is not None and now - since >= self.no_worker_timeout:
+                raise EnsembleError(
+                    f"the Dask cluster has had no worker for {self.no_worker_timeout:g} s (all died or left); "
+                    "finished runs are kept: run the same command again when workers are back")
+            time.sleep(self.poll_seconds)
+
+
+def _env_seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise CommsimError(f"{name}={raw!r}: must be a number of seconds") from None
+    if not 0 < value < float("inf"):
+        raise CommsimError(f"{name}={raw!r}: must be a positive number of seconds")
+    return value
 
 
 def make_backend(name: str = "local", workers: int | None = None, scheduler: str | None = None, tasks: int | None = None):

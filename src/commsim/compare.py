@@ -24,9 +24,8 @@ The baseline's own row has diff 0 with a zero-width interval, and no test (NaN).
 from __future__ import annotations
 
 import math
-import time
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -37,10 +36,19 @@ from scipy import stats
 
 from commsim.ensemble import Plan, numeric_metrics, run_plan, seed_for
 from commsim.errors import ParameterError
-from commsim.experiment import ScenarioRef, Setup, applicable, differing, load_setup, manifest_base
-from commsim.io import write_csv, write_json, write_parquet
+from commsim.experiment import (
+    Manifest,
+    RunOptions,
+    ScenarioRef,
+    Setup,
+    applicable,
+    differing,
+    setup_for,
+    writing,
+)
+from commsim.io import write_csv, write_parquet
 from commsim.metrics import KEY_METRICS, check_metric, higher_is_better
-from commsim.uncertainty import Vary, sample_replicates
+from commsim.uncertainty import sample_replicates
 
 COLUMNS: tuple[str, ...] = (
     "metric", "scenario", "baseline", "n", "mean", "ci_low", "ci_high", "diff", "diff_ci_low",
@@ -271,86 +279,75 @@ def compare_plan(setup: Setup, reps: int, seed: int, crn: bool = True, block: in
 def compare(
     baseline: ScenarioRef,
     others: Sequence[ScenarioRef],
+    options: RunOptions | None = None,
     *,
-    reps: int = 20,
-    seed: int = 1,
-    months: int | None = None,
-    sets: Mapping[str, Any] | None = None,
-    vary: Sequence[Vary] = (),
     crn: bool = True,
-    out: str | Path | None = None,
-    workers: int | None = None,
-    backend: str = "local",
-    scheduler: str | None = None,
     precision: float | None = None,
     metric: str = "mean_collection_rate",
     max_reps: int | None = None,
-    overwrite: bool = False,
-    progress: bool = False,
-    chunk: int | None = None,
     keep_monthly: bool = False,
-    argv: Sequence[str] | None = None,
-    echo: Callable[[str], None] | None = None,
     posterior: Sequence[Mapping[str, Any]] = (),
+    **run: Any,
 ) -> CompareResult:
     """Run ``baseline`` and ``others`` with common random numbers and compare them.
 
-    With ``out``, results go to that folder (resumable; see ``commsim.store``) and
-    ``summary.parquet``, ``comparison.csv`` and ``manifest.json`` are written; without it
-    everything stays in memory (``keep_monthly`` keeps the monthly rows too). ``precision``:
-    add replicates (up to ``max_reps``, default 10 x ``reps``; at most 4x per round) until the
-    95% CI half-width of ``metric``'s paired difference is at most ``precision`` for every
-    scenario.
+    ``options`` (a :class:`~commsim.experiment.RunOptions`) or its fields as keyword
+    arguments (``reps`` default 20, ``seed``, ``months``, ``sets``, ``vary``, ``out``,
+    ``workers``, ``backend``, ...). With ``out``, results go to that folder (resumable; see
+    ``commsim.store``) and ``summary.parquet``, ``comparison.csv`` and ``manifest.json`` are
+    written; without it everything stays in memory (``keep_monthly`` keeps the monthly rows
+    too). ``precision``: add replicates (up to ``max_reps``, default 10 x ``reps``; at most 4x
+    per round) until the 95% CI half-width of ``metric``'s paired difference is at most
+    ``precision`` for every scenario.
     """
+    opts = RunOptions.build(options, **run)
+    reps = opts.reps_or(20)
     if reps < 2:
         raise ParameterError(f"--reps {reps}: a comparison needs at least 2 replicates")
     if not others:
         raise ParameterError("compare: give at least one scenario besides the baseline")
     metric = check_metric(metric)
-    if precision is not None and not precision > 0:
-        raise ParameterError(f"--precision {precision}: must be above 0")
-    setup = load_setup([baseline, *others], sets, months, vary)
+    if precision is not None and not (precision > 0 and math.isfinite(precision)):
+        raise ParameterError(f"--precision {precision}: must be a number above 0")
+    if max_reps is not None and max_reps < 2:
+        raise ParameterError(f"--max-reps {max_reps}: must be at least 2")
+    setup = setup_for([baseline, *others], opts)
     labels = list(setup.scenarios)
     limit = max(reps, max_reps or (10 * reps if precision is not None else reps))
-    full = compare_plan(setup, limit, seed, crn, block=reps, posterior=posterior)
-    head = manifest_base("compare", setup, seed, backend, workers, argv)
-    head.update(baseline=labels[0], crn=crn, reps_requested=reps, lhs_block=reps,
-                precision={"target": precision, "metric": metric, "max_reps": limit} if precision else None)
-    say = echo or (lambda _: None)
-    say(f"compare: {', '.join(labels)}: {reps} replicates each" + (f" -> {out}" if out is not None else ""))
-    reps_now, rounds, computed, started = reps, [], 0, time.monotonic()
-    while True:
-        plan = replace(full, tasks=[t for t in full.tasks if t.replicate < reps_now])
-        done = run_plan(plan, out, backend, workers, scheduler, progress, overwrite and not rounds, chunk=chunk,
-                        allowed_keys=full.keys, keep_monthly_in_memory=keep_monthly,
-                        manifest={**head, "reps": reps_now})
-        computed += done.computed
-        comparison = paired_comparison(done.summary, labels[0], labels, seed=seed)
-        if precision is None:
-            break
-        hw = half_width(comparison, metric)
-        rounds.append({"reps": reps_now, "half_width": hw})
-        say(f"{reps_now} replicates: 95% CI half-width of the {metric} difference {hw:.4g} (target {precision:g})")
-        if not hw > precision or reps_now >= limit:
-            if hw > precision:
-                say(f"warning: target not reached at --max-reps {limit}")
-            break
-        reps_now = min(limit, 4 * reps_now, max(reps_now + 1, replicates_needed(hw, reps_now, precision)))
-    manifest = {
-        **head, "status": "complete", "reps": reps_now,
-        "seeds": [seed_for(seed, r) for r in range(reps_now)],
-        "parameter_samples": [{"replicate": r, **plan.samples[r]} for r in range(reps_now)] if plan.sampled else [],
-        "posterior_sets": len(posterior),
-        "precision_rounds": rounds, "runs": len(plan.tasks), "runs_computed": computed,
-        "runs_reused": len(plan.tasks) - computed, "seconds": round(time.monotonic() - started, 2),
-        "files": ["summary.parquet", "monthly/", "comparison.csv"] if out is not None else [],
-    }
-    if not crn:
-        manifest["seeds_by_scenario"] = {lab: [seed_for(seed, r, i, crn) for r in range(reps_now)] for i, lab in enumerate(labels)}
-    out_path = None
-    if out is not None:
-        out_path = Path(out)
-        write_parquet(done.summary, out_path / "summary.parquet")
-        write_csv(comparison, out_path / "comparison.csv")
-        write_json(manifest, out_path / "manifest.json")
-    return CompareResult(comparison, done.summary, manifest, out_path, done.monthly)
+    opts.check_size(limit * len(labels), "compare")
+    opts.check_memory(list(setup.scenarios.values()), limit * len(labels))
+    full = compare_plan(setup, limit, opts.seed, crn, block=reps, posterior=posterior)
+    manifest = Manifest.for_setup(
+        "compare", opts, setup, baseline=labels[0], crn=crn, reps_requested=reps, lhs_block=reps,
+        precision={"target": precision, "metric": metric, "max_reps": limit} if precision else None)
+    opts.say(f"compare: {', '.join(labels)}: {reps} replicates each" + (f" -> {opts.out}" if opts.out is not None else ""))
+    reps_now, rounds, computed = reps, [], 0
+    with writing(opts, "commsim compare"):
+        while True:
+            plan = replace(full, tasks=[t for t in full.tasks if t.replicate < reps_now])
+            manifest.update(reps=reps_now)
+            done = run_plan(plan, replace(opts, overwrite=opts.overwrite and not rounds), allowed_keys=full.keys,
+                            keep_monthly_in_memory=keep_monthly, manifest=manifest)
+            computed += done.computed
+            comparison = paired_comparison(done.summary, labels[0], labels, seed=opts.seed)
+            if precision is None:
+                break
+            hw = half_width(comparison, metric)
+            rounds.append({"reps": reps_now, "half_width": hw})
+            opts.say(f"{reps_now} replicates: 95% CI half-width of the {metric} difference {hw:.4g} (target {precision:g})")
+            if not hw > precision or reps_now >= limit:
+                if hw > precision:
+                    opts.say(f"warning: target not reached at --max-reps {limit}")
+                break
+            reps_now = min(limit, 4 * reps_now, max(reps_now + 1, replicates_needed(hw, reps_now, precision)))
+        extra: dict[str, Any] = {}
+        if not crn:
+            extra["seeds_by_scenario"] = {lab: [seed_for(opts.seed, r, i, crn) for r in range(reps_now)] for i, lab in enumerate(labels)}
+        data = manifest.complete(
+            len(plan.tasks), computed,
+            {"summary.parquet": lambda p: write_parquet(done.summary, p),
+             "comparison.csv": lambda p: write_csv(comparison, p), "monthly/": None, "runs/": None},
+            reps=reps_now, seeds=[seed_for(opts.seed, r) for r in range(reps_now)],
+            parameter_samples=[{"replicate": r, **plan.samples[r]} for r in range(reps_now)] if plan.sampled else [],
+            posterior_sets=len(posterior), precision_rounds=rounds, **extra)
+    return CompareResult(comparison, done.summary, data, opts.out, done.monthly)

@@ -22,16 +22,21 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from commsim.backends import make_backend
-from commsim.errors import ParameterError
+from commsim.errors import CommsimError, Interrupted, RunError
+from commsim.experiment import RunOptions
+from commsim.policies import registry
 from commsim.progress import Progress
 from commsim.runner import replicate_seed, simulate, summarize
 from commsim.scenario import Scenario, ScenarioSpec
+
+if TYPE_CHECKING:
+    from commsim.experiment import Manifest
 
 #: seconds of work per chunk sent to a worker once run times are known (a killed command
 #: loses at most about this much finished work per worker)
@@ -82,7 +87,13 @@ def run_chunk(payloads: Mapping[str, Mapping[str, Any]], items: Sequence[tuple],
     start = time.perf_counter()
     out = []
     for index, label, seed, values in items:
-        monthly, summary = run_one(scenario_from_payload(payloads[label]), dict(values), seed)
+        try:
+            monthly, summary = run_one(scenario_from_payload(payloads[label]), dict(values), seed)
+        except CommsimError:
+            raise
+        except (Exception, SystemExit) as exc:  # a plugin's error, or commsim's: say where
+            what = "it called sys.exit" if isinstance(exc, SystemExit) else f"{type(exc).__name__}: {exc}"
+            raise RunError(f"scenario {label}, seed {seed}: {registry.failure_location(exc)}: {what}") from None
         out.append((index, monthly if keep_monthly else None, summary))
     return out, time.perf_counter() - start
 
@@ -159,16 +170,6 @@ class Plan:
 
     def order(self) -> dict[str, int]:
         return {label: i for i, label in enumerate(self.scenarios)}
-
-
-def check_labels(scenarios: Sequence[Scenario]) -> dict[str, Scenario]:
-    """Scenarios by name; two with the same ``[scenario] name`` cannot be told apart."""
-    out: dict[str, Scenario] = {}
-    for sc in scenarios:
-        if sc.name in out:
-            raise ParameterError(f"{sc.source}: scenario name {sc.name!r} is used twice in this experiment (give each file its own [scenario] name)")
-        out[sc.name] = sc
-    return out
 
 
 # --- turning results into rows ----------------------------------------------------------------
@@ -293,44 +294,87 @@ class Outcome:
 
 def run_plan(
     plan: Plan,
-    out: str | Path | None = None,
-    backend: str = "local",
+    options: RunOptions | str | Path | None = None,
+    backend: str | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
-    progress: bool = True,
-    overwrite: bool = False,
+    progress: bool | None = None,
+    overwrite: bool | None = None,
     chunk: int | None = None,
+    *,
     allowed_keys: set[str] | None = None,
     keep_monthly_in_memory: bool = False,
-    manifest: dict[str, Any] | None = None,
+    manifest: Manifest | None = None,
 ) -> Outcome:
-    """Run what of ``plan`` is not yet in ``out`` (or everything, in memory, without ``out``).
+    """Run what of ``plan`` is not yet in ``options.out`` (or everything, in memory, without it).
 
-    ``allowed_keys``: runs the folder may already hold (default: the plan's); ``manifest``:
-    written to ``out`` with status "running" before any run starts.
+    ``options``: a :class:`~commsim.experiment.RunOptions` (out, backend, workers, scheduler,
+    progress, overwrite, chunk). Older callers may pass the output folder instead, with the
+    rest as separate arguments. ``allowed_keys``: runs the folder may already hold (default:
+    the plan's); ``manifest``: written to the folder with status "running" before any run
+    starts, and "interrupted" if the command is stopped. The folder is locked meanwhile, and
+    runs stored by other code are refused (``commsim.store``).
     """
-    from commsim.store import RunStore
+    if isinstance(options, RunOptions):
+        opts = options
+    else:
+        opts = RunOptions.build(out=options, backend=backend, workers=workers, scheduler=scheduler,
+                                progress=progress, overwrite=overwrite, chunk=chunk)
+    if opts.out is None:
+        return _run(plan, opts, None, None, keep_monthly_in_memory, manifest)
+    from commsim.store import RunStore, fingerprint, output_lock
 
+    with output_lock(opts.out, _command(manifest)):
+        store = RunStore(opts.out, plan.keep_monthly)
+        code = fingerprint(p for sc in plan.scenarios.values() for p in sc.plugin_files())
+        done = store.open(allowed_keys or plan.keys, opts.overwrite, code)
+        return _run(plan, opts, store, done, keep_monthly_in_memory, manifest)
+
+
+def _command(manifest: Manifest | None) -> str:
+    return f"commsim {manifest.data.get('command', '')}".strip() if manifest is not None else "commsim"
+
+
+def _run(plan: Plan, opts: RunOptions, store, done: set[str] | None, keep_monthly_in_memory: bool,
+         manifest: Manifest | None) -> Outcome:
     started = time.monotonic()
-    store = RunStore(out, plan.keep_monthly) if out is not None else None
-    done = store.open(allowed_keys or plan.keys, overwrite) if store else set()
-    todo = [t for t in plan.tasks if t.key not in done]
+    todo = [t for t in plan.tasks if t.key not in (done or set())]
     sink = store if store is not None else MemorySink(plan)
     if store is not None:
         store.plan = plan
         if manifest is not None:
-            store.write_manifest({**manifest, "status": "running"})
+            manifest.write("running", runs_planned=len(plan.tasks))
     if todo:
-        bar = Progress(len(todo), "runs") if progress else None
-        execute(plan, todo, make_backend(backend, workers, scheduler, len(todo)), sink, bar, chunk)
-        if bar is not None:
-            bar.close()
+        bar = Progress(len(todo), "runs") if opts.progress else None
+        try:
+            execute(plan, todo, make_backend(opts.backend, opts.workers, opts.scheduler, len(todo)), sink, bar, opts.chunk)
+        except KeyboardInterrupt:
+            raise _interrupted(plan, store, manifest) from None
+        finally:
+            if bar is not None:
+                bar.close()
     runs = store.runs() if store is not None else sink.runs()
     monthly = None
     if store is None and keep_monthly_in_memory and sink.monthly:
         monthly = pd.concat(sink.monthly, ignore_index=True)
     summary = finish_summary(plan, runs)
     return Outcome(summary, len(todo), len(plan.tasks) - len(todo), time.monotonic() - started, monthly)
+
+
+def _interrupted(plan: Plan, store, manifest: Manifest | None) -> Interrupted:
+    """The error that says truthfully what an interrupted command kept."""
+    total = len(plan.tasks)
+    if store is None:
+        return Interrupted("interrupted: nothing was written (the runs were kept in memory only)")
+    kept = min(store.count, total)
+    if manifest is not None:
+        manifest.write("interrupted", runs_planned=total, runs_kept=kept)
+    if kept == 0:
+        return Interrupted(f"interrupted before any run finished: nothing was kept in {store.out}")
+    return Interrupted(
+        f"interrupted: {kept} of {total} runs are finished and kept in {store.out}; "
+        f"run the same command again to compute the other {total - kept}"
+    )
 
 
 def numeric_metrics(summary: pd.DataFrame) -> list[str]:

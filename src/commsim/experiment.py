@@ -1,24 +1,135 @@
-"""What comparisons, sweeps and sensitivity analyses share: loading the scenarios with the
-command's options, and the manifest that records what was asked."""
+"""What run, compare, sweep and sensitivity share: the options of a run (:class:`RunOptions`),
+loading the scenarios with them, checking a design's size, and the one manifest writer
+(:class:`Manifest`)."""
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 import warnings
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from commsim.ensemble import check_labels
 from commsim.errors import ParameterError, ScenarioError, StreetWarning
-from commsim.io import environment
+from commsim.io import environment, write_json
 from commsim.params import PARAMETERS
+from commsim.resources import check_memory, check_runs
 from commsim.scenario import Scenario, parse_scenario, read_scenario_data, resolve_path
-from commsim.uncertainty import Vary, applies_to, make_vary, merge_varies
+from commsim.uncertainty import Vary, applies_to, make_vary, merge_varies, parse_vary_option
 
 ScenarioRef = str | os.PathLike[str] | Scenario
+BACKENDS = ("local", "dask")  # commsim.backends.BACKENDS (not imported: keeps this module light)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How an experiment runs and where its results go: the options that ``run``,
+    ``compare``, ``sweep``, ``sensitivity`` (and ``calibrate``) share.
+
+    The command line builds one from its shared options and passes it down; from Python, give
+    one as ``options=`` or the same names as keyword arguments (``compare(..., reps=30,
+    workers=2)``), which fill one in.
+
+    Attributes:
+        reps: replicates per scenario or design point (None: the command's default).
+        seed: base seed; replicate r uses the seed derived from (seed, r).
+        months: months to simulate (None: each scenario's own).
+        workers: worker processes (None: all cores; 1: in this process).
+        backend: ``local`` or ``dask``; scheduler: a Dask scheduler address.
+        chunk: runs sent to a worker at a time (None: about 2 s of work).
+        sets: ``--set`` overrides, parameter name -> value.
+        vary: parameters varied across replicates (Vary objects, or ``--vary`` strings).
+        out: output folder (None: results stay in memory).
+        overwrite: discard runs already in ``out`` instead of resuming.
+        progress: show a progress line on stderr; echo: where to say what is starting.
+        yes: start a design above ``resources.CONFIRM_RUNS`` runs without asking.
+        confirm: asks a yes/no question (the command line's prompt on a terminal).
+        max_memory: bytes the runs may use (None: what this machine has available).
+        argv: the command line, for the manifest (None: ``sys.argv[1:]``).
+    """
+
+    reps: int | None = None
+    seed: int = 1
+    months: int | None = None
+    workers: int | None = None
+    backend: str = "local"
+    scheduler: str | None = None
+    chunk: int | None = None
+    sets: Mapping[str, Any] = field(default_factory=dict)
+    vary: tuple[Vary, ...] = ()
+    out: Path | None = None
+    overwrite: bool = False
+    progress: bool = False
+    echo: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
+    yes: bool = False
+    confirm: Callable[[str], bool] | None = field(default=None, compare=False, repr=False)
+    max_memory: float | None = None
+    argv: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        def at_least(name: str, low: int) -> None:
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < low):
+                raise ParameterError(f"--{name} {value!r}: must be a whole number, at least {low}")
+
+        for name, low in (("reps", 1), ("seed", 0), ("months", 1), ("workers", 1), ("chunk", 1)):
+            at_least(name, low)
+        if self.backend not in BACKENDS:
+            raise ParameterError(f"--backend {self.backend}: must be one of {', '.join(BACKENDS)}")
+        if self.scheduler and self.backend != "dask":
+            raise ParameterError("--scheduler needs --backend dask")
+        if self.max_memory is not None and not 0 < self.max_memory < float("inf"):
+            raise ParameterError(f"--max-memory {self.max_memory!r}: must be a positive amount")
+        if self.out is not None and str(self.out).strip() == "":
+            raise ParameterError("--out: give a folder name")
+        object.__setattr__(self, "out", Path(self.out) if self.out is not None else None)
+        object.__setattr__(self, "sets", dict(self.sets or {}))
+        varies = (v if isinstance(v, Vary) else parse_vary_option(str(v)) for v in (self.vary or ()))
+        object.__setattr__(self, "vary", tuple(varies))
+        if self.argv is not None:
+            object.__setattr__(self, "argv", tuple(self.argv))
+
+    @classmethod
+    def build(cls, options: RunOptions | None = None, **kwargs: Any) -> RunOptions:
+        """``options`` (or the defaults) with ``kwargs`` laid over it; unknown names are an error."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(kwargs) - known)
+        if unknown:
+            raise TypeError(f"unknown run option(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        given = {k: v for k, v in kwargs.items() if v is not None}
+        return replace(options, **given) if options is not None else cls(**given)
+
+    def reps_or(self, default: int) -> int:
+        return self.reps if self.reps is not None else default
+
+    def say(self, text: str) -> None:
+        if self.echo is not None:
+            self.echo(text)
+
+    def command_line(self) -> list[str]:
+        return list(self.argv) if self.argv is not None else sys.argv[1:]
+
+    def check_size(self, runs: int, what: str) -> None:
+        """Refuse or ask before a design of ``runs`` runs (``resources.check_runs``)."""
+        check_runs(runs, what, self.yes, self.confirm)
+
+    def check_memory(self, scenarios: Sequence[Scenario], runs: int | None = None) -> None:
+        """Refuse scenarios whose runs on this many workers would not fit in memory."""
+        from commsim.backends import default_workers
+
+        workers = self.workers or default_workers()
+        if runs is not None:
+            workers = max(1, min(workers, runs))
+        if self.backend == "dask" and self.scheduler:  # runs on other machines
+            workers = 1
+        check_memory(scenarios, workers, self.max_memory)
+
+
+# --- scenarios with the options ---------------------------------------------------------------
 
 
 @dataclass
@@ -28,6 +139,16 @@ class Setup:
     scenarios: dict[str, Scenario]
     varies: list[Vary] = field(default_factory=list)
     sets: dict[str, Any] = field(default_factory=dict)
+
+
+def check_labels(scenarios: Sequence[Scenario]) -> dict[str, Scenario]:
+    """Scenarios by name; two with the same ``[scenario] name`` cannot be told apart."""
+    out: dict[str, Scenario] = {}
+    for sc in scenarios:
+        if sc.name in out:
+            raise ParameterError(f"{sc.source}: scenario name {sc.name!r} is used twice in this experiment (give each file its own [scenario] name)")
+        out[sc.name] = sc
+    return out
 
 
 def load_setup(
@@ -72,6 +193,11 @@ def load_setup(
     return Setup(check_labels(scenarios), varies, sets)
 
 
+def setup_for(refs: Sequence[ScenarioRef], opts: RunOptions, vary: Sequence[Vary] | None = None) -> Setup:
+    """:func:`load_setup` with the options' ``--set``, ``--months`` and ``--vary``."""
+    return load_setup(refs, opts.sets, opts.months, opts.vary if vary is None else vary)
+
+
 def load_experiment_scenario(ref: str | Path, overrides: Mapping[str, Any] | None = None, months: int | None = None) -> tuple[Scenario, list[Vary]]:
     """Load a scenario that may carry an ``[uncertainty]`` table; returns it and its varied
     parameters. ``overrides`` that name a policy the scenario does not switch on are skipped
@@ -82,13 +208,15 @@ def load_experiment_scenario(ref: str | Path, overrides: Mapping[str, Any] | Non
     table = data.pop("uncertainty", {})
     if not isinstance(table, dict):
         raise ScenarioError(f"{source}: uncertainty: must be a table of parameter = range")
-    policies = set(data.get("policies", {}) or {})
-    sets = {k: v for k, v in (overrides or {}).items() if "." not in k or k.split(".", 1)[0] in policies}
+    policies = data.get("policies", {})
+    switched_on = {name for name, t in policies.items() if not (isinstance(t, dict) and t.get("enabled") is False)} \
+        if isinstance(policies, dict) else set()
+    sets = {k: v for k, v in (overrides or {}).items() if "." not in k or k.split(".", 1)[0] in switched_on}
     scenario = parse_scenario(data, source, sets)
     if months is not None:
         scenario = scenario.with_months(months)
     try:
-        varies = [make_vary(name, spec, f"{source}: uncertainty.") for name, spec in table.items()]
+        varies = [make_vary(str(name), spec, f"{source}: uncertainty.") for name, spec in table.items()]
     except ParameterError as exc:
         raise ScenarioError(str(exc)) from None
     return scenario, varies
@@ -122,6 +250,9 @@ def applicable(values: Mapping[str, Any], scenario: Scenario) -> dict[str, Any]:
     return {k: v for k, v in values.items() if applies_to(k, scenario)}
 
 
+# --- the manifest -----------------------------------------------------------------------------
+
+
 def versions() -> dict[str, str]:
     """Versions of commsim and the libraries that shape results, with machine facts."""
     from importlib.metadata import version
@@ -131,28 +262,88 @@ def versions() -> dict[str, str]:
     return {**environment(), "scipy": scipy.__version__, "SALib": version("SALib")}
 
 
-def manifest_base(command: str, setup: Setup, seed: int, backend: str, workers: int | None, argv: Sequence[str] | None = None) -> dict[str, Any]:
-    """The common head of every experiment manifest."""
-    env = versions()
-    return {
-        "command": command,
-        "argv": list(argv) if argv is not None else sys.argv[1:],
-        "scenarios": [
-            {
-                "name": label, "source": sc.source, "sha256": sc.digest(), "policies": sorted(sc.policies),
-                "overrides": sc.overrides, "months": sc.months, "burn_in_months": sc.burn_in_months,
-            }
-            for label, sc in setup.scenarios.items()
-        ],
-        "base_seed": seed,
-        "parameter_uncertainty": [v.describe() for v in setup.varies],
-        "backend": backend,
-        "workers": workers,
-        "commsim": env["commsim"],
-        "versions": env,
-    }
+class Manifest:
+    """The one writer of ``manifest.json`` for every command that runs an ensemble.
+
+    Created when the command starts (the head: command line, scenarios, seeds, options,
+    versions); ``ensemble.run_plan`` writes it with status "running" before the first run
+    and "interrupted" when stopped; :meth:`complete` writes the command's result files, then
+    the manifest with status "complete", run counts, timing and a checksum of every result
+    file (``commsim.store.check_complete`` compares them), so the manifest is written last.
+    """
+
+    def __init__(self, command: str, opts: RunOptions, scenarios: Mapping[str, Scenario], varies: Sequence[Vary] = (), **fields: Any):
+        env = versions()
+        self.opts = opts
+        self.started = time.monotonic()
+        self.data: dict[str, Any] = {
+            "command": command,
+            "argv": opts.command_line(),
+            "scenarios": [
+                {
+                    "name": label, "source": sc.source, "sha256": sc.digest(), "policies": sorted(sc.policies),
+                    "overrides": sc.overrides, "months": sc.months, "burn_in_months": sc.burn_in_months,
+                }
+                for label, sc in scenarios.items()
+            ],
+            "base_seed": opts.seed,
+            "parameter_uncertainty": [v.describe() for v in varies],
+            "backend": opts.backend,
+            "workers": opts.workers,
+            "commsim": env["commsim"],
+            "versions": env,
+            **fields,
+        }
+
+    @classmethod
+    def for_setup(cls, command: str, opts: RunOptions, setup: Setup, **fields: Any) -> Manifest:
+        return cls(command, opts, setup.scenarios, setup.varies, **fields)
+
+    def update(self, **fields: Any) -> None:
+        self.data.update(fields)
+
+    def with_status(self, status: str, **fields: Any) -> dict[str, Any]:
+        return {**self.data, **fields, "status": status}
+
+    def write(self, status: str, **fields: Any) -> dict[str, Any]:
+        """Write the manifest with ``status`` into the output folder (if any); returns it."""
+        data = self.with_status(status, **fields)
+        if self.opts.out is not None:
+            write_json(data, self.opts.out / "manifest.json")
+        return data
+
+    def complete(self, runs: int, computed: int, files: Mapping[str, Callable[[Path], Any] | None], **fields: Any) -> dict[str, Any]:
+        """Write ``files`` (name -> writer of that path; None for folders the store filled),
+        then the manifest with status "complete". Returns the manifest."""
+        from commsim.store import describe_outputs
+
+        data = {**fields, "runs": runs, "runs_computed": computed, "runs_reused": runs - computed,
+                "seconds": round(time.monotonic() - self.started, 2),
+                "files": list(files) if self.opts.out is not None else []}
+        if self.opts.out is None:
+            return self.with_status("complete", **data)
+        for name, writer in files.items():
+            if writer is not None:
+                writer(self.opts.out / name)
+        data["outputs"] = describe_outputs(self.opts.out, files)
+        return self.write("complete", **data)
+
+
+@contextmanager
+def writing(opts: RunOptions, command: str) -> Iterator[None]:
+    """Hold the output folder's lock (``commsim.store.output_lock``) while a command writes it;
+    nothing to hold without an output folder."""
+    if opts.out is None:
+        yield
+        return
+    from commsim.store import output_lock
+
+    with output_lock(opts.out, command):
+        yield
 
 
 def default_out(kind: str, names: Sequence[str]) -> Path:
     stem = "_".join(names)
     return Path("results") / f"{kind}_{stem[:80]}"
+
+

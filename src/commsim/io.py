@@ -7,6 +7,7 @@ Every file is written to a temporary name in the same folder and renamed into pl
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import sys
@@ -61,9 +62,23 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     return atomic_write(path, lambda tmp: df.to_csv(tmp, index=False))
 
 
+def json_safe(data: Any) -> Any:
+    """``data`` with every non-finite float (NaN, infinity) as None: JSON has no such numbers,
+    and Python's ``NaN``/``Infinity`` tokens make a file other readers reject."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: json_safe(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [json_safe(v) for v in data]
+    return data
+
+
 def write_json(data: Any, path: str | os.PathLike[str]) -> Path:
+    """Write ``data`` as JSON (non-finite numbers as null; other objects as text)."""
     def _write(tmp: Path) -> None:
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+        text = json.dumps(json_safe(data), indent=2, ensure_ascii=False, default=str, allow_nan=False)
+        tmp.write_text(text + "\n", encoding="utf-8")
 
     return atomic_write(path, _write)
 

@@ -3,7 +3,12 @@
 A scenario names the street's communities and estates, the household mix, the horizon,
 overrides of model parameters (``[parameters]``) and the policies switched on
 (``[policies.<name>]``). Every problem is reported as one :class:`ScenarioError` line that
-names the file, the field and what is wrong.
+names the file, the field and what is wrong. Types are strict: a number is not accepted as
+text (``"1.9"``), a whole number not as ``24.0``, a true/false not as ``1`` or ``"yes"``.
+
+A file can extend another (``[scenario] base = "..."``): see :func:`read_scenario_data` for
+how the two are merged (communities and estates by name, ``enabled = false`` to switch a
+base's policy off). Plugin files and the base are found relative to the file that names them.
 """
 
 from __future__ import annotations
@@ -13,24 +18,44 @@ import hashlib
 import json
 import math
 import os
-import tomllib
 import warnings
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from commsim.errors import ParameterError, RangeWarning, ScenarioError
-from commsim.params import PARAMETERS, Values
+from commsim.params import PARAMETERS, Param, Values
 from commsim.policies import registry
+from commsim.scenario_files import (  # noqa: F401  (re-exported: commsim.scenario is the public place)
+    parse_set_options,
+    read_scenario_data,
+    resolve_path,
+    shipped_dir,
+    shipped_scenarios,
+    short,
+)
 from commsim.uncertainty import make_vary
 from commsim.vocabulary import ESTATE_TYPES, MANAGEMENT
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+#: the estate and community name of the street-wide rows of every monthly table
+STREET_ROW = "all"
+
+
+def _check_name(name: str) -> str:
+    if name.strip().lower() == STREET_ROW:
+        raise ValueError(f"{name!r} is reserved for the street-wide rows of the results; choose another name")
+    if not name.strip():
+        raise ValueError("must not be blank")
+    if any(ord(c) < 32 for c in name):
+        raise ValueError("must not contain control characters (tabs, new lines)")
+    return name
 
 
 class _Shares(_Strict):
@@ -75,12 +100,13 @@ class HouseholdMix(_Strict):
 
 
 class FloorArea(_Strict):
-    """Floor area per dwelling (m2): log-normal with this mean and sd, clipped to [min, max]."""
+    """Floor area per dwelling (m2): log-normal with this mean and sd, clipped to [min, max]
+    (5 to 2,000 m2: below that it is not a dwelling)."""
 
-    mean: float = Field(92.0, gt=0.0, le=1000.0)
-    sd: float = Field(25.0, ge=0.0, le=1000.0)
-    min: float = Field(30.0, gt=0.0)
-    max: float = Field(250.0, gt=0.0)
+    mean: float = Field(92.0, ge=5.0, le=2000.0)
+    sd: float = Field(25.0, ge=0.0, le=2000.0)
+    min: float = Field(30.0, ge=5.0, le=2000.0)
+    max: float = Field(250.0, ge=5.0, le=2000.0)
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -90,7 +116,7 @@ class FloorArea(_Strict):
 
 
 class Estate(_Strict):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     type: Literal[ESTATE_TYPES]  # type: ignore[valid-type]
     households: int = Field(ge=1, le=200_000, description="dwelling units, occupied or not")
     occupancy: float = Field(0.9, gt=0.0, le=1.0, description="share of units lived in")
@@ -99,6 +125,8 @@ class Estate(_Strict):
     management: Literal[MANAGEMENT] = "firm"  # type: ignore[valid-type]
     owners_committee: bool = False
     household_mix: HouseholdMix | None = None
+
+    _name = field_validator("name")(_check_name)
 
     @model_validator(mode="after")
     def _fee_needs_payer(self):
@@ -110,10 +138,12 @@ class Estate(_Strict):
 
 
 class Community(_Strict):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     estates: list[Estate] = Field(min_length=1)
     household_mix: HouseholdMix | None = None
     workers: int | None = Field(None, ge=1, le=10_000, description="community workers; default: the staffing norm")
+
+    _name = field_validator("name")(_check_name)
 
     @field_validator("estates")
     @classmethod
@@ -131,7 +161,7 @@ class Meta(_Strict):
     title_zh: str = ""
     description: str = ""
     base: str | None = Field(None, description="scenario whose content this file extends")
-    plugins: list[str] = Field(default_factory=list, description="user policy modules to import")
+    plugins: list[str] = Field(default_factory=list, description="user policy files (.py) to load; their code runs")
     months: int = Field(60, ge=1, le=1200)
     burn_in_months: int = Field(12, ge=0, le=1200)
 
@@ -184,23 +214,26 @@ class Scenario:
                 raise ParameterError(
                     f"{source}: parameters.{key}: a policy parameter; set it in [policies.{param.name.split('.')[0]}]"
                 )
-            merged[key] = param.coerce(value, f"{source}: parameters.")
+            merged[key] = coerce_strict(param, value, f"{source}: parameters.")
+        enabled = []
         for policy_name, table in spec.policies.items():
-            cls = registry.get(policy_name, where=f"{source}: policies.")
+            registry.get(policy_name, where=f"{source}: policies.")
+            if not _enabled(table, f"{source}: policies.{policy_name}."):
+                continue
+            enabled.append(policy_name)
             for key, value in table.items():
+                if key == "enabled":
+                    continue
                 full = f"{policy_name}.{key}"
-                merged[full] = PARAMETERS.lookup(full, f"{source}: policies.").coerce(
-                    value, f"{source}: policies."
-                )
-            del cls
+                merged[full] = coerce_strict(PARAMETERS.lookup(full, f"{source}: policies."), value, f"{source}: policies.")
         for key, value in self.overrides.items():
             param = PARAMETERS.lookup(key, "--set ")
             policy = key.split(".")[0] if "." in key else None
-            if policy is not None and policy not in spec.policies:
+            if policy is not None and policy not in enabled:
                 raise ParameterError(
                     f"--set {key}: belongs to policy {policy!r}, which {source} does not switch on"
                 )
-            merged[key] = param.coerce(value, "--set ")
+            merged[key] = coerce_strict(param, value, "--set ")
         self.values = Values(PARAMETERS.resolve(merged))
         if spec.uncertainty:  # validated here so that run/check reject a bad table too
             for name, value in spec.uncertainty.items():
@@ -211,16 +244,21 @@ class Scenario:
                 for k, v in self.values.items()
                 if k.startswith(name + ".")
             }
-            for name in spec.policies
+            for name in enabled
         }
         for name, values in self.policies.items():
             registry.get(name).check_values(values, f"{source}: policies.{name}.")
 
     def load_plugins(self) -> None:
-        """Import the user policy modules the file names (idempotent)."""
+        """Load (run) the user policy files the scenario names (idempotent)."""
         base = Path(self.source).parent if self.source else None
         for ref in self.spec.scenario.plugins:
             registry.load_plugin(ref, base, self.source)
+
+    def plugin_files(self) -> list[Path]:
+        """The plugin files this scenario loads (resolved paths)."""
+        base = Path(self.source).parent if self.source else None
+        return [registry.plugin_path(ref, base, f"{self.source}: scenario.plugins: ") for ref in self.spec.scenario.plugins]
 
     def range_notes(self) -> list[str]:
         """Values this scenario sets (file, policy tables, overrides) outside the parameter
@@ -297,37 +335,31 @@ class Scenario:
         return f"Scenario({self.name!r}, households={self.households}, months={self.months})"
 
 
-# --- finding and loading files --------------------------------------------------------
+def _enabled(table: Mapping[str, Any], where: str) -> bool:
+    flag = table.get("enabled", True)
+    if not isinstance(flag, bool):
+        raise ParameterError(f"{where}enabled: must be true or false (got {flag!r})")
+    return flag
 
 
-def shipped_dir() -> Path:
-    """The folder of shipped scenarios (repository ``scenarios/``, or the wheel's copy)."""
-    env = os.environ.get("COMMSIM_SCENARIOS")
-    if env:
-        return Path(env)
-    repo = Path(__file__).resolve().parents[2] / "scenarios"
-    if repo.is_dir():
-        return repo
-    return Path(str(resources.files("commsim") / "_scenarios"))
-
-
-def shipped_scenarios() -> list[Path]:
-    folder = shipped_dir()
-    return sorted(folder.glob("*.toml")) if folder.is_dir() else []
-
-
-def resolve_path(ref: str | os.PathLike[str]) -> Path:
-    """A scenario path from a path or the name of a shipped scenario."""
-    path = Path(ref)
-    if path.is_file():
-        return path
-    candidate = shipped_dir() / f"{ref}.toml"
-    if not path.suffix and candidate.is_file():
-        return candidate
-    names = ", ".join(p.stem for p in shipped_scenarios()) or "none found"
-    raise ScenarioError(
-        f"{ref}: no such scenario file, and not the name of a shipped scenario ({names})"
-    )
+def coerce_strict(param: Param, value: Any, where: str = "") -> Any:
+    """``param.coerce`` without silent conversion: text is not a number, a true/false is not
+    a number and a number not a true/false, ``9.0`` is not a whole number, and numbers must
+    be finite."""
+    label = f"{where}{param.name}"
+    kind = param.kind
+    if kind == "bool" and not isinstance(value, bool):
+        raise ParameterError(f"{label}: must be true or false (got {short(value)})")
+    if kind in ("float", "int"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ParameterError(f"{label}: must be a number (got {short(value)})")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ParameterError(f"{label}: must be a finite number (got {value!r})")
+        if kind == "int" and not isinstance(value, int):
+            raise ParameterError(f"{label}: must be a whole number (got {short(value)})")
+    if kind == "choice" and not isinstance(value, str):
+        raise ParameterError(f"{label}: must be one of {', '.join(param.choices)} (got {short(value)})")
+    return param.coerce(value, where)
 
 
 def _format_loc(loc: tuple[Any, ...]) -> str:
@@ -336,7 +368,9 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            text = str(part)
+            text = text if text.isprintable() and len(text) <= 60 else short(text)
+            out += ("." if out else "") + text
     return out or "(top level)"
 
 
@@ -351,12 +385,15 @@ def _clean_msg(error: Mapping[str, Any]) -> str:
         return "required field is missing"
     value = error.get("input")
     if kind not in {"model_type"} and not isinstance(value, dict | list) and value is not None:
-        msg += f" (got {value!r})"
+        msg += f" (got {short(value)})"
     return msg
 
 
 def parse_scenario(data: Mapping[str, Any], source: str, overrides: Mapping[str, Any] | None = None) -> Scenario:
     """Validate already-parsed TOML content; errors name ``source`` and the field."""
+    if not isinstance(data, Mapping):
+        raise ScenarioError(f"{source}: (top level): must be a table")
+    _check_finite(data, source)
     try:
         spec = ScenarioSpec.model_validate(data)
     except ValidationError as exc:
@@ -369,7 +406,8 @@ def parse_scenario(data: Mapping[str, Any], source: str, overrides: Mapping[str,
         more = len(errors) - 1
         tail = f" ({more} more problem{'s' if more > 1 else ''} after this one)" if more else ""
         raise ScenarioError(f"{source}: {_format_loc(err['loc'])}: {msg}{tail}") from None
-    _check_finite(data, source)
+    except RecursionError:
+        raise ScenarioError(f"{source}: (top level): tables or lists nested too deeply") from None
     try:
         scenario = Scenario(spec, source, overrides)
     except ParameterError as exc:
@@ -385,53 +423,20 @@ def _field_names() -> set[str]:
     return {name for model in models for name in model.model_fields}
 
 
-def _check_finite(data: Any, source: str, loc: str = "") -> None:
-    if isinstance(data, Mapping):
-        for k, v in data.items():
-            _check_finite(v, source, f"{loc}.{k}" if loc else str(k))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            _check_finite(v, source, f"{loc}[{i}]")
-    elif isinstance(data, float) and not math.isfinite(data):
-        raise ScenarioError(f"{source}: {loc}: must be a finite number (got {data!r})")
-
-
-def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """``over`` laid on ``base``: tables merge key by key, anything else (lists of communities
-    included) is replaced."""
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def read_scenario_data(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """The TOML content of a scenario file, with ``[scenario] base = "..."`` resolved: the base
-    (a shipped scenario's name, or a path relative to this file) is read first and this file's
-    tables are merged over it, so a policy scenario need only say what differs."""
-    source = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{source}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
-    meta = data.get("scenario")
-    ref = meta.get("base") if isinstance(meta, Mapping) else None
-    if ref is None:
-        return data
-    if not isinstance(ref, str) or not ref:
-        raise ScenarioError(f"{source}: scenario.base: must be a scenario name or a path (got {ref!r})")
-    local = path.parent / ref
-    base_path = local if local.is_file() else resolve_path(ref)
-    chain = (*_chain, path.resolve())
-    if base_path.resolve() in chain:
-        raise ScenarioError(f"{source}: scenario.base: {ref} leads back to this file (a cycle)")
-    base = read_scenario_data(base_path, chain)
-    return _merge(base, data)
+def _check_finite(data: Any, source: str) -> None:
+    """Every number finite, and nesting no deeper than a scenario needs (iterative: any depth
+    of input is reported, not a crash)."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        item, loc, depth = stack.pop()
+        if depth > 20:
+            raise ScenarioError(f"{source}: {loc}: tables or lists nested too deeply")
+        if isinstance(item, Mapping):
+            stack.extend((v, f"{loc}.{k}" if loc else str(k), depth + 1) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, f"{loc}[{i}]", depth + 1) for i, v in enumerate(item))
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise ScenarioError(f"{source}: {loc}: must be a finite number (got {item!r})")
 
 
 def load_scenario(ref: str | os.PathLike[str], overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -440,18 +445,3 @@ def load_scenario(ref: str | os.PathLike[str], overrides: Mapping[str, Any] | No
     return parse_scenario(read_scenario_data(path), str(path), overrides)
 
 
-def parse_set_options(items: list[str]) -> dict[str, Any]:
-    """``NAME=VALUE`` strings from ``--set`` into a dict (values parsed as TOML, else text)."""
-    out: dict[str, Any] = {}
-    for item in items:
-        if "=" not in item:
-            raise ParameterError(f"--set {item}: expected NAME=VALUE")
-        name, raw = (s.strip() for s in item.split("=", 1))
-        if not name:
-            raise ParameterError(f"--set {item}: missing parameter name")
-        try:
-            value = tomllib.loads(f"v = {raw}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = raw
-        out[name] = value
-    return out

@@ -21,8 +21,7 @@ Output: ``sensitivity.csv`` (``method``, ``output``, ``parameter``, then ``mu_st
 
 from __future__ import annotations
 
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,8 +31,16 @@ import pandas as pd
 
 from commsim.ensemble import Plan, run_plan, seed_for
 from commsim.errors import ParameterError
-from commsim.experiment import ScenarioRef, applicable, differing, load_setup, manifest_base
-from commsim.io import write_csv, write_json, write_parquet
+from commsim.experiment import (
+    Manifest,
+    RunOptions,
+    ScenarioRef,
+    applicable,
+    differing,
+    setup_for,
+    writing,
+)
+from commsim.io import write_csv, write_parquet
 from commsim.metrics import KEY_METRICS, check_metric
 from commsim.params import PARAMETERS
 from commsim.uncertainty import Vary, applies_to, make_vary
@@ -88,87 +95,96 @@ def analyze(method: str, names: Sequence[str], x: np.ndarray, y: np.ndarray, see
     return {c: np.asarray(res[c], dtype=float) for c in SOBOL_COLUMNS}
 
 
+def design_rows(method: str, dims: int, n: int) -> int:
+    """Rows of SALib's design: Morris n (D + 1), Sobol (first and total order) n (D + 2)."""
+    return n * (dims + 1) if method == "morris" else n * (dims + 2)
+
+
 def sensitivity(
     scenario: ScenarioRef,
+    options: RunOptions | None = None,
     *,
     method: str = "morris",
     n: int | None = None,
     params: Sequence[Vary | str] | None = None,
     outputs: Sequence[str] = KEY_METRICS,
     against: ScenarioRef | None = None,
-    reps: int = 1,
-    seed: int = 1,
-    months: int | None = None,
-    sets: Mapping[str, Any] | None = None,
     levels: int = 4,
-    out: str | Path | None = None,
-    workers: int | None = None,
-    backend: str = "local",
-    scheduler: str | None = None,
-    overwrite: bool = False,
-    progress: bool = False,
-    chunk: int | None = None,
-    argv: Sequence[str] | None = None,
+    **run: Any,
 ) -> SensitivityResult:
     """Morris or Sobol indices of ``outputs`` (summary metrics) of ``scenario``, or of its
-    difference from ``against``, over the varied parameters."""
+    difference from ``against``, over the varied parameters.
+
+    ``params``: the parameters to analyse (Vary objects or ``--vary`` strings; the same as the
+    options' ``vary``); default: the scenario's ``[uncertainty]`` table, else every numeric
+    parameter with a range. ``options`` (a :class:`~commsim.experiment.RunOptions`) or its
+    fields as keyword arguments (``reps`` default 1). The number of runs is said (``echo``)
+    before any starts, and a design above ``resources.CONFIRM_RUNS`` runs needs ``yes``.
+    """
+    opts = RunOptions.build(options, **run)
+    reps = opts.reps_or(1)
     if method not in METHODS:
         raise ParameterError(f"--method {method}: must be morris or sobol")
     n = DEFAULT_N[method] if n is None else n
-    if n < 2 or (method == "sobol" and n & (n - 1)):
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2 or (method == "sobol" and n & (n - 1)):
         raise ParameterError(f"--n {n}: must be at least 2{' and a power of 2 for sobol' if method == 'sobol' else ''}")
-    if reps < 1:
-        raise ParameterError(f"--reps {reps}: must be at least 1")
+    if isinstance(levels, bool) or not isinstance(levels, int) or levels < 2:
+        raise ParameterError(f"--levels {levels}: must be a whole number, at least 2")
     outputs = [check_metric(o, "--outputs") for o in outputs]
-    chosen = [make_vary(p) if isinstance(p, str) else p for p in (params or [])]
+    if not outputs:
+        raise ParameterError("--outputs: give at least one summary metric")
+    chosen = [*opts.vary, *(make_vary(p) if isinstance(p, str) else p for p in (params or []))]
     refs = [scenario] if against is None else [scenario, against]
-    setup = load_setup(refs, sets, months, chosen)
+    setup = setup_for(refs, opts, vary=chosen)
     labels = list(setup.scenarios)
     # by default: every ranged parameter, except those that tell the two scenarios apart
     varies = setup.varies or default_parameters(setup.scenarios[labels[0]], differing(setup))
     if not varies:
         raise ParameterError("sensitivity: no parameter to vary (give --vary NAME)")
     names = [v.name for v in varies]
-    x = design(method, len(varies), n, seed, levels)
+    rows_n = design_rows(method, len(varies), n)
+    runs = rows_n * reps * len(labels)
+    which = ("every parameter with a range (give --vary to choose)" if not setup.varies
+             else "the parameters given")
+    what = (f"sensitivity: {method} over {len(varies)} parameters ({which}), n = {n}: {rows_n:,} design rows x "
+            f"{reps} replicate{'s' if reps > 1 else ''}" + (f" x {len(labels)} scenarios" if len(labels) > 1 else "")
+            + f" = {runs:,} runs")
+    opts.check_size(runs, what)
+    opts.check_memory(list(setup.scenarios.values()), runs)
+    opts.say(what + (f" -> {opts.out}" if opts.out is not None else ""))
+    x = design(method, len(varies), n, opts.seed, levels)
     rows = [{v.name: v.value(u) for v, u in zip(varies, row, strict=True)} for row in x]
     plan = Plan("sensitivity", setup.scenarios, keep_monthly=False)
     for i, values in enumerate(rows):
         for r in range(reps):
             for label, sc in setup.scenarios.items():
-                plan.add(label, r, seed_for(seed, r), applicable(values, sc), point=i)
-    head = manifest_base("sensitivity", setup, seed, backend, workers, argv)
-    head.update(method=method, n=n, levels=levels if method == "morris" else None, reps=reps,
-                against=labels[1] if against is not None else None, outputs=outputs,
-                parameters=[v.describe() for v in varies], design_rows=len(rows))
-    if setup.varies == [] and params is None:
-        head["parameters_note"] = "all numeric parameters with a range in the parameter table"
-    started = time.monotonic()
-    done = run_plan(plan, out, backend, workers, scheduler, progress, overwrite, chunk=chunk, manifest=head)
-    y = done.summary.groupby(["scenario", "point"])[outputs].mean()
-    y = y.loc[labels[0]] - (y.loc[labels[1]] if against is not None else 0.0)
-    y = y.reindex(range(len(rows)))
-    records, skipped = [], []
-    for output in outputs:
-        values = y[output].to_numpy(dtype=float)
-        if not np.all(np.isfinite(values)) or np.ptp(values) == 0:  # undefined, or no variation
-            skipped.append(output)
-            continue
-        res = analyze(method, names, x, values, seed, levels)
-        for j, name in enumerate(names):
-            records.append({"method": method, "output": output, "parameter": name, **{c: float(res[c][j]) for c in res}})
-    cols = ["method", "output", "parameter", *(MORRIS_COLUMNS if method == "morris" else SOBOL_COLUMNS)]
-    indices = pd.DataFrame(records, columns=cols)
-    samples = pd.concat([pd.DataFrame(rows).rename_axis("point").reset_index(), y.reset_index(drop=True)], axis=1)
-    manifest = {
-        **head, "status": "complete", "seeds": [seed_for(seed, r) for r in range(reps)],
-        "skipped_outputs": skipped, "runs": len(plan.tasks), "runs_computed": done.computed,
-        "runs_reused": done.reused, "seconds": round(time.monotonic() - started, 2),
-        "files": ["sensitivity.csv", "samples.parquet"] if out is not None else [],
-    }
-    out_path = None
-    if out is not None:
-        out_path = Path(out)
-        write_csv(indices, out_path / "sensitivity.csv")
-        write_parquet(samples, out_path / "samples.parquet")
-        write_json(manifest, out_path / "manifest.json")
-    return SensitivityResult(indices, samples, manifest, out_path)
+                plan.add(label, r, seed_for(opts.seed, r), applicable(values, sc), point=i)
+    manifest = Manifest.for_setup(
+        "sensitivity", opts, setup, method=method, n=n, levels=levels if method == "morris" else None, reps=reps,
+        against=labels[1] if against is not None else None, outputs=outputs,
+        parameters=[v.describe() for v in varies], design_rows=len(rows))
+    if not setup.varies:
+        manifest.update(parameters_note="all numeric parameters with a range in the parameter table")
+    with writing(opts, "commsim sensitivity"):
+        done = run_plan(plan, opts, manifest=manifest)
+        y = done.summary.groupby(["scenario", "point"])[outputs].mean()
+        y = y.loc[labels[0]] - (y.loc[labels[1]] if against is not None else 0.0)
+        y = y.reindex(range(len(rows)))
+        records, skipped = [], []
+        for output in outputs:
+            values = y[output].to_numpy(dtype=float)
+            if not np.all(np.isfinite(values)) or np.ptp(values) == 0:  # undefined, or no variation
+                skipped.append(output)
+                continue
+            res = analyze(method, names, x, values, opts.seed, levels)
+            for j, name in enumerate(names):
+                records.append({"method": method, "output": output, "parameter": name, **{c: float(res[c][j]) for c in res}})
+        cols = ["method", "output", "parameter", *(MORRIS_COLUMNS if method == "morris" else SOBOL_COLUMNS)]
+        indices = pd.DataFrame(records, columns=cols)
+        samples = pd.concat([pd.DataFrame(rows).rename_axis("point").reset_index(), y.reset_index(drop=True)], axis=1)
+        data = manifest.complete(
+            len(plan.tasks), done.computed,
+            {"sensitivity.csv": lambda p: write_csv(indices, p), "samples.parquet": lambda p: write_parquet(samples, p),
+             "runs/": None},
+            seeds=[seed_for(opts.seed, r) for r in range(reps)], skipped_outputs=skipped)
+    return SensitivityResult(indices, samples, data, opts.out)

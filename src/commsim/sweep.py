@@ -14,7 +14,7 @@ Output: ``sweep.csv`` (swept parameters, ``replicate``, summary columns), the st
 from __future__ import annotations
 
 import itertools
-import time
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +24,12 @@ import numpy as np
 import pandas as pd
 
 from commsim.ensemble import Plan, numeric_metrics, run_plan, seed_for
-from commsim.errors import ParameterError
-from commsim.experiment import ScenarioRef, applicable, load_setup, manifest_base
-from commsim.io import write_csv, write_json
+from commsim.errors import ParameterError, ResourceError
+from commsim.experiment import Manifest, RunOptions, ScenarioRef, applicable, setup_for, writing
+from commsim.io import write_csv
 from commsim.params import PARAMETERS
-from commsim.uncertainty import Vary, applies_to, parse_scalar, sample_replicates
+from commsim.resources import MAX_RUNS
+from commsim.uncertainty import applies_to, parse_scalar, sample_replicates
 
 
 def parse_param_option(item: str) -> tuple[str, list[Any]]:
@@ -51,11 +52,15 @@ def parse_param_option(item: str) -> tuple[str, list[Any]]:
             raise ParameterError(f"--param {item}: STEPS must be a whole number (got {parts[2]!r})") from None
         if steps < 1:
             raise ParameterError(f"--param {item}: STEPS must be at least 1")
+        if steps > MAX_RUNS:
+            raise ResourceError(f"--param {item}: {steps:,} steps is more than commsim plans at once ({MAX_RUNS:,})")
         if lo > hi:
             raise ParameterError(f"--param {item}: LOW ({lo}) is above HIGH ({hi})")
         grid = np.linspace(lo, hi, steps) if steps > 1 else np.array([lo])
         values = [int(round(v)) for v in grid] if param.kind == "int" else [float(v) for v in grid]
     else:
+        if raw.count(",") >= MAX_RUNS:
+            raise ResourceError(f"--param {name}: more values than commsim plans at once ({MAX_RUNS:,})")
         values = [parse_scalar(v) for v in raw.split(",")]
         if any(v == "" for v in values):
             raise ParameterError(f"--param {item}: empty value in the list")
@@ -76,60 +81,46 @@ class SweepResult:
 def sweep(
     scenario: ScenarioRef,
     params: Mapping[str, Sequence[Any]] | Sequence[str],
-    *,
-    reps: int = 10,
-    seed: int = 1,
-    months: int | None = None,
-    sets: Mapping[str, Any] | None = None,
-    vary: Sequence[Vary] = (),
-    out: str | Path | None = None,
-    workers: int | None = None,
-    backend: str = "local",
-    scheduler: str | None = None,
-    overwrite: bool = False,
-    progress: bool = False,
-    chunk: int | None = None,
-    argv: Sequence[str] | None = None,
+    options: RunOptions | None = None,
+    **run: Any,
 ) -> SweepResult:
     """Run ``scenario`` at every point of the grid ``params`` (a mapping name -> values, or
-    ``--param`` strings) for ``reps`` replicates."""
-    if reps < 1:
-        raise ParameterError(f"--reps {reps}: must be at least 1")
+    ``--param`` strings) for ``reps`` replicates (default 10). ``options`` (a
+    :class:`~commsim.experiment.RunOptions`) or its fields as keyword arguments."""
+    opts = RunOptions.build(options, **run)
+    reps = opts.reps_or(10)
     if isinstance(params, Mapping):
         grid = {PARAMETERS.lookup(k, "--param ").name: [PARAMETERS[k].coerce(v, "--param ") for v in vs] for k, vs in params.items()}
     else:
         grid = dict(parse_param_option(p) for p in params)
     if not grid:
         raise ParameterError("sweep: give at least one --param NAME=LOW:HIGH:STEPS")
-    setup = load_setup([scenario], sets, months, vary)
+    points_n = math.prod(len(v) for v in grid.values())
+    opts.check_size(points_n * reps, f"sweep: {points_n:,} points x {reps} replicates")
+    setup = setup_for([scenario], opts)
     (label, sc), = setup.scenarios.items()
     for name in grid:
         if not applies_to(name, sc):
             raise ParameterError(f"--param {name}: belongs to policy {name.split('.')[0]!r}, which {sc.source} does not switch on")
         if name in setup.sets or any(v.name == name for v in setup.varies):
             raise ParameterError(f"--param {name}: also given with --set or --vary; drop one")
+    opts.check_memory([sc], points_n * reps)
     names = list(grid)
     points = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*grid.values())]
-    samples = sample_replicates(setup.varies, range(reps), seed, reps)
+    samples = sample_replicates(setup.varies, range(reps), opts.seed, reps)
     plan = Plan("sweep", setup.scenarios, point_columns=tuple(names), sampled=tuple(v.name for v in setup.varies), samples=samples)
     for r in range(reps):
         for p, point in enumerate(points):
-            plan.add(label, r, seed_for(seed, r), {**applicable(samples[r], sc), **point}, point=p)
-    head = manifest_base("sweep", setup, seed, backend, workers, argv)
-    head.update(swept={n: grid[n] for n in names}, points=len(points), reps=reps)
-    started = time.monotonic()
-    done = run_plan(plan, out, backend, workers, scheduler, progress, overwrite, chunk=chunk, manifest=head)
-    table = done.summary[[*names, "replicate", *numeric_metrics(done.summary)]]
-    manifest = {
-        **head, "status": "complete", "seeds": [seed_for(seed, r) for r in range(reps)],
-        "parameter_samples": [{"replicate": r, **samples[r]} for r in range(reps)] if setup.varies else [],
-        "runs": len(plan.tasks), "runs_computed": done.computed, "runs_reused": done.reused,
-        "seconds": round(time.monotonic() - started, 2),
-        "files": ["sweep.csv", "monthly/"] if out is not None else [],
-    }
-    out_path = None
-    if out is not None:
-        out_path = Path(out)
-        write_csv(table, out_path / "sweep.csv")
-        write_json(manifest, out_path / "manifest.json")
-    return SweepResult(table, done.summary, manifest, out_path)
+            plan.add(label, r, seed_for(opts.seed, r), {**applicable(samples[r], sc), **point}, point=p)
+    manifest = Manifest.for_setup("sweep", opts, setup, swept={n: grid[n] for n in names}, points=len(points), reps=reps)
+    opts.say(f"sweep: {label}: {len(points):,} points x {reps} replicates = {len(plan.tasks):,} runs"
+             + (f" -> {opts.out}" if opts.out is not None else ""))
+    with writing(opts, "commsim sweep"):
+        done = run_plan(plan, opts, manifest=manifest)
+        table = done.summary[[*names, "replicate", *numeric_metrics(done.summary)]]
+        data = manifest.complete(
+            len(plan.tasks), done.computed,
+            {"sweep.csv": lambda p: write_csv(table, p), "monthly/": None, "runs/": None},
+            seeds=[seed_for(opts.seed, r) for r in range(reps)],
+            parameter_samples=[{"replicate": r, **samples[r]} for r in range(reps)] if setup.varies else [])
+    return SweepResult(table, done.summary, data, opts.out)

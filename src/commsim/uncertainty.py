@@ -104,7 +104,7 @@ def make_vary(name: str, spec: Any = "range", where: str = "--vary ") -> Vary:
         raw = spec["values"] if isinstance(spec, Mapping) else spec
         if isinstance(spec, Mapping) and set(spec) != {"values"}:
             raise ParameterError(f"{label}: give either values or a range, not both")
-        values = tuple(dict.fromkeys(param.coerce(v, where) for v in (raw if isinstance(raw, list | tuple) else [raw])))
+        values = tuple(dict.fromkeys(_strict(param, v, where) for v in (raw if isinstance(raw, list | tuple) else [raw])))
         if not values:
             raise ParameterError(f"{label}: needs at least one value")
         return Vary(name, values=values)
@@ -119,7 +119,7 @@ def make_vary(name: str, spec: Any = "range", where: str = "--vary ") -> Vary:
         base = _range(param, lo, hi, where)
         mode = spec.get("mode", param.default if dist in ("triangular", "normal") else None)
         if dist in ("triangular", "normal"):
-            mode = param.coerce(mode, where)
+            mode = _strict(param, mode, where)
             if not base.low <= mode <= base.high:
                 raise ParameterError(f"{label}: mode {mode} must lie between low and high")
         if dist == "loguniform" and base.low <= 0:
@@ -132,10 +132,17 @@ def _range(param: Param, lo: Any, hi: Any, where: str) -> Vary:
     label = f"{where}{param.name}"
     if param.kind in ("choice", "bool"):
         raise ParameterError(f"{label}: a {param.kind} parameter takes a list of values, not a range")
-    lo, hi = param.coerce(parse_scalar(lo) if isinstance(lo, str) else lo, where), param.coerce(parse_scalar(hi) if isinstance(hi, str) else hi, where)
+    lo, hi = _strict(param, lo, where), _strict(param, hi, where)
     if lo > hi:
         raise ParameterError(f"{label}: low ({lo}) is above high ({hi})")
     return Vary(param.name, "uniform", lo, hi)
+
+
+def _strict(param: Param, value: Any, where: str) -> Any:
+    """The value, of the parameter's own type (no text for numbers, no 9.0 for 9)."""
+    from commsim.scenario import coerce_strict  # here: scenario imports this module
+
+    return coerce_strict(param, value, where)
 
 
 def parse_vary_option(item: str) -> Vary:
@@ -147,9 +154,9 @@ def parse_vary_option(item: str) -> Vary:
         return make_vary(name)
     if ":" in raw:
         parts = raw.split(":")
-        if len(parts) != 2 or not all(parts):
+        if len(parts) != 2 or not all(p.strip() for p in parts):
             raise ParameterError(f"--vary {item}: expected NAME=LOW:HIGH")
-        return make_vary(name, parts)
+        return make_vary(name, [parse_scalar(p) for p in parts])
     return make_vary(name, {"values": [parse_scalar(v) for v in raw.split(",")]})
 
 
@@ -157,7 +164,7 @@ def parse_scalar(text: str) -> Any:
     text = text.strip()
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
         return text
 
 

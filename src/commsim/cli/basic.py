@@ -2,105 +2,115 @@
 
 from __future__ import annotations
 
-import time
+import math
+import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from commsim.backends import BACKENDS
+from commsim.cli.options import SET_HELP, _gigabytes, experiment_options
 from commsim.ensemble import Plan, run_plan
-from commsim.errors import ParameterError
-from commsim.io import environment, prepare_output_dir, write_csv, write_json, write_parquet
+from commsim.errors import CommsimWarning, ParameterError
+from commsim.experiment import Manifest, RunOptions, writing
+from commsim.io import write_csv
 from commsim.params import PARAMETERS
+from commsim.resources import check_memory, estimate, fmt_bytes, fmt_seconds
 from commsim.runner import replicate_seed
 from commsim.scenario import Scenario, load_scenario, parse_set_options, shipped_scenarios
 
-SET_HELP = "Override a model parameter for this run, NAME=VALUE (repeatable); validated like the file."
+
+def load_with_options(ref: str, sets, months: int | None = None) -> Scenario:
+    """Load a scenario with ``--set`` overrides (strings or a parsed mapping) and ``--months``."""
+    overrides = sets if isinstance(sets, dict) else parse_set_options(list(sets))
+    scenario = load_scenario(ref, overrides)
+    scenario = scenario.with_months(months) if months is not None else scenario
+    warn_if_unbilled(scenario)
+    return scenario
 
 
-def load_with_options(ref: str, sets: tuple[str, ...], months: int | None = None) -> Scenario:
-    """Load a scenario with ``--set`` overrides and an optional ``--months``."""
-    scenario = load_scenario(ref, parse_set_options(list(sets)))
-    return scenario.with_months(months) if months is not None else scenario
-
-
-def _positive(ctx, param, value):
-    if value is not None and value < 1:
-        raise click.BadParameter("must be at least 1")
-    return value
-
-
-def _nonnegative(ctx, param, value):
-    if value is not None and value < 0:
-        raise click.BadParameter("must be 0 or more")
-    return value
+def warn_if_unbilled(sc: Scenario) -> None:
+    """A street where no estate is charged a fee has no collection rate (NaN in summaries)."""
+    if all(e.management == "none" for _, _, e in sc.estates()):
+        warnings.warn(f"{sc.source}: no estate is managed or charged a fee: collection_rate, paying_share and "
+                      "arrears are undefined (NaN in the results)", CommsimWarning, stacklevel=2)
 
 
 @click.command()
 @click.argument("scenario")
-@click.option("--reps", default=10, show_default=True, callback=_positive, help="Replicates (Monte Carlo runs).")
-@click.option("--months", type=int, default=None, callback=_positive, help="Months to simulate (default: the scenario's).")
-@click.option("--seed", type=int, default=1, show_default=True, callback=_nonnegative, help="Base seed; replicate r uses a seed derived from (seed, r).")
-@click.option("--out", type=click.Path(file_okay=False), default=None, help="Output folder (default: results/<scenario>).")
-@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help=SET_HELP)
-@click.option("--workers", type=int, default=None, callback=_positive, help="Worker processes (default: all cores; 1 = in this process).")
-@click.option("--backend", type=click.Choice(BACKENDS), default="local", show_default=True, help="local process pool, or Dask distributed.")
-@click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address; without it --backend dask starts a LocalCluster.")
-def run(scenario: str, reps: int, months: int | None, seed: int, out: str | None, sets: tuple[str, ...],
-        workers: int | None, backend: str, scheduler: str | None) -> None:
+@experiment_options(default_reps=10, vary_help=None, out_help="Output folder (default: results/<scenario>).")
+def run(scenario: str, opts: RunOptions) -> None:
     """Run SCENARIO (a file or a shipped scenario's name) and write its results.
 
     Writes OUT/monthly.parquet (scenario, replicate, month, estate or "all", metrics),
-    OUT/summary.csv (one row per replicate) and OUT/manifest.json (written last). Results are
-    the same for any --workers and --backend.
+    OUT/summary.csv (one row per replicate) and OUT/manifest.json (status "running" first,
+    "complete" last). Finished replicates are kept as they finish (OUT/runs/, OUT/monthly/):
+    after an interruption the same command computes only the missing ones. Results are the
+    same for any --workers and --backend.
     """
-    sc = load_with_options(scenario, sets, months)
-    out_dir = prepare_output_dir(out or Path("results") / sc.name)
-    click.echo(f"{sc.name}: {sc.households} households, {sc.months} months, {reps} replicates -> {out_dir}", err=True)
-    started = time.monotonic()
+    sc = load_with_options(scenario, opts.sets, opts.months)
+    opts = replace(opts, out=opts.out or Path("results") / sc.name)
+    reps = opts.reps_or(10)
+    opts.check_size(reps, f"run: {reps:,} replicates")
+    opts.check_memory([sc], reps)
+    click.echo(f"{sc.name}: {sc.households} households, {sc.months} months, {reps} replicates -> {opts.out}", err=True)
     plan = Plan("run", {sc.name: sc})
-    for r in range(reps):
-        plan.add(sc.name, r, replicate_seed(seed, r))
-    done = run_plan(plan, None, backend, workers, scheduler, progress=True, keep_monthly_in_memory=True)
-    monthly = done.monthly.sort_values("replicate", kind="stable").reset_index(drop=True)
-    summary = done.summary
-    write_parquet(monthly, out_dir / "monthly.parquet")
-    write_csv(summary, out_dir / "summary.csv")
-    write_json({
-        "command": "run",
-        "scenario": sc.name,
-        "scenario_source": sc.source,
-        "scenario_sha256": sc.digest(),
-        "overrides": sc.overrides,
-        "months": sc.months,
-        "burn_in_months": sc.burn_in_months,
-        "replicates": reps,
-        "base_seed": seed,
-        "seeds": [replicate_seed(seed, r) for r in range(reps)],
-        "policies": sorted(sc.policies),
-        "seconds": round(time.monotonic() - started, 2),
-        "files": ["monthly.parquet", "summary.csv"],
-        **environment(),
-    }, out_dir / "manifest.json")
-    means = summary.mean(numeric_only=True)
+    seeds = [replicate_seed(opts.seed, r) for r in range(reps)]
+    for r, seed in enumerate(seeds):
+        plan.add(sc.name, r, seed)
+    manifest = Manifest("run", opts, plan.scenarios, scenario=sc.name, scenario_source=sc.source,
+                        scenario_sha256=sc.digest(), overrides=sc.overrides, months=sc.months,
+                        burn_in_months=sc.burn_in_months, replicates=reps, seeds=seeds, policies=sorted(sc.policies))
+    with writing(opts, "commsim run"):
+        done = run_plan(plan, opts, manifest=manifest)
+        from commsim.store import RunStore, merge_monthly
+
+        parts = RunStore(opts.out).monthly_parts()
+        m = manifest.complete(len(plan.tasks), done.computed, {
+            "monthly.parquet": lambda p: merge_monthly(parts, p, "replicate"),
+            "summary.csv": lambda p: write_csv(done.summary, p), "monthly/": None, "runs/": None})
+    if m["runs_reused"]:
+        click.echo(f"{m['runs_reused']} of {m['runs']} replicates were already in {opts.out}", err=True)
+    means = done.summary.mean(numeric_only=True)
     click.echo(
-        f"collection rate {means['mean_collection_rate']:.1%}, satisfaction {means['mean_satisfaction']:.1f}/100, "
-        f"owners' committees {means['final_owners_committee_coverage']:.0%} of estates, "
-        f"worker load {means['mean_worker_load']:.2f} (means over replicates, after burn-in)"
+        f"collection rate {_pct(means.get('mean_collection_rate'))}, satisfaction {_num(means.get('mean_satisfaction'), '.1f')}/100, "
+        f"owners' committees {_pct(means.get('final_owners_committee_coverage'), '.0%')} of estates, "
+        f"worker load {_num(means.get('mean_worker_load'), '.2f')} (means over replicates, after burn-in)"
     )
+
+
+def _num(x, spec: str) -> str:
+    return format(x, spec) if x is not None and math.isfinite(x) else "undefined"
+
+
+def _pct(x, spec: str = ".1%") -> str:
+    return _num(x, spec)
 
 
 @click.command()
 @click.argument("scenario")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help=SET_HELP)
-def check(scenario: str, sets: tuple[str, ...]) -> None:
-    """Validate SCENARIO without running it."""
+@click.option("--max-memory", type=float, default=None, metavar="GB", callback=_gigabytes,
+              help="Memory a run may use (default: what this machine has available now).")
+def check(scenario: str, sets: tuple[str, ...], max_memory: float | None) -> None:
+    """Validate SCENARIO without running it, and estimate what one run needs.
+
+    Loading a scenario loads the plugin files it names (``[scenario] plugins``), which runs
+    their code: check only files you trust. A street whose run would not fit in this
+    machine's memory is refused with the estimate (--max-memory for a bigger machine).
+    """
     sc = load_with_options(scenario, sets)
     estates = len(sc.estates())
+    need = estimate(sc)
+    check_memory([sc], 1, max_memory * 1e9 if max_memory is not None else None)
+    plugins = sc.plugin_files()
     click.echo(
         f"{sc.source}: ok ({sc.name}: {len(sc.communities)} communities, {estates} estates, "
-        f"{sc.households} households, {sc.months} months, policies: {', '.join(sc.policies) or 'none'})"
+        f"{sc.households} households, {sc.months} months, policies: {', '.join(sc.policies) or 'none'}; "
+        f"one run needs about {fmt_bytes(need.bytes)} and {fmt_seconds(need.seconds)} on one core)"
     )
+    if plugins:
+        click.echo(f"plugins loaded (their code ran): {', '.join(str(p) for p in plugins)}")
 
 
 @click.command()
@@ -129,7 +139,8 @@ def params(group: str | None, markdown: bool) -> None:
         return
     groups = list(dict.fromkeys(p.group for p in PARAMETERS))
     if group is not None and group not in groups:
-        raise ParameterError(f"--group {group}: no such group (groups: {', '.join(groups)})")
+        shown = group if group.isprintable() else repr(group)
+        raise ParameterError(f"--group {shown}: no such group (groups: {', '.join(groups)})")
     for p in PARAMETERS:
         if group and p.group != group:
             continue

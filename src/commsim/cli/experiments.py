@@ -7,60 +7,19 @@ interruption computes only the missing runs (see ``commsim.store``).
 from __future__ import annotations
 
 import math
-import sys
-from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import click
 import pandas as pd
 
-from commsim.backends import BACKENDS
-from commsim.experiment import default_out
+from commsim.cli.options import VARY_HELP, experiment_options, run_options
+from commsim.experiment import RunOptions, default_out
 from commsim.metrics import KEY_METRICS
-from commsim.scenario import parse_set_options
-from commsim.uncertainty import load_posterior, parse_vary_option
+from commsim.uncertainty import load_posterior
 
 METHODS = ("morris", "sobol")  # commsim.sensitivity.METHODS (imported when the command runs)
-
-SET_HELP = "Override a parameter in every scenario it concerns, NAME=VALUE (repeatable)."
-VARY_HELP = ("Vary a parameter across replicates (Latin hypercube, the same sample for every "
-             "scenario): NAME (its range in the parameter table), NAME=LOW:HIGH or NAME=a,b,c. Repeatable.")
-
-
-def _at_least(low: int) -> Callable:
-    def check(ctx, param, value):
-        if value is not None and value < low:
-            raise click.BadParameter(f"must be at least {low}")
-        return value
-
-    return check
-
-
-def run_options(default_reps: int) -> Callable:
-    """Options shared by the experiment commands."""
-
-    def decorate(fn: Callable) -> Callable:
-        opts = [
-            click.option("--reps", default=default_reps, show_default=True, callback=_at_least(1), help="Replicates (Monte Carlo runs) per scenario or design point."),
-            click.option("--months", type=int, default=None, callback=_at_least(1), help="Months to simulate (default: each scenario's)."),
-            click.option("--seed", type=int, default=1, show_default=True, callback=_at_least(0), help="Base seed; replicate r of every scenario uses the seed derived from (seed, r)."),
-            click.option("--out", type=click.Path(file_okay=False), default=None, help="Output folder (default: results/<command>_<scenarios>)."),
-            click.option("--workers", type=int, default=None, callback=_at_least(1), help="Worker processes (default: all cores; 1 = in this process)."),
-            click.option("--backend", type=click.Choice(BACKENDS), default="local", show_default=True, help="local process pool, or Dask distributed."),
-            click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786); without it --backend dask starts a LocalCluster."),
-            click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help=SET_HELP),
-            click.option("--overwrite", is_flag=True, help="Discard runs already in the output folder instead of resuming."),
-            click.option("--chunk", type=int, default=None, callback=_at_least(1), help="Runs sent to a worker at a time (default: about 2 s of work)."),
-        ]
-        for opt in reversed(opts):
-            fn = opt(fn)
-        return fn
-
-    return decorate
-
-
-def _varies(items: tuple[str, ...]) -> list:
-    return [parse_vary_option(v) for v in items]
+__all__ = ["run_options", "experiment_options", "print_comparison", "draw_figures", "register"]
 
 
 def _fmt(x: float) -> str:
@@ -89,17 +48,16 @@ def print_comparison(table: pd.DataFrame) -> None:
 @click.command("compare")
 @click.argument("baseline")
 @click.argument("others", nargs=-1, required=True)
-@run_options(default_reps=20)
-@click.option("--vary", multiple=True, metavar="SPEC", help=VARY_HELP)
+@experiment_options(default_reps=20)
 @click.option("--precision", type=float, default=None, help="Add replicates until the 95% CI half-width of --metric's difference is at most this.")
 @click.option("--metric", default="mean_collection_rate", show_default=True, help="The key metric for --precision.")
-@click.option("--max-reps", type=int, default=None, callback=_at_least(2), help="Upper limit for --precision (default 10 x --reps).")
+@click.option("--max-reps", type=int, default=None, help="Upper limit for --precision (default 10 x --reps).")
 @click.option("--no-crn", is_flag=True, help="Independent seeds per scenario (to see what common random numbers save).")
 @click.option("--posterior", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="A calibration's accepted.csv: replicate r uses accepted set r mod K (calibration uncertainty).")
 @click.option("--figures/--no-figures", "draw", default=True, show_default=True, help="Draw the standard figures into OUT/figures/.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True, help="Language of the figures (zh needs a CJK font).")
-def compare_cmd(baseline, others, reps, months, seed, out, workers, backend, scheduler, sets, overwrite, chunk, vary, precision, metric, max_reps, no_crn, posterior, draw, lang) -> None:
+def compare_cmd(baseline: str, others: tuple[str, ...], opts: RunOptions, precision, metric, max_reps, no_crn, posterior, draw, lang) -> None:
     """Compare OTHERS with BASELINE (files or shipped scenario names) under common random numbers.
 
     Writes OUT/summary.parquet (one row per scenario x replicate), OUT/monthly/ (Parquet
@@ -110,19 +68,19 @@ def compare_cmd(baseline, others, reps, months, seed, out, workers, backend, sch
     from commsim.compare import compare
 
     names = [baseline, *others]
-    out = out or default_out("compare", [n.rsplit("/", 1)[-1].removesuffix(".toml") for n in names])
-    result = compare(
-        baseline, list(others), reps=reps, seed=seed, months=months, sets=parse_set_options(list(sets)),
-        vary=_varies(vary), crn=not no_crn, out=out, workers=workers, backend=backend, scheduler=scheduler,
-        precision=precision, metric=metric, max_reps=max_reps, overwrite=overwrite, progress=True, chunk=chunk,
-        argv=sys.argv[1:], echo=lambda s: click.echo(s, err=True),
-        posterior=load_posterior(posterior) if posterior else (),
-    )
+    opts = replace(opts, out=opts.out or default_out("compare", [_stem(n) for n in names]))
+    out = opts.out
+    result = compare(baseline, list(others), opts, precision=precision, metric=metric, max_reps=max_reps,
+                     crn=not no_crn, posterior=load_posterior(posterior) if posterior else ())
     m = result.manifest
     click.echo(f"{m['runs']} runs ({m['runs_computed']} computed now, {m['runs_reused']} already in {out}) in {m['seconds']:.1f} s", err=True)
     print_comparison(result.comparison)
     if draw:
         draw_figures(Path(out), lang, metric)
+
+
+def _stem(ref: str) -> str:
+    return ref.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".toml")
 
 
 def draw_figures(folder: Path, lang: str, metric: str) -> None:
@@ -142,25 +100,23 @@ def draw_figures(folder: Path, lang: str, metric: str) -> None:
 @click.argument("scenario")
 @click.option("--method", type=click.Choice(METHODS), default="morris", show_default=True)
 @click.option("--n", "n", type=int, default=None, help="Morris trajectories (default 10) or Sobol base samples (a power of 2, default 64).")
-@click.option("--vary", multiple=True, metavar="SPEC", help="Parameters to analyse (default: the scenario's [uncertainty] table, else every parameter with a range). " + VARY_HELP.split(": ", 1)[1])
 @click.option("--outputs", default=",".join(KEY_METRICS), show_default=False, help="Comma-separated summary metrics (default: the key metrics).")
 @click.option("--against", default=None, metavar="BASELINE", help="Analyse the paired difference SCENARIO - BASELINE instead.")
-@click.option("--levels", type=int, default=4, show_default=True, callback=_at_least(2), help="Morris grid levels.")
-@run_options(default_reps=1)
-def sensitivity_cmd(scenario, method, n, vary, outputs, against, levels, reps, months, seed, out, workers, backend, scheduler, sets, overwrite, chunk) -> None:
+@click.option("--levels", type=int, default=4, show_default=True, help="Morris grid levels.")
+@experiment_options(default_reps=1, vary_help="Parameters to analyse (default: the scenario's [uncertainty] table, else every parameter with a range). " + VARY_HELP.split(": ", 1)[1])
+def sensitivity_cmd(scenario: str, method: str, n: int | None, outputs: str, against: str | None, levels: int, opts: RunOptions) -> None:
     """Morris or Sobol sensitivity indices (SALib) of SCENARIO's outputs to its parameters.
 
+    Says how many runs it will start before starting them (more than 20,000 need --yes).
     Writes OUT/sensitivity.csv (method, output, parameter, indices with 95% CIs),
     OUT/samples.parquet and OUT/manifest.json.
     """
     from commsim.sensitivity import sensitivity
 
-    out = out or default_out("sensitivity", [scenario.rsplit("/", 1)[-1].removesuffix(".toml"), method])
-    result = sensitivity(
-        scenario, method=method, n=n, params=_varies(vary) or None, outputs=[o.strip() for o in outputs.split(",") if o.strip()],
-        against=against, reps=reps, seed=seed, months=months, sets=parse_set_options(list(sets)), levels=levels,
-        out=out, workers=workers, backend=backend, scheduler=scheduler, overwrite=overwrite, progress=True, chunk=chunk, argv=sys.argv[1:],
-    )
+    opts = replace(opts, out=opts.out or default_out("sensitivity", [_stem(scenario), method]))
+    out = opts.out
+    result = sensitivity(scenario, opts, method=method, n=n, outputs=[o.strip() for o in outputs.split(",") if o.strip()],
+                         against=against, levels=levels)
     m = result.manifest
     click.echo(f"{method}: {len(m['parameters'])} parameters, {m['design_rows']} design rows, {m['runs']} runs in {m['seconds']:.1f} s -> {out}", err=True)
     key = "mu_star" if method == "morris" else "ST"
@@ -175,25 +131,21 @@ def sensitivity_cmd(scenario, method, n, vary, outputs, against, levels, reps, m
 @click.argument("scenario")
 @click.option("--param", "params", multiple=True, required=True, metavar="NAME=LOW:HIGH:STEPS",
               help="A swept parameter: NAME=LOW:HIGH:STEPS, NAME=a,b,c (choices, e.g. staffing_norm=liaocheng,xian,cangzhou) or NAME=VALUE. Several make a grid.")
-@click.option("--vary", multiple=True, metavar="SPEC", help=VARY_HELP)
-@run_options(default_reps=10)
-def sweep_cmd(scenario, params, vary, reps, months, seed, out, workers, backend, scheduler, sets, overwrite, chunk) -> None:
+@experiment_options(default_reps=10)
+def sweep_cmd(scenario: str, params: tuple[str, ...], opts: RunOptions) -> None:
     """Run SCENARIO over a grid of parameter values, REPS replicates per point (CRN).
 
     Writes OUT/sweep.csv (swept parameters, replicate, summary columns), OUT/monthly/ and
-    OUT/manifest.json.
+    OUT/manifest.json. A grid of more than 20,000 runs needs --yes.
     """
     from commsim.sweep import sweep
 
-    out = out or default_out("sweep", [scenario.rsplit("/", 1)[-1].removesuffix(".toml"), *(p.split("=")[0] for p in params)])
-    result = sweep(
-        scenario, list(params), reps=reps, seed=seed, months=months, sets=parse_set_options(list(sets)),
-        vary=_varies(vary), out=out, workers=workers, backend=backend, scheduler=scheduler,
-        overwrite=overwrite, progress=True, chunk=chunk, argv=sys.argv[1:],
-    )
+    opts = replace(opts, out=opts.out or default_out("sweep", [_stem(scenario), *(p.split("=")[0] for p in params)]))
+    out = opts.out
+    result = sweep(scenario, list(params), opts)
     m = result.manifest
     names = list(m["swept"])
-    click.echo(f"{m['points']} points x {reps} replicates = {m['runs']} runs in {m['seconds']:.1f} s -> {out}", err=True)
+    click.echo(f"{m['points']} points x {m['reps']} replicates = {m['runs']} runs in {m['seconds']:.1f} s -> {out}", err=True)
     means = result.table.groupby(names, sort=False)[[c for c in KEY_METRICS[:4] if c in result.table]].mean()
     click.echo(means.to_string(float_format=lambda v: f"{v:.4g}"))
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from commsim.report.results import load_results
+from commsim.store import check_complete
 
 LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
                     help="Language of labels and text; zh needs a Chinese (CJK) font.")
@@ -26,6 +27,7 @@ def figures(folder: Path, lang: str, metric: str | None) -> None:
     from commsim.report.figures import write_figures
     from commsim.report.results import ReportError
 
+    check_complete(folder)  # a finished, unmixed folder only (commsim.store)
     res = load_results(folder)
     if metric is not None and res.comparison is not None and metric not in res.metrics():
         raise ReportError(f"--metric {metric}: not a metric of {folder / 'comparison.csv'}")
@@ -48,6 +50,7 @@ def brief(folder: Path, lang: str, metric: str | None, sensitivity: Path | None)
     from commsim.report.brief import write_brief
     from commsim.report.results import ReportError
 
+    check_complete(folder, sensitivity)  # finished, unmixed folders only (commsim.store)
     res = load_results(folder, sensitivity)
     if metric is not None and (res.comparison is None or metric not in res.metrics()):
         raise ReportError(f"--metric {metric}: not a metric of {folder / 'comparison.csv'}")
