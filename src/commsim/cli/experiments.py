@@ -63,20 +63,33 @@ def _varies(items: tuple[str, ...]) -> list:
     return [parse_vary_option(v) for v in items]
 
 
-def _fmt(x: float) -> str:
-    return "nan" if not math.isfinite(x) else f"{x:.4g}"
-
-
 def print_comparison(table: pd.DataFrame) -> None:
-    """The key metrics' paired differences, one line each, on stdout."""
+    """The key metrics' paired differences on stdout, one line each, in the metric's own units
+    (shares in percentage points, money in yuan) with the 95% CI; the share of paired runs in
+    which the scenario is better, except for outcomes without a better direction; a difference
+    that is the same in every run (a cost set by the policy's rules) as a number, not an interval."""
+    from commsim.metrics import direction
+    from commsim.report import fmt
+    from commsim.report.vocab import metric_label
+
     rows = table[(table["scenario"] != table["baseline"]) & table["metric"].isin(KEY_METRICS)]
     for scenario, block in rows.groupby("scenario", sort=False):
         click.echo(f"{scenario} - {block['baseline'].iloc[0]} (n = {block['n'].max()} paired replicates):")
         for r in block.itertuples():
-            click.echo(
-                f"  {r.metric:<40} {_fmt(r.diff):>11} [{_fmt(r.diff_ci_low)}, {_fmt(r.diff_ci_high)}]"
-                f"  p_adj {_fmt(r.p_adjusted):<9} better in {r.prob_better:.0%}  CRN var ratio {_fmt(r.crn_variance_ratio)}"
-            )
+            label = metric_label(r.metric, "en")
+            d = fmt.change_number(r.metric, r.diff)
+            unit = fmt.unit(r.metric, "en", change=True)
+            lo, hi = r.diff_ci_low, r.diff_ci_high
+            note = ""
+            if math.isfinite(lo) and math.isfinite(hi) and abs(hi - lo) <= 1e-9 * max(1.0, abs(r.diff)):
+                ci = "no change in any run" if r.diff == 0 else "the same in every run"
+            else:
+                ci = f"[{fmt.change_number(r.metric, lo)}, {fmt.change_number(r.metric, hi)}]"
+                if direction(r.metric) == "ambiguous":
+                    note = "no better direction"
+                elif math.isfinite(r.prob_better):
+                    note = f"better in {fmt.probability(r.prob_better)} of runs"
+            click.echo(f"  {label:<46} {d:>10} {unit:<33} {ci:<22} {note}".rstrip())
     ratios = rows["crn_variance_ratio"].dropna()
     if not ratios.empty:
         click.echo(
@@ -126,7 +139,8 @@ def compare_cmd(baseline, others, reps, months, seed, out, workers, backend, sch
 
 
 def draw_figures(folder: Path, lang: str, metric: str) -> None:
-    """The standard figures of a finished comparison; the results stay whatever happens here."""
+    """The standard figures of a finished comparison, sweep or sensitivity run (the folder's kind
+    comes from its manifest); the results stay whatever happens here."""
     from commsim.errors import CommsimError
     from commsim.report.figures import write_figures
     from commsim.report.results import load_results
@@ -138,6 +152,14 @@ def draw_figures(folder: Path, lang: str, metric: str) -> None:
     click.echo(f"figures: {sum(len(v) for v in written.values())} files in {folder / 'figures'}", err=True)
 
 
+def figure_options(fn: Callable) -> Callable:
+    """--figures/--no-figures and --lang, for the commands that draw their figures when done."""
+    fn = click.option("--lang", "fig_lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
+                      help="Language of the figures (zh needs a CJK font).")(fn)
+    return click.option("--figures/--no-figures", "draw", default=True, show_default=True,
+                        help="Draw the figures into OUT/figures/ (see 'commsim figures').")(fn)
+
+
 @click.command("sensitivity")
 @click.argument("scenario")
 @click.option("--method", type=click.Choice(METHODS), default="morris", show_default=True)
@@ -147,11 +169,13 @@ def draw_figures(folder: Path, lang: str, metric: str) -> None:
 @click.option("--against", default=None, metavar="BASELINE", help="Analyse the paired difference SCENARIO - BASELINE instead.")
 @click.option("--levels", type=int, default=4, show_default=True, callback=_at_least(2), help="Morris grid levels.")
 @run_options(default_reps=1)
-def sensitivity_cmd(scenario, method, n, vary, outputs, against, levels, reps, months, seed, out, workers, backend, scheduler, sets, overwrite, chunk) -> None:
+@figure_options
+def sensitivity_cmd(scenario, method, n, vary, outputs, against, levels, reps, months, seed, out, workers, backend, scheduler, sets, overwrite, chunk, draw, fig_lang) -> None:
     """Morris or Sobol sensitivity indices (SALib) of SCENARIO's outputs to its parameters.
 
     Writes OUT/sensitivity.csv (method, output, parameter, indices with 95% CIs),
-    OUT/samples.parquet and OUT/manifest.json.
+    OUT/samples.parquet, OUT/manifest.json and, per output, a figure of the indices with their
+    intervals in OUT/figures/.
     """
     from commsim.sensitivity import sensitivity
 
@@ -169,6 +193,8 @@ def sensitivity_cmd(scenario, method, n, vary, outputs, against, levels, reps, m
         click.echo(f"{output}: " + ", ".join(f"{p} {v:.3g}" for p, v in zip(top["parameter"], top[key], strict=True)))
     if m["skipped_outputs"]:
         click.echo(f"no indices for {', '.join(m['skipped_outputs'])} (not finite or constant across the design)", err=True)
+    if draw and not result.indices.empty:
+        draw_figures(Path(out), fig_lang, "mean_collection_rate")
 
 
 @click.command("sweep")
@@ -177,11 +203,13 @@ def sensitivity_cmd(scenario, method, n, vary, outputs, against, levels, reps, m
               help="A swept parameter: NAME=LOW:HIGH:STEPS, NAME=a,b,c (choices, e.g. staffing_norm=liaocheng,xian,cangzhou) or NAME=VALUE. Several make a grid.")
 @click.option("--vary", multiple=True, metavar="SPEC", help=VARY_HELP)
 @run_options(default_reps=10)
-def sweep_cmd(scenario, params, vary, reps, months, seed, out, workers, backend, scheduler, sets, overwrite, chunk) -> None:
+@figure_options
+def sweep_cmd(scenario, params, vary, reps, months, seed, out, workers, backend, scheduler, sets, overwrite, chunk, draw, fig_lang) -> None:
     """Run SCENARIO over a grid of parameter values, REPS replicates per point (CRN).
 
-    Writes OUT/sweep.csv (swept parameters, replicate, summary columns), OUT/monthly/ and
-    OUT/manifest.json.
+    Writes OUT/sweep.csv (swept parameters, replicate, summary columns), OUT/monthly/,
+    OUT/manifest.json and, per swept parameter and key outcome, a figure of the outcome against
+    the parameter (median, 50% and 90% bands) in OUT/figures/.
     """
     from commsim.sweep import sweep
 
@@ -196,6 +224,8 @@ def sweep_cmd(scenario, params, vary, reps, months, seed, out, workers, backend,
     click.echo(f"{m['points']} points x {reps} replicates = {m['runs']} runs in {m['seconds']:.1f} s -> {out}", err=True)
     means = result.table.groupby(names, sort=False)[[c for c in KEY_METRICS[:4] if c in result.table]].mean()
     click.echo(means.to_string(float_format=lambda v: f"{v:.4g}"))
+    if draw:
+        draw_figures(Path(out), fig_lang, "mean_collection_rate")
 
 
 def register(group: click.Group) -> None:
