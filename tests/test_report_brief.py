@@ -357,3 +357,15 @@ def test_brief_says_when_intervals_carry_calibration_uncertainty(comparison_dir,
     assert "cover simulation noise only" not in text
     one = page(folder)["answer"]
     assert "uncertainty left by calibration (3 accepted parameter sets)" in one and "noise only" not in one
+
+
+def test_without_robustness_the_page_says_its_intervals_cover_noise_only(brief):
+    """No robustness.csv: the page leads with the policy and how much; how sure says the intervals
+    cover simulation noise only; where it fails comes from the sensitivity analysis, last."""
+    lang, folder, _, _ = brief
+    items = [ln[2:] for ln in page(folder, lang)["answer"].strip().splitlines() if ln.startswith("- ")]
+    lead, sure, fails = (("Which policy, how much", "How sure", "Where it fails") if lang == "en"
+                         else ("哪项政策，效果多大", "把握多大", "何时失效"))
+    assert items[0].startswith(f"**{lead}") and items[1].startswith(f"**{sure}") and items[-1].startswith(f"**{fails}")
+    assert ("cover simulation noise only" in items[1]) or ("只反映模拟中的随机波动" in items[1])
+    assert "plausible worlds" not in page(folder, lang)["answer"]

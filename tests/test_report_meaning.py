@@ -28,32 +28,6 @@ def _brief(folder, *args: str) -> str:
     return result.output
 
 
-@pytest.fixture()
-def folder(comparison_dir, tmp_path):
-    out = tmp_path / "cmp"
-    shutil.copytree(comparison_dir, out, ignore=shutil.ignore_patterns("figures", "brief*", "annex*"))
-    return out
-
-
-def test_lang_en_writes_english_only_and_brief_html_in_english(folder):
-    _brief(folder, "--lang", "en")
-    names = {p.name for p in folder.iterdir() if p.suffix in (".html", ".md")}
-    assert names == {"brief.html", "brief.md", "brief_en.html", "brief_en.md", "annex_en.html", "annex_en.md"}
-    assert (folder / "brief.html").read_text("utf-8") == (folder / "brief_en.html").read_text("utf-8")
-
-
-@pytest.mark.skipif(not HAS_CJK, reason="no CJK font installed")
-def test_lang_zh_and_both_decide_the_language_of_brief_html(folder):
-    _brief(folder, "--lang", "zh")
-    assert '<html lang="zh-CN">' in (folder / "brief.html").read_text("utf-8")
-    assert not (folder / "brief_en.html").exists()
-    out = _brief(folder, "--lang", "both")
-    for name in ("brief_en.html", "brief_zh.html", "annex_en.html", "annex_zh.html", "brief_en.md", "annex_zh.md"):
-        assert (folder / name).is_file(), name
-    assert (folder / "brief.html").read_text("utf-8") == (folder / "brief_en.html").read_text("utf-8")
-    assert "brief.html (English)" in out
-
-
 def _make_complaints_rise(folder, scenario: str) -> None:
     """Let ``scenario`` clearly raise complaints filed (as Xi'an's staffing norm does on the real street)."""
     df = pd.read_csv(folder / "comparison.csv")
@@ -62,45 +36,64 @@ def _make_complaints_rise(folder, scenario: str) -> None:
     df.to_csv(folder / "comparison.csv", index=False)
 
 
-def test_more_complaints_filed_is_not_called_worse_and_is_explained(folder):
-    assert direction(EITHER) == "ambiguous"
+@pytest.fixture(scope="module")
+def english(comparison_dir, tmp_path_factory):
+    """A comparison in which Xi'an's norm clearly raises complaints filed, briefed with --lang en."""
+    folder = tmp_path_factory.mktemp("meaning") / "cmp"
+    shutil.copytree(comparison_dir, folder, ignore=shutil.ignore_patterns("figures", "brief*", "annex*"))
     _make_complaints_rise(folder, "xian_staffing")
     _brief(folder, "--lang", "en")
-    brief, annex = (folder / "brief_en.md").read_text("utf-8"), (folder / "annex_en.md").read_text("utf-8")
-    rise = fmt.change(EITHER, 8.2, "en")
-    for text in (brief, annex):
-        assert "a household files no new complaint while one is open" in text
-        # named as a change of the best option maybe, never as something to watch out for
-        assert not re.search(r"note that [^.;]*complaints by \+8\.2", text)
-        assert "makes it worse" not in text or "complaints" not in text.split("makes it worse")[0][-200:]
-    assert rise.split()[0] in brief  # the change itself is shown (in the table)
-    row = next(ln for ln in brief.splitlines() if ln.startswith("| Xi'an"))
-    assert "**+8.2**" in row  # clear changes are bold whatever their direction
+    return folder
+
+
+def test_lang_en_writes_english_only_and_brief_html_in_english(english):
+    names = {p.name for p in english.iterdir() if p.suffix in (".html", ".md")}
+    assert names == {"brief.html", "brief.md", "brief_en.html", "brief_en.md", "annex_en.html", "annex_en.md"}
+    assert (english / "brief.html").read_text("utf-8") == (english / "brief_en.html").read_text("utf-8")
 
 
 @pytest.mark.skipif(not HAS_CJK, reason="no CJK font installed")
-def test_the_chinese_brief_explains_complaints_too(folder):
+def test_lang_zh_and_both_decide_the_language_of_brief_html(comparison_dir, tmp_path):
+    folder = tmp_path / "cmp"
+    shutil.copytree(comparison_dir, folder, ignore=shutil.ignore_patterns("figures", "brief*", "annex*"))
     _brief(folder, "--lang", "zh")
+    assert '<html lang="zh-CN">' in (folder / "brief.html").read_text("utf-8")
+    assert not (folder / "brief_en.html").exists()
     assert "住户在已有投诉未办结时不会再提出新投诉" in (folder / "brief_zh.md").read_text("utf-8")
+    out = _brief(folder, "--lang", "both")
+    for name in ("brief_en.html", "brief_zh.html", "annex_en.html", "annex_zh.html", "brief_en.md", "annex_zh.md"):
+        assert (folder / name).is_file(), name
+    assert (folder / "brief.html").read_text("utf-8") == (folder / "brief_en.html").read_text("utf-8")
+    assert "brief.html (English)" in out
 
 
-def test_a_fixed_change_is_a_number_without_an_interval(folder):
+def test_more_complaints_filed_is_not_called_worse_and_is_explained(english):
+    assert direction(EITHER) == "ambiguous"
+    brief, annex = (english / "brief_en.md").read_text("utf-8"), (english / "annex_en.md").read_text("utf-8")
+    for text in (brief, annex):
+        assert "a household files no new complaint while one is open" in text
+        # before directions came from commsim.metrics: "note that Xi'an ... changes complaints by +8.2"
+        assert not re.search(r"note that [^.;]*complaints by \+8\.2", text)
+    row = next(ln for ln in brief.splitlines() if ln.startswith("| Xi'an"))
+    assert "**+8.2** [+7.2, +8.8]" in row  # shown, bold as a clear change, whatever its direction
+
+
+def test_a_fixed_change_is_a_number_without_an_interval(english):
     """A cost set by a policy's rules (the same in every paired run) is "+N (fixed)", in the table,
     the sentences and the annex; never "[+N, +N]"."""
-    df = pd.read_csv(folder / "comparison.csv")
+    df = pd.read_csv(english / "comparison.csv")
     cost = "mean_public_cost_yuan"
     rows = df[(df["metric"] == cost) & (df["scenario"] != df["baseline"])]
     pinned = rows[[fixed(r) and r["diff"] != 0 for _, r in rows.iterrows()]]
-    assert not pinned.empty, "the test street's Xi'an norm pays a fixed staff cost"
-    _brief(folder, "--lang", "en")
+    assert not pinned.empty, "the test street's Xi'an norm changes a fixed staff cost"
     for name in ("brief_en.md", "annex_en.md"):
-        text = (folder / name).read_text("utf-8")
+        text = (english / name).read_text("utf-8")
         for _, r in pinned.iterrows():
             d = fmt.change_number(cost, r["diff"])
             assert f"{d} (fixed)" in text or f"**{d}** (fixed)" in text, name
             assert f"[{d}, {d}]" not in text and f"interval {d} to {d}" not in text, name
-    assert "same in every paired run" in (folder / "brief_en.md").read_text("utf-8")
-    html = (folder / "brief_en.html").read_text("utf-8")
+    assert "same in every paired run" in (english / "brief_en.md").read_text("utf-8")
+    html = (english / "brief_en.html").read_text("utf-8")
     assert '<span class="ci">(fixed)</span>' in html and '<span class="ci">[' in html
 
 

@@ -1,6 +1,6 @@
 """The brief prints on one A4 page from a real browser (Debian's chromium, headless): the widest
 brief we support (ten policies, a robustness analysis, a scenario discovery and a sensitivity
-analysis, a small-run warning) and a plain one, in English and in Chinese. The pages are counted
+analysis, a small-run warning) in English and in Chinese, and a plain one (one policy). The pages are counted
 with pypdf. Without chromium the test is skipped, unless COMMSIM_REQUIRE_BROWSER is set (as
 `make test`, hence CI, does): then it fails."""
 
@@ -49,8 +49,8 @@ def test_the_brief_prints_on_one_a4_page(which, wide_dir, pair_dir, tmp_path):
     folder = tmp_path / which
     shutil.copytree(wide_dir if which == "wide" else pair_dir, folder,
                     ignore=shutil.ignore_patterns("figures", "brief*", "annex*"))
-    langs = ["en", "zh"] if HAS_CJK else ["en"]
-    result = CliRunner().invoke(cli, ["brief", str(folder), "--lang", "both" if HAS_CJK else "en"])
+    langs = ["en", "zh"] if HAS_CJK and which == "wide" else ["en"]  # the plain page: English will do
+    result = CliRunner().invoke(cli, ["brief", str(folder), "--lang", "both" if len(langs) == 2 else "en"])
     assert result.exit_code == 0, result.output
     for lang in langs:
         pages, size = print_pages(folder / f"brief_{lang}.html", tmp_path)

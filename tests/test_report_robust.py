@@ -25,6 +25,17 @@ def robust(comparison_dir, tmp_path):
     return write_robustness(folder)
 
 
+@pytest.fixture(scope="module")
+def briefed(comparison_dir, tmp_path_factory):
+    """A comparison with robustness.csv and discovery.csv, briefed in English."""
+    folder = tmp_path_factory.mktemp("robust") / "cmp"
+    shutil.copytree(comparison_dir, folder, ignore=shutil.ignore_patterns("figures", "brief*", "annex*"))
+    write_robustness(folder)
+    result = CliRunner().invoke(cli, ["brief", str(folder), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
 def _items(answer: str) -> list[str]:
     return [ln[2:] for ln in answer.strip().splitlines() if ln.startswith("- ")]
 
@@ -47,9 +58,8 @@ def robustness_tokens(folder) -> set[str]:
     return out
 
 
-def test_the_answer_leads_with_plausible_worlds_and_where_it_fails(robust):
-    result = CliRunner().invoke(cli, ["brief", str(robust), "--lang", "en"])
-    assert result.exit_code == 0, result.output
+def test_the_answer_leads_with_plausible_worlds_and_where_it_fails(briefed):
+    robust = briefed
     items = _items(page(robust)["answer"])
     assert items[0].startswith("**Across plausible worlds:**") and items[1].startswith("**Where it fails:**")
     assert items[2].startswith("**How much, under the default assumptions:**")
@@ -70,8 +80,8 @@ def test_the_answer_leads_with_plausible_worlds_and_where_it_fails(robust):
     assert fmt.probability(row["share_better"]) in next(ln for ln in table.splitlines() if "Higher willingness" in ln)
 
 
-def test_the_annex_tabulates_the_worlds_and_lists_the_boxes(robust):
-    assert CliRunner().invoke(cli, ["brief", str(robust), "--lang", "en"]).exit_code == 0
+def test_the_annex_tabulates_the_worlds_and_lists_the_boxes(briefed):
+    robust = briefed
     part = sections((robust / "annex_en.md").read_text("utf-8"))["robustness"]
     assert "robustness.csv" in part and "discovery.csv" in part
     assert part.count("box 1:") == 3 and part.count("box 2:") == 3
@@ -83,16 +93,6 @@ def test_without_discovery_the_brief_says_it_cannot_say_where(robust):
     assert CliRunner().invoke(cli, ["brief", str(robust), "--lang", "en"]).exit_code == 0
     items = _items(page(robust)["answer"])
     assert items[1].startswith("**Where it fails:**") and "without a scenario discovery" in items[1]
-
-
-def test_without_robustness_the_intervals_cover_noise_only(comparison_dir, tmp_path):
-    folder = tmp_path / "cmp"
-    shutil.copytree(comparison_dir, folder, ignore=shutil.ignore_patterns("figures", "brief*", "annex*"))
-    assert CliRunner().invoke(cli, ["brief", str(folder), "--lang", "en"]).exit_code == 0
-    items = _items(page(folder)["answer"])
-    assert items[0].startswith("**Which policy, how much:**") and "plausible worlds" not in page(folder)["answer"]
-    assert "cover simulation noise only" in items[1]
-    assert items[-1].startswith("**Where it fails:**")  # from the sensitivity analysis
 
 
 @pytest.mark.parametrize(("file", "edit", "message"), [

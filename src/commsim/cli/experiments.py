@@ -67,7 +67,8 @@ def print_comparison(table: pd.DataFrame) -> None:
     """The key metrics' paired differences on stdout, one line each, in the metric's own units
     (shares in percentage points, money in yuan) with the 95% CI; the share of paired runs in
     which the scenario is better, except for outcomes without a better direction; a difference
-    that is the same in every run (a cost set by the policy's rules) as a number, not an interval."""
+    that is the same in every run (a cost set by the policy's rules) as a number, not an interval;
+    last, the comparison.csv column."""
     from commsim.metrics import direction
     from commsim.report import fmt
     from commsim.report.vocab import metric_label
@@ -89,7 +90,7 @@ def print_comparison(table: pd.DataFrame) -> None:
                     note = "no better direction"
                 elif math.isfinite(r.prob_better):
                     note = f"better in {fmt.probability(r.prob_better)} of runs"
-            click.echo(f"  {label:<46} {d:>10} {unit:<33} {ci:<22} {note}".rstrip())
+            click.echo(f"  {label:<46} {d:>10} {unit:<33} {ci:<22} {note:<24} {r.metric}")
     ratios = rows["crn_variance_ratio"].dropna()
     if not ratios.empty:
         click.echo(

@@ -62,6 +62,8 @@ W: dict[str, tuple[str, str]] = {
              "{names}对{m}的改善大致相当（置信区间相互重叠）；其中公共支出最低的{s}使其从{a}{verb}到{b}，变化{d}（{ci}）。"),
     "sure_plain": ("{s} does better than {base} in {p} of the {n} paired runs under the model's default assumptions",
                    "在默认假设下的{n}次配对模拟中，{s}在{p}的模拟中优于{base}"),
+    "sure_either": ("there is no better direction for {m}, so the brief does not count the runs in which {s} does better",
+                    "{m}没有优劣方向，因此本简报不统计{s}在多少次运行中表现更好"),
     "sure_unknown": ("comparison.csv gives no probability that {s} does better than {base}",
                      "comparison.csv 未给出{s}优于{base}的概率"),
     "sure_all": ("{s} does better than {base} in every one of the {n} paired runs under the model's default assumptions",
@@ -249,7 +251,9 @@ class Answer:
         lang, base = self.lang, self.t(self.base)
         p = brow["prob_better"]
         n = fmt.number(float(brow["n"]), 0) if math.isfinite(float(brow["n"])) else "n/a"
-        if direction(str(brow["metric"])) == "ambiguous" or p is None or not math.isfinite(p):
+        if direction(str(brow["metric"])) == "ambiguous":
+            return w("sure_either", lang, m=label_in_sentence(str(brow["metric"]), lang), s=self.t(best))
+        if p is None or not math.isfinite(p):
             return w("sure_unknown", lang, s=self.t(best), base=base)
         if p == 1.0:
             return w("sure_all", lang, s=self.t(best), base=base, n=n)
