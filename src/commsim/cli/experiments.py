@@ -82,7 +82,7 @@ def print_comparison(table: pd.DataFrame) -> None:
             unit = fmt.unit(r.metric, "en", change=True)
             lo, hi = r.diff_ci_low, r.diff_ci_high
             note = ""
-            if math.isfinite(lo) and math.isfinite(hi) and abs(hi - lo) <= 1e-9 * max(1.0, abs(r.diff)):
+            if fmt.is_fixed(lo, hi, r.diff):
                 ci = "no change in any run" if r.diff == 0 else "the same in every run"
             else:
                 ci = f"[{fmt.change_number(r.metric, lo)}, {fmt.change_number(r.metric, hi)}]"

@@ -19,7 +19,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from commsim.metrics import direction
-from commsim.report import style
+from commsim.report import fmt, style
 from commsim.report.results import Results
 from commsim.report.vocab import (
     Lang,
@@ -191,8 +191,7 @@ def _verdict(row: pd.Series) -> str:
 def fixed(row: pd.Series) -> bool:
     """A difference that is the same in every paired replicate (a zero-width interval): a cost
     set by a policy's rules, say. It is shown as a number, never as a degenerate interval."""
-    lo, hi, d = float(row["diff_ci_low"]), float(row["diff_ci_high"]), float(row["diff"])
-    return bool(np.isfinite(lo) and np.isfinite(hi) and abs(hi - lo) <= 1e-9 * max(1.0, abs(d)))
+    return fmt.is_fixed(float(row["diff_ci_low"]), float(row["diff_ci_high"]), float(row["diff"]))
 
 
 def direction_hint(metric: str, lang: Lang) -> str:
