@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint setup fonts clean bench
+.PHONY: run test lint setup fonts browser clean bench
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -18,6 +18,10 @@ setup: $(STAMP) fonts
 fonts:
 	@bash scripts/install-cjk-font.sh || true
 
+## browser: best effort; the test that the brief prints on one A4 page uses Debian's chromium
+browser:
+	@bash scripts/install-browser.sh || true
+
 HEADLINE := baseline suzhou_alliance liaocheng_four_in_one fee_subsidy alliance_plus_subsidy \
 	cangzhou_six_in_one harbin_basic_service xian_staffing suzhou_classified
 
@@ -29,20 +33,20 @@ SCREENED := pay_intercept pay_beta_satisfaction pay_beta_norm norm_estate_weight
 	suzhou_alliance.activity_belonging_gain
 
 ## the main job: the status quo against the seed documents' policies (common random numbers),
-## its figures, a Morris screening of the assumptions, and a one-page brief in English and
-## (with a CJK font) Chinese
+## its figures, a Morris screening of the assumptions, and a one-page brief with its annex in
+## English and (with a CJK font) Chinese; brief.html is the English brief
 run: setup
 	$(BIN)/commsim compare $(HEADLINE) --reps 30 --out results/headline
 	$(BIN)/commsim sensitivity suzhou_alliance --against baseline --method morris --n 8 \
 		$(addprefix --vary ,$(SCREENED)) --out results/headline_sensitivity
-	$(BIN)/commsim brief results/headline --sensitivity results/headline_sensitivity --lang en
-	-$(BIN)/commsim brief results/headline --sensitivity results/headline_sensitivity --lang zh
-	@echo "open results/headline/brief.html (brief_en.html, brief_zh.html)"
+	$(BIN)/commsim brief results/headline --sensitivity results/headline_sensitivity --lang both \
+		|| $(BIN)/commsim brief results/headline --sensitivity results/headline_sensitivity --lang en
+	@echo "open results/headline/brief.html (English; brief_zh.html in Chinese; annex_en.html, annex_zh.html: full results)"
 
-## lint and the test suite
-test: $(STAMP) fonts
+## lint and the test suite (the one-page test must run here: COMMSIM_REQUIRE_BROWSER=1)
+test: $(STAMP) fonts browser
 	$(BIN)/ruff check $(wildcard src tests benchmarks experiments)
-	$(BIN)/python -m pytest
+	COMMSIM_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -10,6 +10,8 @@ small street); only their sizes are tiny, so their numbers are noisy.
 
 from __future__ import annotations
 
+import json
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -34,12 +36,15 @@ HIGHER_IS_BETTER = {
     "complaints_resolved_share": True, "participation_rate": True, "worker_load": False,
     "public_cost_yuan": False, "owners_committee_coverage": True, "unmanaged_share": False,
 }
+#: in every variant community workers never leave, so staff costs are set by the norm alone
+#: (the Xi'an variant's extra pay is then the same in every paired run: a fixed change)
+STAFF_STAY = {"worker_turnover_annual": 0.0}
 #: the test street's variants: name -> (title_en, title_zh, [parameters])
 VARIANTS: dict[str, tuple[str, str, dict]] = {
-    "small": ("Status quo (test street)", "现状（测试街道）", {}),
-    "pay_campaign": ("Higher willingness to pay", "缴费意愿提高", {"pay_intercept": 2.4}),
-    "xian_staffing": ("Xi'an staffing standard", "西安社区工作者配备标准", {"staffing_norm": "xian"}),
-    "committee_support": ("Easier owners' committees", "业委会组建便利化", {"oc_formation_hazard": 0.06}),
+    "small": ("Status quo (test street)", "现状（测试街道）", {**STAFF_STAY}),
+    "pay_campaign": ("Higher willingness to pay", "缴费意愿提高", {"pay_intercept": 2.4, **STAFF_STAY}),
+    "xian_staffing": ("Xi'an staffing standard", "西安社区工作者配备标准", {"staffing_norm": "xian", **STAFF_STAY}),
+    "committee_support": ("Easier owners' committees", "业委会组建便利化", {"oc_formation_hazard": 0.06, **STAFF_STAY}),
 }
 
 
@@ -259,3 +264,104 @@ def sweep_dir(tmp_path_factory) -> Path:
 def pair_dir(tmp_path_factory) -> Path:
     """The smallest comparison: the test street and one variant, three replicates."""
     return build_comparison(tmp_path_factory.mktemp("report") / "pair", names=("small", "pay_campaign"), reps=3)
+
+
+# --- a comparison of ten policies, and a robustness analysis (synthetic, for the page tests) --
+#: the shipped policies (their long titles come from scenarios/*.toml) and two more
+WIDE_NAMES = ("suzhou_alliance", "liaocheng_four_in_one", "fee_subsidy", "alliance_plus_subsidy",
+              "cangzhou_six_in_one", "harbin_basic_service", "xian_staffing", "suzhou_classified",
+              "street_office_hotline", "volunteer_stewards")
+WIDE_TITLES = {
+    "street_office_hotline": ("Street-office hotline with a 48-hour reply rule", "街道热线48小时答复制度"),
+    "volunteer_stewards": ("Volunteer building stewards with a small allowance", "楼栋志愿管家及少量补贴"),
+}
+
+
+def build_wide(folder: Path, source: Path) -> Path:
+    """A comparison.csv and manifest of ten policies against the test street's baseline, made from
+    the rows of a real comparison (each policy a copy of one real variant, its differences scaled),
+    without monthly data: the widest brief the page must hold."""
+    folder.mkdir(parents=True, exist_ok=True)
+    df = pd.read_csv(source / "comparison.csv")
+    base = str(df["baseline"].iloc[0])
+    real = [s for s in dict.fromkeys(df["scenario"]) if s != base]
+    parts = [df[df["scenario"] == base]]
+    for i, name in enumerate(WIDE_NAMES):
+        part = df[df["scenario"] == real[i % len(real)]].copy()
+        k = 1.0 + 0.15 * i
+        part["scenario"] = name
+        for col in ("diff", "diff_ci_low", "diff_ci_high"):
+            part[col] = part[col] * k
+        part["mean"] = part["mean"] - df[df["scenario"] == real[i % len(real)]]["diff"].to_numpy() + part["diff"]
+        parts.append(part)
+    write_csv(pd.concat(parts, ignore_index=True), folder / "comparison.csv")
+    manifest = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
+    entries = [e for e in manifest["scenarios"] if e["name"] == base]
+    for name in WIDE_NAMES:
+        en, zh = WIDE_TITLES.get(name, ("", ""))
+        entries.append({"name": name, "months": entries[0]["months"], "burn_in_months": entries[0]["burn_in_months"],
+                        **({"title_en": en, "title_zh": zh} if en else {})})
+    manifest["scenarios"] = entries
+    write_json(manifest, folder / "manifest.json")
+    return folder
+
+
+ROBUST_OUTCOMES = ("mean_collection_rate", "mean_complaints_per_1000_households", "mean_worker_load")
+
+
+def write_robustness(folder: Path, n_worlds: int = 200, seed: int = 5, discovery: bool = True) -> Path:
+    """A synthetic robustness.csv (and discovery.csv) by the agreed schema for a comparison folder:
+    each scenario against the baseline and against the first policy, in three outcomes. The
+    noise-only columns are the comparison's own; shares and spreads are drawn (fixed seed)."""
+    from commsim.metrics import direction
+
+    rng = np.random.default_rng(seed)
+    df = pd.read_csv(folder / "comparison.csv")
+    base = str(df["baseline"].iloc[0])
+    scenarios = list(dict.fromkeys(df["scenario"]))
+    others = [s for s in scenarios if s != base]
+    rows = []
+    for outcome in ROBUST_OUTCOMES:
+        best = dict(zip(scenarios, rng.dirichlet(np.ones(len(scenarios))), strict=True))
+        part = df[df["metric"] == outcome].set_index("scenario")
+        for s in others:
+            for comparator in dict.fromkeys([base, others[0]]):
+                if comparator == s:
+                    continue
+                d = float(part.loc[s, "diff"] - part.loc[comparator, "diff"])
+                spread = abs(d) + 0.02
+                rows.append({
+                    "scenario": s, "outcome": outcome, "comparator": comparator, "direction": direction(outcome),
+                    "n_worlds": n_worlds, "share_better": round(float(rng.uniform(0.3, 1.0)), 3),
+                    "median_diff": d, "diff_p05": d - spread, "diff_p95": d + spread,
+                    "noise_diff": d, "noise_ci_low": float(part.loc[s, "diff_ci_low"]) if comparator == base else d,
+                    "noise_ci_high": float(part.loc[s, "diff_ci_high"]) if comparator == base else d,
+                    "prob_best": round(best[s], 3),
+                })
+    write_csv(pd.DataFrame(rows), folder / "robustness.csv")
+    if discovery:
+        boxes = []
+        for s in others:
+            text_en = (f"{s} does not beat the status quo when pay_beta_burden is above 30 and "
+                       "firm_cost_ratio is above 1.05")
+            text_zh = f"{s}在缴费负担影响高于30且物业成本占收费比例高于1.05时未能优于现状"
+            for parameter, low, high in (("pay_beta_burden", 30.0, 40.0), ("firm_cost_ratio", 1.05, 1.15)):
+                boxes.append({"scenario": s, "outcome": "mean_collection_rate", "comparator": base, "box": 1,
+                              "coverage": 0.72, "density": 0.81, "n_cases": 46, "parameter": parameter,
+                              "low": low, "high": high, "values": "", "text_en": text_en, "text_zh": text_zh})
+            boxes.append({"scenario": s, "outcome": "mean_collection_rate", "comparator": base, "box": 2,
+                          "coverage": 0.2, "density": 0.55, "n_cases": 46, "parameter": "staffing_norm",
+                          "low": np.nan, "high": np.nan, "values": "xian;cangzhou",
+                          "text_en": f"{s} does not beat the status quo when staffing_norm is xian or cangzhou",
+                          "text_zh": f"{s}在社区工作者配备标准为西安或沧州时未能优于现状"})
+        write_csv(pd.DataFrame(boxes), folder / "discovery.csv")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def wide_dir(tmp_path_factory, comparison_dir) -> Path:
+    """Ten policies with a robustness analysis, a scenario discovery and a sensitivity analysis."""
+    folder = build_wide(tmp_path_factory.mktemp("report") / "wide", comparison_dir)
+    for name in ("sensitivity.csv", "samples.parquet"):
+        shutil.copy(comparison_dir / name, folder / name)
+    return write_robustness(folder)

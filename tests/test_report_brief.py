@@ -1,6 +1,8 @@
-"""The brief: every number in its text comes from comparison.csv (or, for the assumptions and
-the method, from sensitivity.csv, the parameter table and the manifest); the page is
-self-contained; the CLI reports bad input and a missing Chinese font in one line."""
+"""The brief and its annex: every number in their text comes from comparison.csv (or, for the
+assumptions and the method, from sensitivity.csv, the parameter table and the manifest); the
+pages are self-contained; --lang decides brief.html's language; outcomes without a better
+direction are never called worse; a change fixed by a policy's rules has no degenerate interval;
+the CLI reports bad input and a missing Chinese font in one line."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from commsim.cli import cli
+from commsim.metrics import KEY_METRICS as ALL_KEY_METRICS
 from commsim.params import PARAMETERS
 from commsim.report import fmt, fonts
 from commsim.report.plots import KEY_METRICS
@@ -24,22 +27,29 @@ LANGS = ["en", pytest.param("zh", marks=pytest.mark.skipif(not HAS_CJK, reason="
 
 @pytest.fixture(scope="module", params=LANGS)
 def brief(request, comparison_dir, tmp_path_factory):
-    """(lang, folder, brief.md text, brief.html text) written by `commsim brief`."""
+    """(lang, folder, annex .md text, annex .html text) written by `commsim brief`."""
     lang = request.param
     folder = tmp_path_factory.mktemp(f"brief_{lang}") / "cmp"
     shutil.copytree(comparison_dir, folder)
     result = CliRunner().invoke(cli, ["brief", str(folder), "--lang", lang])
     assert result.exit_code == 0, result.output
-    return lang, folder, (folder / "brief.md").read_text("utf-8"), (folder / "brief.html").read_text("utf-8")
+    return lang, folder, (folder / f"annex_{lang}.md").read_text("utf-8"), (folder / f"annex_{lang}.html").read_text("utf-8")
 
 
-def sections(md: str) -> dict[str, str]:
-    """Section text by heading order: title, question, answer, reliability, table, figures, assumptions,
-    costs, method."""
-    keys = ["title", "question", "answer", "reliability", "table", "figures", "assumptions", "costs", "method"]
+ANNEX = ["title", "question", "answer", "robustness", "reliability", "table", "outcomes", "figures",
+         "assumptions", "costs", "reading", "method"]
+
+
+def sections(md: str, keys: list[str] = ANNEX) -> dict[str, str]:
+    """Section text by heading order (the annex's by default; the page's: title, answer, table)."""
     parts = re.split(r"^## .*$", md, flags=re.M)
     assert len(parts) == len(keys), f"expected {len(keys) - 1} sections"
     return dict(zip(keys, parts, strict=True))
+
+
+def page(folder, lang: str = "en") -> dict[str, str]:
+    """The one-page brief's sections: title (with the line under it), answer, table."""
+    return sections((folder / f"brief_{lang}.md").read_text("utf-8"), ["title", "answer", "table"])
 
 
 def tokens(text: str) -> set[str]:
@@ -52,7 +62,7 @@ def comparison_tokens(folder) -> set[str]:
     """The cells of comparison.csv for the outcomes a brief shows (key outcomes, policy costs),
     formatted by the same functions the brief uses: levels unsigned, changes signed."""
     df = pd.read_csv(folder / "comparison.csv")
-    df = df[df["metric"].isin(KEY_METRICS) | df["metric"].str.startswith("total_policy_cost_yuan_")]
+    df = df[df["metric"].isin(KEY_METRICS + ALL_KEY_METRICS) | df["metric"].str.startswith("total_policy_cost_yuan_")]
     out: set[str] = set()
     for _, r in df.iterrows():
         m = r["metric"]
@@ -65,19 +75,42 @@ def comparison_tokens(folder) -> set[str]:
     return out
 
 
+def households(folder) -> str:
+    """The simulated street's dwellings (the baseline's first month), as the brief writes it."""
+    monthly = pd.read_parquet(folder / "monthly")
+    street = monthly[(monthly["estate"].astype(str) == "all") & (monthly["scenario"].astype(str) == "small")]
+    return fmt.number(street.sort_values("month")["households"].iloc[0], 0)
+
+
 def evaluated_months(folder) -> str:
     entry = json.loads((folder / "manifest.json").read_text("utf-8"))["scenarios"][0]
     return str(entry["months"] - entry["burn_in_months"])
+
+
+def sensitivity_tokens(folder) -> set[str]:
+    """The numbers of the sensitivity sentence: design rows and the range of the analysed output."""
+    samples = pd.read_parquet(folder / "samples.parquet")
+    rate = samples["mean_collection_rate"]
+    return {str(len(samples)), fmt.level_number("mean_collection_rate", rate.min()),
+            fmt.level_number("mean_collection_rate", rate.max())}
 
 
 def test_every_number_in_the_text_is_a_cell_of_comparison_csv(brief):
     lang, folder, md, _ = brief
     parts = sections(md)
     allowed = comparison_tokens(folder)
-    for key in ("title", "question", "answer", "table", "figures", "costs"):
-        stray = tokens(parts[key]) - allowed - ({evaluated_months(folder)} if key == "costs" else set())
+    for key in ("title", "question", "answer", "table", "outcomes", "figures", "costs"):
+        extra = {"costs": {evaluated_months(folder)}, "outcomes": {"95"}}.get(key, set())  # "95% CI"
+        stray = tokens(parts[key]) - allowed - extra
         assert not stray, f"{lang} {key}: numbers not in comparison.csv: {sorted(stray)}"
-    assert tokens(parts["answer"]) and tokens(parts["table"]) and tokens(parts["costs"])
+    assert tokens(parts["answer"]) and tokens(parts["table"]) and tokens(parts["costs"]) and tokens(parts["outcomes"])
+    one = page(folder, lang)
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    assert not tokens(one["table"]) - allowed - {"95"}, f"{lang}: page table"
+    assert not tokens(one["answer"]) - allowed - sensitivity_tokens(folder), f"{lang}: page answer"
+    assert not tokens(one["title"]) - {manifest["commsim"], str(manifest["reps"]), evaluated_months(folder),
+                                       households(folder)}
+    assert tokens(one["answer"]) and tokens(one["table"])
 
 
 def test_assumption_and_method_numbers_come_from_sensitivity_parameters_and_manifest(brief):
@@ -129,24 +162,30 @@ class _Images(HTMLParser):
         super().__init__()
         self.src: list[str] = []
         self.links: list[str] = []
+        self.hrefs: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "img":
             self.src.append(a.get("src", ""))
-        if tag in ("link", "script") or (tag == "a" and "href" in a):
+        if tag in ("link", "script"):
             self.links.append(tag)
+        if tag == "a" and "href" in a:
+            self.hrefs.append(a["href"])
 
 
 def test_html_is_self_contained_with_embedded_figures(brief):
+    """The annex embeds three figures, the page one; the only links join the two pages."""
     lang, folder, _, html = brief
-    parser = _Images()
-    parser.feed(html)
-    assert len(parser.src) == 3
-    assert all(s.startswith("data:image/png;base64,") for s in parser.src)
-    assert not parser.links
-    assert f'lang="{"zh-CN" if lang == "zh" else "en"}"' in html
-    for name in ("forest", "timeseries_collection_rate", "cost_effectiveness_collection_rate"):
+    for text, figures, other in ((html, 3, f"brief_{lang}.html"),
+                                 ((folder / f"brief_{lang}.html").read_text("utf-8"), 1, f"annex_{lang}.html")):
+        parser = _Images()
+        parser.feed(text)
+        assert len(parser.src) == figures
+        assert all(s.startswith("data:image/png;base64,") for s in parser.src)
+        assert not parser.links and parser.hrefs == [other]
+        assert f'lang="{"zh-CN" if lang == "zh" else "en"}"' in text
+    for name in ("forest", "headline_collection_rate", "timeseries_collection_rate", "cost_effectiveness_collection_rate"):
         assert (folder / "figures" / f"{name}_{lang}.png").is_file()
         assert (folder / "figures" / f"{name}_{lang}.svg").is_file()
 
@@ -159,17 +198,18 @@ def test_figures_command_writes_every_figure_of_a_folder(sobol_dir):
         ["mean_collection_rate", "mean_complaints_per_1000_households", "mean_worker_load"])]
 
 
-@pytest.mark.parametrize("command", ["figures", "brief"])
-def test_zh_without_a_cjk_font_fails_with_install_advice(command, comparison_dir, tmp_path, monkeypatch):
+@pytest.mark.parametrize(("command", "lang"), [("figures", "zh"), ("brief", "zh"), ("brief", "both")])
+def test_zh_without_a_cjk_font_fails_with_install_advice(command, lang, comparison_dir, tmp_path, monkeypatch):
+    """Nothing is written, not even the English half of --lang both."""
     folder = tmp_path / "cmp"
-    shutil.copytree(comparison_dir, folder, ignore=shutil.ignore_patterns("figures", "brief.*"))
+    shutil.copytree(comparison_dir, folder, ignore=shutil.ignore_patterns("figures", "brief*", "annex*"))
     monkeypatch.setattr(fonts, "find_cjk_font", lambda: None)
-    result = CliRunner().invoke(cli, [command, str(folder), "--lang", "zh"])
+    result = CliRunner().invoke(cli, [command, str(folder), "--lang", lang])
     assert result.exit_code == 2
     assert result.output.startswith("error: --lang zh: no font that can draw Chinese")
     assert "apt-get install fonts-noto-cjk" in result.output and "fonts-wqy-microhei" in result.output
     assert "Traceback" not in result.output
-    assert not (folder / "figures").exists() and not (folder / "brief.html").exists()
+    assert not (folder / "figures").exists() and not list(folder.glob("brief*")) and not list(folder.glob("annex*"))
 
 
 def test_commsim_cjk_font_must_draw_chinese(monkeypatch):
@@ -217,7 +257,7 @@ def test_a_single_policy_and_another_lead_metric(pair_dir):
     """--metric leads with another outcome; a policy that makes it worse is not called an improvement."""
     result = CliRunner().invoke(cli, ["brief", str(pair_dir), "--metric", "mean_participation_rate"])
     assert result.exit_code == 0, result.output
-    md = (pair_dir / "brief.md").read_text("utf-8")
+    md = (pair_dir / "annex_en.md").read_text("utf-8")
     answer = sections(md)["answer"]
     row = pd.read_csv(pair_dir / "comparison.csv").query(
         "metric == 'mean_participation_rate' and scenario == 'pay_campaign'").iloc[0]
@@ -226,6 +266,7 @@ def test_a_single_policy_and_another_lead_metric(pair_dir):
     assert len(re.findall(r"\.(?:\s|$)", answer.strip())) == 3
     assert fmt.change("mean_participation_rate", row["diff"], "en") in answer
     assert not tokens(answer) - comparison_tokens(pair_dir)
+    assert "**Which policy, how much:** Higher willingness to pay makes participation worse" in (pair_dir / "brief.md").read_text("utf-8")
     result = CliRunner().invoke(cli, ["brief", str(pair_dir), "--metric", "mean_nothing"])
     assert result.exit_code == 2 and "--metric mean_nothing: not a metric" in result.output
 
@@ -240,13 +281,13 @@ def test_brief_takes_a_separate_sensitivity_folder(comparison_dir, sobol_dir, tm
     shutil.copytree(sobol_dir, sens)
     result = CliRunner().invoke(cli, ["brief", str(folder), "--lang", "en", "--sensitivity", str(sens)])
     assert result.exit_code == 0, result.output
-    text = (folder / "brief.md").read_text(encoding="utf-8")
+    text = (folder / "annex_en.md").read_text(encoding="utf-8")
     assert "A sensitivity analysis (Sobol)" in text and "difference between" not in text
     manifest = json.loads((sens / "manifest.json").read_text())
     manifest["against"] = "baseline"
     (sens / "manifest.json").write_text(json.dumps(manifest))
     assert CliRunner().invoke(cli, ["brief", str(folder), "--lang", "en", "--sensitivity", str(sens)]).exit_code == 0
-    assert "of the difference between" in (folder / "brief.md").read_text(encoding="utf-8")
+    assert "of the difference between" in (folder / "annex_en.md").read_text(encoding="utf-8")
     missing = CliRunner().invoke(cli, ["brief", str(folder), "--sensitivity", str(tmp_path / "nowhere")])
     assert missing.exit_code == 2 and "no sensitivity.csv" in missing.output
 
@@ -257,15 +298,13 @@ def test_reliability_numbers_come_from_manifest_monthly_data_and_sensitivity_sam
     lang, folder, md, _ = brief
     text = sections(md)["reliability"]
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
-    monthly = pd.read_parquet(folder / "monthly")
-    street = monthly[(monthly["estate"].astype(str) == "all") & (monthly["scenario"].astype(str) == "small")]
-    households = fmt.number(street.sort_values("month")["households"].iloc[0], 0)
+    dwellings = households(folder)
     samples = pd.read_parquet(folder / "samples.parquet")
     rate = samples["mean_collection_rate"]
-    allowed = {str(manifest["reps"]), evaluated_months(folder), households, str(len(samples)),
+    allowed = {str(manifest["reps"]), evaluated_months(folder), dwellings, str(len(samples)),
                fmt.level_number("mean_collection_rate", rate.min()), fmt.level_number("mean_collection_rate", rate.max())}
     assert tokens(text) - allowed == set()
-    assert {households, fmt.level_number("mean_collection_rate", rate.min())} <= tokens(text)
+    assert {dwellings, fmt.level_number("mean_collection_rate", rate.min())} <= tokens(text)
     if lang == "en":
         assert "simulation noise only" in text and "not a forecast for any real place" in text
         assert "small run (6 paired replicates" in text and "docs/validation.md" in text
@@ -275,16 +314,17 @@ def test_reliability_numbers_come_from_manifest_monthly_data_and_sensitivity_sam
 
 def test_the_answer_states_how_many_paired_runs_not_a_certainty(brief):
     lang, folder, md, _ = brief
-    answer = sections(md)["answer"]
-    for overstated in ("probability", "almost certain", "几乎可以肯定", "概率"):
-        assert overstated not in answer
-    assert ("paired runs under the model's default assumptions" in answer) or ("次配对模拟中" in answer)
+    for answer in (sections(md)["answer"], page(folder, lang)["answer"]):
+        for overstated in ("probability", "almost certain", "几乎可以肯定", "概率"):
+            assert overstated not in answer
+        assert ("paired runs under the model's default assumptions" in answer) or ("次配对模拟中" in answer)
 
 
 def test_no_bold_zero_in_the_table(brief):
-    _, _, md, _ = brief
-    bold = re.findall(r"\*\*([^*]+)\*\*", sections(md)["table"])
-    assert bold and all(float(b.replace(fmt.MINUS, "-").replace(",", "").lstrip("+")) != 0 for b in bold)
+    lang, folder, md, _ = brief
+    for table in (sections(md)["table"], page(folder, lang)["table"]):
+        bold = re.findall(r"\*\*([^*]+)\*\*", table)
+        assert bold and all(float(b.replace(fmt.MINUS, "-").replace(",", "").lstrip("+")) != 0 for b in bold)
 
 
 def test_a_difference_that_can_reverse_is_said_to_reverse(comparison_dir, tmp_path):
@@ -298,8 +338,9 @@ def test_a_difference_that_can_reverse_is_said_to_reverse(comparison_dir, tmp_pa
     samples.to_parquet(sens / "samples.parquet")
     (sens / "manifest.json").write_text(json.dumps({"scenarios": [{"name": "pay_campaign"}], "against": "small", "status": "complete"}))
     assert CliRunner().invoke(cli, ["brief", str(folder), "--sensitivity", str(sens)]).exit_code == 0
-    text = sections((folder / "brief.md").read_text("utf-8"))["reliability"]
+    text = sections((folder / "annex_en.md").read_text("utf-8"))["reliability"]
     assert "the advantage disappears or reverses" in text
+    assert "the advantage disappears or reverses" in page(folder)["answer"]  # "Where it fails"
     lo = fmt.change("mean_collection_rate", samples["mean_collection_rate"].min(), "en")
     assert lo.startswith(fmt.MINUS) and lo in text
 
@@ -311,7 +352,21 @@ def test_brief_says_when_intervals_carry_calibration_uncertainty(comparison_dir,
     manifest["posterior_sets"] = 3
     (folder / "manifest.json").write_text(json.dumps(manifest))
     assert CliRunner().invoke(cli, ["brief", str(folder), "--lang", "en"]).exit_code == 0
-    text = (folder / "brief.md").read_text(encoding="utf-8")
+    text = (folder / "annex_en.md").read_text(encoding="utf-8")
     assert "uncertainty left by calibration (3 accepted parameter sets)" in text
     assert "accepted parameter set r mod 3 of a calibration" in text
     assert "cover simulation noise only" not in text
+    one = page(folder)["answer"]
+    assert "uncertainty left by calibration (3 accepted parameter sets)" in one and "noise only" not in one
+
+
+def test_without_robustness_the_page_says_its_intervals_cover_noise_only(brief):
+    """No robustness.csv: the page leads with the policy and how much; how sure says the intervals
+    cover simulation noise only; where it fails comes from the sensitivity analysis, last."""
+    lang, folder, _, _ = brief
+    items = [ln[2:] for ln in page(folder, lang)["answer"].strip().splitlines() if ln.startswith("- ")]
+    lead, sure, fails = (("Which policy, how much", "How sure", "Where it fails") if lang == "en"
+                         else ("哪项政策，效果多大", "把握多大", "何时失效"))
+    assert items[0].startswith(f"**{lead}") and items[1].startswith(f"**{sure}") and items[-1].startswith(f"**{fails}")
+    assert ("cover simulation noise only" in items[1]) or ("只反映模拟中的随机波动" in items[1])
+    assert "plausible worlds" not in page(folder, lang)["answer"]

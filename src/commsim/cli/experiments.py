@@ -7,6 +7,7 @@ interruption computes only the missing runs (see ``commsim.store``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,20 +23,34 @@ METHODS = ("morris", "sobol")  # commsim.sensitivity.METHODS (imported when the 
 __all__ = ["run_options", "experiment_options", "print_comparison", "draw_figures", "register"]
 
 
-def _fmt(x: float) -> str:
-    return "nan" if not math.isfinite(x) else f"{x:.4g}"
-
-
 def print_comparison(table: pd.DataFrame) -> None:
-    """The key metrics' paired differences, one line each, on stdout."""
+    """The key metrics' paired differences on stdout, one line each, in the metric's own units
+    (shares in percentage points, money in yuan) with the 95% CI; the share of paired runs in
+    which the scenario is better, except for outcomes without a better direction; a difference
+    that is the same in every run (a cost set by the policy's rules) as a number, not an interval;
+    last, the comparison.csv column."""
+    from commsim.metrics import direction
+    from commsim.report import fmt
+    from commsim.report.vocab import metric_label
+
     rows = table[(table["scenario"] != table["baseline"]) & table["metric"].isin(KEY_METRICS)]
     for scenario, block in rows.groupby("scenario", sort=False):
         click.echo(f"{scenario} - {block['baseline'].iloc[0]} (n = {block['n'].max()} paired replicates):")
         for r in block.itertuples():
-            click.echo(
-                f"  {r.metric:<40} {_fmt(r.diff):>11} [{_fmt(r.diff_ci_low)}, {_fmt(r.diff_ci_high)}]"
-                f"  p_adj {_fmt(r.p_adjusted):<9} better in {r.prob_better:.0%}  CRN var ratio {_fmt(r.crn_variance_ratio)}"
-            )
+            label = metric_label(r.metric, "en")
+            d = fmt.change_number(r.metric, r.diff)
+            unit = fmt.unit(r.metric, "en", change=True)
+            lo, hi = r.diff_ci_low, r.diff_ci_high
+            note = ""
+            if fmt.is_fixed(lo, hi, r.diff):
+                ci = "no change in any run" if r.diff == 0 else "the same in every run"
+            else:
+                ci = f"[{fmt.change_number(r.metric, lo)}, {fmt.change_number(r.metric, hi)}]"
+                if direction(r.metric) == "ambiguous":
+                    note = "no better direction"
+                elif math.isfinite(r.prob_better):
+                    note = f"better in {fmt.probability(r.prob_better)} of runs"
+            click.echo(f"  {label:<46} {d:>10} {unit:<33} {ci:<22} {note:<24} {r.metric}")
     ratios = rows["crn_variance_ratio"].dropna()
     if not ratios.empty:
         click.echo(
@@ -84,7 +99,8 @@ def _stem(ref: str) -> str:
 
 
 def draw_figures(folder: Path, lang: str, metric: str) -> None:
-    """The standard figures of a finished comparison; the results stay whatever happens here."""
+    """The standard figures of a finished comparison, sweep or sensitivity run (the folder's kind
+    comes from its manifest); the results stay whatever happens here."""
     from commsim.errors import CommsimError
     from commsim.report.figures import write_figures
     from commsim.report.results import load_results
@@ -96,6 +112,14 @@ def draw_figures(folder: Path, lang: str, metric: str) -> None:
     click.echo(f"figures: {sum(len(v) for v in written.values())} files in {folder / 'figures'}", err=True)
 
 
+def figure_options(fn: Callable) -> Callable:
+    """--figures/--no-figures and --lang, for the commands that draw their figures when done."""
+    fn = click.option("--lang", "fig_lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
+                      help="Language of the figures (zh needs a CJK font).")(fn)
+    return click.option("--figures/--no-figures", "draw", default=True, show_default=True,
+                        help="Draw the figures into OUT/figures/ (see 'commsim figures').")(fn)
+
+
 @click.command("sensitivity")
 @click.argument("scenario")
 @click.option("--method", type=click.Choice(METHODS), default="morris", show_default=True)
@@ -104,12 +128,15 @@ def draw_figures(folder: Path, lang: str, metric: str) -> None:
 @click.option("--against", default=None, metavar="BASELINE", help="Analyse the paired difference SCENARIO - BASELINE instead.")
 @click.option("--levels", type=int, default=4, show_default=True, help="Morris grid levels.")
 @experiment_options(default_reps=1, vary_help="Parameters to analyse (default: the scenario's [uncertainty] table, else every parameter with a range). " + VARY_HELP.split(": ", 1)[1])
-def sensitivity_cmd(scenario: str, method: str, n: int | None, outputs: str, against: str | None, levels: int, opts: RunOptions) -> None:
+@figure_options
+def sensitivity_cmd(scenario: str, method: str, n: int | None, outputs: str, against: str | None, levels: int,
+                    opts: RunOptions, draw: bool, fig_lang: str) -> None:
     """Morris or Sobol sensitivity indices (SALib) of SCENARIO's outputs to its parameters.
 
     Says how many runs it will start before starting them (more than 20,000 need --yes).
     Writes OUT/sensitivity.csv (method, output, parameter, indices with 95% CIs),
-    OUT/samples.parquet and OUT/manifest.json.
+    OUT/samples.parquet, OUT/manifest.json and, per output, a figure of the indices with their
+    intervals in OUT/figures/.
     """
     from commsim.sensitivity import sensitivity
 
@@ -125,6 +152,8 @@ def sensitivity_cmd(scenario: str, method: str, n: int | None, outputs: str, aga
         click.echo(f"{output}: " + ", ".join(f"{p} {v:.3g}" for p, v in zip(top["parameter"], top[key], strict=True)))
     if m["skipped_outputs"]:
         click.echo(f"no indices for {', '.join(m['skipped_outputs'])} (not finite or constant across the design)", err=True)
+    if draw and not result.indices.empty:
+        draw_figures(Path(out), fig_lang, "mean_collection_rate")
 
 
 @click.command("sweep")
@@ -132,11 +161,14 @@ def sensitivity_cmd(scenario: str, method: str, n: int | None, outputs: str, aga
 @click.option("--param", "params", multiple=True, required=True, metavar="NAME=LOW:HIGH:STEPS",
               help="A swept parameter: NAME=LOW:HIGH:STEPS, NAME=a,b,c (choices, e.g. staffing_norm=liaocheng,xian,cangzhou) or NAME=VALUE. Several make a grid.")
 @experiment_options(default_reps=10)
-def sweep_cmd(scenario: str, params: tuple[str, ...], opts: RunOptions) -> None:
+@figure_options
+def sweep_cmd(scenario: str, params: tuple[str, ...], opts: RunOptions, draw: bool, fig_lang: str) -> None:
     """Run SCENARIO over a grid of parameter values, REPS replicates per point (CRN).
 
-    Writes OUT/sweep.csv (swept parameters, replicate, summary columns), OUT/monthly/ and
-    OUT/manifest.json. A grid of more than 20,000 runs needs --yes.
+    Writes OUT/sweep.csv (swept parameters, replicate, summary columns), OUT/monthly/,
+    OUT/manifest.json and, per swept parameter and key outcome, a figure of the outcome against
+    the parameter (median, 50% and 90% bands) in OUT/figures/. A grid of more than 20,000 runs
+    needs --yes.
     """
     from commsim.sweep import sweep
 
@@ -148,6 +180,8 @@ def sweep_cmd(scenario: str, params: tuple[str, ...], opts: RunOptions) -> None:
     click.echo(f"{m['points']} points x {m['reps']} replicates = {m['runs']} runs in {m['seconds']:.1f} s -> {out}", err=True)
     means = result.table.groupby(names, sort=False)[[c for c in KEY_METRICS[:4] if c in result.table]].mean()
     click.echo(means.to_string(float_format=lambda v: f"{v:.4g}"))
+    if draw:
+        draw_figures(Path(out), fig_lang, "mean_collection_rate")
 
 
 def register(group: click.Group) -> None:

@@ -1,256 +1,178 @@
-"""``commsim brief``: a comparison folder -> a one-page policy brief (brief.md, brief.html).
+"""``commsim brief``: a comparison folder -> a one-page policy brief and its annex.
 
-Sections: title, the question, a three-sentence answer, how sure it is (:mod:`brief_sure`), the key table, two or three figures,
-the assumptions that matter most (from ``sensitivity.csv`` when present), costs, and the
-method with version and seeds. Text comes from :mod:`commsim.report.brief_text`; every number
-from :mod:`commsim.report.fmt`. ``brief.html`` is self-contained (figures as base64 PNG).
+The page answers a drafter's questions in order: which policy and how much, how sure, at what
+public cost, with what side effects, and where it fails. When the folder holds a robustness
+analysis (``robustness.csv``, ``discovery.csv``) the answer leads with it: how often the policy
+wins across plausible worlds and where it fails; otherwise it says that its intervals cover
+simulation noise only. Then the key table and the forest plot. It prints on one A4 page
+(``render.PAGE_CSS``; a test prints it with chromium). Everything else (full tables, figures,
+assumptions, costs, method and caveats) goes to the annex (:mod:`commsim.report.annex`).
+
+Files: ``brief_<lang>.html/.md`` and ``annex_<lang>.html/.md`` for each language written, and
+``brief.html``/``brief.md`` in the language asked for (English for ``--lang both``).
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from commsim.io import atomic_write
-from commsim.params import PARAMETERS
-from commsim.report import fmt
-from commsim.report.brief_sure import evaluated_months, reliability
-from commsim.report.brief_text import Answer, join, label_in_sentence, sentence_end
+from commsim.metrics import direction
+from commsim.report import brief_robust, fonts
+from commsim.report.annex import annex_blocks
+from commsim.report.brief_sure import scope, sensitivity_sentence, small_run, street
+from commsim.report.brief_text import Answer, label_in_sentence
 from commsim.report.figures import write_figures
+from commsim.report.plots import fixed
 from commsim.report.render import Block, to_html, to_markdown
 from commsim.report.results import ReportError, Results, load_results
-from commsim.report.vocab import Lang, lower_first, metric_label
-from commsim.report.vocab_params import param_label, param_unit
+from commsim.report.vocab import Lang
 
-#: section keys, in order (the headings come from ``H``)
-SECTIONS = ("question", "answer", "reliability", "table", "figures", "assumptions", "costs", "method")
-H: dict[str, tuple[str, str]] = {
+#: what ``--lang`` may be: one language, or both (brief.html then in English)
+LANG_CHOICES = ("en", "zh", "both")
+
+P: dict[str, tuple[str, str]] = {
     "title": ("Policy brief: what the policies would change, against {base}", "政策简报：与{base}相比，各项政策会带来什么变化"),
-    "question": ("The question", "问题"),
+    "meta": ("commsim {version}, {reps} paired runs per option. {street} Full tables, figures, method and "
+             "caveats: [annex_{code}.html](annex_{code}.html).",
+             "commsim {version}，每个方案{reps}次配对运行。{street}完整表格、图表、方法与说明见 [annex_{code}.html](annex_{code}.html)。"),
     "answer": ("The answer", "结论"),
-    "reliability": ("How sure is this", "结果的可靠性"),
+    "q_worlds": ("Across plausible worlds", "在各种可能情形下"),
+    "q_fails": ("Where it fails", "何时失效"),
+    "q_lead": ("Which policy, how much", "哪项政策，效果多大"),
+    "q_default": ("How much, under the default assumptions", "默认假设下效果多大"),
+    "q_sure": ("How sure", "把握多大"),
+    "q_others": ("The other policies", "其他政策"),
+    "q_cost": ("At what public cost", "公共支出"),
+    "q_side": ("Side effects", "其他影响"),
+    "note": ("First row: levels under {base}; other rows: change against it [95% CI], bold where the interval "
+             "excludes zero; shares in per cent, their changes in percentage points.",
+             "第一行为{base}的水平；其余各行为与之相比的变化［95%置信区间］，区间不含零时以粗体标出；比例以百分比表示，其变化以百分点表示。"),
+    "note_fixed": ("(fixed): the same in every paired run, set by the policy's rules.",
+                   "（固定）：各次配对运行均相同，由政策规则决定。"),
+    "note_either": ("Complaints filed have no better direction: a household files no new complaint while one is "
+                    "open, so more complaints filed can mean less suppressed demand.",
+                    "投诉量没有优劣方向：住户在已有投诉未办结时不会再提出新投诉，因此投诉增多也可能意味着被压抑的诉求减少。"),
+    "noise_short": ("The table's intervals cover simulation noise only.", "表中置信区间只反映模拟中的随机波动。"),
+    "untested": ("Not tested: this comparison comes without a robustness analysis (robustness.csv) or a "
+                 "sensitivity analysis, so the brief cannot say under which assumptions the result fails.",
+                 "未经检验：本次比较没有稳健性分析（robustness.csv）或敏感性分析，因此本简报无法说明在哪些假设下结论不成立。"),
     "table": ("Key results", "主要结果"),
-    "figures": ("Figures", "图表"),
-    "assumptions": ("Assumptions that matter most", "最关键的假设"),
-    "costs": ("Costs", "成本"),
-    "method": ("Method", "方法"),
-    "table_note": (
-        "First row: {base}, levels (means over replicates). Other rows: change against {base}, with its "
-        "confidence interval in brackets; bold where the interval excludes zero and the change does not round "
-        "to zero. Shares are in per cent, "
-        "their changes in percentage points.",
-        "第一行为{base}的水平（各次重复运行的均值）；其余各行为与{base}相比的变化，方括号内为置信区间；"
-        "置信区间不含零且变化四舍五入后不为零时以粗体标出。比例以百分比表示，其变化以百分点表示。",
-    ),
-    "fig_forest": ("Changes against {base} in the key outcomes, with confidence intervals.",
-                   "与{base}相比主要指标的变化及置信区间。"),
-    "fig_timeseries": ("{metric} month by month: median and spread over replicates.",
-                       "{metric}的逐月变化：各次重复运行的中位数与分布范围。"),
-    "fig_cost": ("Public cost against the change in {metric}; dots are single paired replicates.",
-                 "公共支出与{metric}变化的关系；每个点为一次配对重复运行。"),
-    "sa_intro": ("A sensitivity analysis ({method}) ranks the parameters by their effect on {metric}:",
-                 "敏感性分析（{method}）按对{metric}的影响大小排列参数如下："),
-    "sa_intro_diff": ("A sensitivity analysis ({method}) of the difference between {scenario} and {baseline} ranks "
-                      "the parameters by their effect on that difference in {metric}:",
-                      "针对{scenario}与{baseline}之差的敏感性分析（{method}）按对{metric}之差的影响大小排列参数如下："),
-    "sa_item_morris": ("{label} (`{name}`, {source}): mu* = {value}", "{label}（`{name}`，{source}）：mu* = {value}"),
-    "sa_item_sobol": ("{label} (`{name}`, {source}): ST = {value}", "{label}（`{name}`，{source}）：ST = {value}"),
-    "sa_range": ("; range tested: {lo}–{hi}", "；测试范围：{lo}–{hi}"),
-    "sa_explain_morris": ("mu* is the typical size of the change in {metric} when that one parameter moves across "
-                          "its tested range (the mean absolute Morris elementary effect).",
-                          "mu*表示单独改变该参数、使其在测试范围内变动时，{metric}通常变化多少（Morris基本效应绝对值的均值）。"),
-    "sa_explain_sobol": ("ST is the share of the variation in {metric} across the tested ranges that is due to that "
-                         "parameter, alone or together with others (total Sobol index, 0–1).",
-                         "ST表示在测试范围内{metric}的波动中，由该参数（单独或与其他参数共同）造成的比例（Sobol总效应指数，0–1）。"),
-    "assumption": ("an assumption", "假设"),
-    "sourced": ("from a source", "有出处"),
-    "sa_none": (
-        "This folder has no sensitivity analysis, so this brief cannot rank the assumptions. Behavioural "
-        "parameters (how satisfaction, trust, neighbours and the fee burden drive payment; how readily "
-        "residents take part) are assumptions with ranges, listed by `commsim params`; test them with a "
-        "sensitivity analysis before relying on the size of an effect.",
-        "本文件夹中没有敏感性分析，因此无法对假设排序。行为参数（满意度、信任、邻里和缴费负担如何影响缴费，"
-        "居民参与的难易程度）均为带取值范围的假设，可用 `commsim params` 查看；在依赖效应大小之前，"
-        "应先做敏感性分析。",
-    ),
-    "cost_item": ("{s}: {metric} {level} (change {d}; {ci})", "{s}：{metric}{level}（变化{d}；{ci}）"),
-    "cost_item_same": ("{s}: {metric} {level} (no change)", "{s}：{metric}{level}（不变）"),
-    "policy_cost_item": ("{s}: policy spending {level} in total{period}", "{s}：政策支出合计{level}{period}"),
-    "policy_cost_item_of": ("{s}: spending on {policy} {level} in total{period}", "{s}：{policy}支出合计{level}{period}"),
-    "period": (" over the {n} months after burn-in", "（预热期后{n}个月）"),
-    "cost_none": ("comparison.csv has no public-cost metric.", "comparison.csv 中没有公共支出指标。"),
-    "method_text": (
-        "Each scenario was simulated {reps} times with commsim {version}{months}. Replicate r of every "
-        "scenario used the same random seed (common random numbers; base seed {seed}, replicate seeds "
-        "derived with numpy's SeedSequence and listed in manifest.json), so each difference is paired: "
-        "scenario minus {base} on the same seed, method {diff_method}, with 95% confidence intervals and "
-        "p-values adjusted for the number of comparisons. Outcomes are street-wide monthly values "
-        "averaged over the months after burn-in. Scenario files: {files}.",
-        "每个情景用 commsim {version} 模拟{reps}次{months}。各情景的第r次重复运行使用相同的随机种子"
-        "（共同随机数；基准种子{seed}，各次种子由 numpy 的 SeedSequence 生成并记录在 manifest.json 中），"
-        "因此每个差异都是配对的：同一种子下情景减去{base}，方法为{diff_method}，给出95%置信区间，"
-        "p值按比较次数校正。结果指标为预热期之后各月全街道数值的平均。情景文件：{files}。",
-    ),
-    "months": (" over {months} months, the first {burn} discarded as burn-in", "，每次{months}个月，前{burn}个月为预热期不计入"),
-    "posterior": (" Parameter uncertainty from calibration: replicate r of every scenario used accepted "
-                  "parameter set r mod {k} of a calibration (--posterior), so the intervals also carry "
-                  "what the calibration left uncertain.",
-                  "参数不确定性来自校准：各情景的第r次重复运行使用校准所接受的第(r mod {k})组参数（--posterior），"
-                  "因此置信区间也包含了校准未能确定的部分。"),
+    "figure": ("Change in {m} and in public cost against {base}, default assumptions, 95% CI (simulation noise "
+               "only); every key outcome, and the model's fit to published figures, in the annex.",
+               "默认假设下与{base}相比{m}和公共支出的变化及95%置信区间（只反映模拟中的随机波动）；全部关键指标及模型与已发表数据的吻合程度见附件。"),
 }
 
 
-def h(key: str, lang: Lang, **kw: str) -> str:
-    en, zh = H[key]
+def p(key: str, lang: Lang, **kw: str) -> str:
+    en, zh = P[key]
     return (zh if lang == "zh" else en).format(**kw)
 
 
-def _assumptions(res: Results, ans: Answer, lang: Lang, top: int = 3) -> list[Block]:
-    sa = res.sensitivity
-    if sa is None:
-        return [Block("p", h("sa_none", lang))]
-    outputs = list(dict.fromkeys(sa["output"]))
-    output = ans.primary if ans.primary in outputs else outputs[0]
-    part = sa[sa["output"] == output]
-    method = str(part["method"].iloc[0])
-    key = "mu_star" if method == "morris" else "ST"
-    part = part[part["method"] == method].sort_values(key, ascending=False).head(top)
-    items = []
-    for _, r in part.iterrows():
-        name = str(r["parameter"])
-        param = PARAMETERS.params.get(name)
-        sourced = param is not None and not param.source.lower().startswith("assumption")
-        value = fmt.effect(output, r[key], lang) if method == "morris" else fmt.sobol_index(r[key])
-        text = h(f"sa_item_{method}", lang, label=param_label(name, lang, res.titles), name=name,
-                 source=h("sourced" if sourced else "assumption", lang), value=value)
-        if param is not None and param.range is not None:
-            text += h("sa_range", lang, lo=fmt.plain(param.range[0]), hi=fmt.plain(param.range[1]))
-            u = param_unit(name, lang)
-            if u:
-                text += f"（{u}）" if lang == "zh" else f" ({u})"
-        items.append(text)
-    info = res.sensitivity_info
-    method_name = "Morris" if method == "morris" else "Sobol"
-    if info.get("against") and info.get("scenario"):
-        intro = h("sa_intro_diff", lang, method=method_name, metric=label_in_sentence(output, lang),
-                  scenario=res.titles.title(info["scenario"], lang), baseline=res.titles.title(info["against"], lang))
+def _item(key: str, text: str, lang: Lang) -> str:
+    return f"**{p(key, lang)}{'：' if lang == 'zh' else ':'}** {text}".replace("： ", "：")
+
+
+def answer_items(ans: Answer, lang: Lang) -> list[str]:
+    """The drafter's questions and their answers, robustness first when the folder has it."""
+    parts = ans.parts()
+    best = ans.lead()[0]
+    sep = "" if lang == "zh" else " "
+    items: list[str] = []
+    if brief_robust.has_robustness(ans):
+        worlds, fails = brief_robust.worlds_sentence(ans, best), brief_robust.fails_sentence(ans, best)
+        items += [_item("q_worlds", worlds, lang)] if worlds else []
+        items += [_item("q_fails", fails, lang)] if fails else []
+        items.append(_item("q_default", parts["lead"], lang))
+        items.append(_item("q_sure", parts["sure"] + sep + p("noise_short", lang), lang))
     else:
-        intro = h("sa_intro", lang, method=method_name, metric=label_in_sentence(output, lang))
-    explain = h(f"sa_explain_{method}", lang, metric=_analysed(res, output, lang))
-    return [Block("p", intro), Block("ul", items=items), Block("p", explain, small=True)]
+        items.append(_item("q_lead", parts["lead"], lang))
+        items.append(_item("q_sure", parts["sure"] + sep + scope(ans.res, lang), lang))
+    if parts["others"]:
+        items.append(_item("q_others", parts["others"], lang))
+    if parts["cost"]:
+        items.append(_item("q_cost", parts["cost"], lang))
+    items.append(_item("q_side", parts["side"], lang))
+    if not brief_robust.has_robustness(ans):
+        fails = sensitivity_sentence(ans.res, ans, lang) if ans.res.sensitivity is not None else p("untested", lang)
+        items.append(_item("q_fails", fails, lang))
+    return items
 
 
-def _analysed(res: Results, output: str, lang: Lang) -> str:
-    """The quantity a sensitivity run analysed: the output, or its difference between two scenarios."""
-    info = res.sensitivity_info
-    label = label_in_sentence(output, lang)
-    if info.get("against") and info.get("scenario"):
-        a, b = res.titles.title(info["scenario"], lang), res.titles.title(info["against"], lang)
-        return f"{a}与{b}之间{label}的差" if lang == "zh" else f"the difference in {label} between {a} and {b}"
-    return label
+def page_blocks(res: Results, lang: Lang, figures: dict[str, Path], primary: str | None = None) -> list[Block]:
+    """The one-page brief as blocks."""
+    ans = Answer(res, lang, primary)
+    base = ans.t(ans.base)
+    meta = p("meta", lang, version=res.version, reps=str(res.replicates or "?"), code=lang, street=street(res, lang))
+    warning = small_run(res, lang)
+    blocks = [Block("h1", p("title", lang, base=base)), Block("p", meta, small=True)]
+    blocks += [Block("p", warning)] if warning else []
+    blocks += [Block("h2", p("answer", lang), key="answer"), Block("ul", items=answer_items(ans, lang), cls="answer")]
+    header, rows = ans.table()
+    extra = brief_robust.beats_column(ans)
+    if extra is not None:
+        head, cells = extra
+        header = [*header, head]
+        rows = [[*row, cells.get(s, "")] for row, s in zip(rows, [ans.base, *ans.others], strict=True)]
+    sep = "" if lang == "zh" else " "
+    notes = [p("note", lang, base=base)]
+    if any(ans.row(m, s) is not None and fixed(ans.row(m, s)) and ans.row(m, s)["diff"] != 0
+           for m in ans.key for s in ans.others):
+        notes.append(p("note_fixed", lang))
+    if any(direction(m) == "ambiguous" for m in ans.key):
+        notes.append(p("note_either", lang))
+    blocks += [Block("h2", p("table", lang), key="table"), Block("table", header=header, rows=rows),
+               Block("p", sep.join(notes), small=True)]
+    name = f"headline_{ans.primary.removeprefix('mean_')}"
+    if name in figures:
+        blocks.append(Block("figure", p("figure", lang, base=base, m=label_in_sentence(ans.primary, lang)),
+                            path=figures[name]))
+    return blocks
 
 
-def _costs(res: Results, ans: Answer, lang: Lang) -> list[Block]:
-    metrics = res.metrics()
-    cost = next((m for m in ("mean_public_cost_yuan", "total_public_cost_yuan") if m in metrics), None)
-    if cost is None:
-        return [Block("p", h("cost_none", lang))]
-    items = []
-    for s in ans.others:
-        r = ans.row(cost, s)
-        if r is None:
-            continue
-        same = r["diff"] == 0 and r["diff_ci_low"] == 0 and r["diff_ci_high"] == 0
-        items.append(h("cost_item_same" if same else "cost_item", lang, s=ans.t(s),
-                       metric=lower_first(metric_label(cost, lang), lang), level=fmt.level(cost, r["mean"], lang),
-                       d=fmt.change(cost, r["diff"], lang), ci=ans.ci(r)))
-        spent = [(m, pr) for m in metrics if m.startswith("total_policy_cost_yuan_")
-                 for pr in [ans.row(m, s)] if pr is not None and math.isfinite(pr["mean"]) and pr["mean"] != 0]
-        for m, pr in spent:  # name the policy only when the scenario combines several
-            policy = res.titles.title(m.removeprefix("total_policy_cost_yuan_"), lang)
-            key = "policy_cost_item_of" if len(spent) > 1 else "policy_cost_item"
-            items.append(h(key, lang, s=ans.t(s), policy=policy, level=fmt.level(m, pr["mean"], lang),
-                           period=_period(res, lang)))
-    return [Block("ul", items=items)]
-
-
-def _period(res: Results, lang: Lang) -> str:
-    n = evaluated_months(res)
-    return "" if n is None else h("period", lang, n=str(n))
-
-
-#: comparison.csv's diff_method codes in words
-METHOD_WORDS = {"paired_t": ("paired t-test", "配对t检验"), "bootstrap": ("BCa bootstrap", "BCa自助法")}
-
-
-def _method(res: Results, ans: Answer, lang: Lang) -> str:
-    months = ""
-    found = [e for e in res.entries.values() if isinstance(e.get("months"), int)]
-    if found:
-        months = h("months", lang, months=str(found[0]["months"]), burn=str(res.burn_in_months))
-    files = join([f"{name} (`{str(e.get('sha256', ''))[:12]}`)" if e.get("sha256") else name
-                  for name, e in res.entries.items()] or res.scenarios, lang)
-    methods = res.comparison["diff_method"].dropna().astype(str).unique()
-    text = h("method_text", lang, reps=str(res.replicates or "?"), version=res.version, months=months,
-             seed=str(res.base_seed if res.base_seed is not None else "?"), base=ans.t(ans.base),
-             diff_method=join([METHOD_WORDS.get(m, (m, m))[1 if lang == "zh" else 0] for m in methods], lang) or "?", files=files)
-    sets = res.manifest.get("posterior_sets")
-    if isinstance(sets, int) and sets > 0:
-        text += h("posterior", lang, k=str(sets))
-    return text
-
-
-def brief_blocks(res: Results, lang: Lang, figures: dict[str, Path], primary: str | None = None) -> list[Block]:
-    """The brief as blocks (headings, paragraphs, table, figures, lists), section by section."""
+def _check(res: Results) -> None:
     if res.comparison is None:
         raise ReportError(f"{res.folder}: no comparison.csv; a brief needs the output of 'commsim compare'")
     if res.comparison["scenario"].nunique() < 2:
         raise ReportError(f"{res.folder / 'comparison.csv'}: only the baseline; nothing to compare")
-    ans = Answer(res, lang, primary)
-    base = ans.t(ans.base)
-    blocks = [Block("h1", h("title", lang, base=base))]
-    blocks += [Block("h2", h("question", lang), key="question"), Block("p", ans.question())]
-    blocks += [Block("h2", h("answer", lang), key="answer"),
-               Block("p", " ".join(s for s in ans.sentences() if s) if lang == "en" else "".join(ans.sentences()))]
-    blocks.append(Block("h2", h("reliability", lang), key="reliability"))
-    blocks += [Block("p", text) for text in reliability(res, ans, lang)]
-    header, rows = ans.table()
-    blocks += [Block("h2", h("table", lang), key="table"), Block("table", header=header, rows=rows),
-               Block("p", h("table_note", lang, base=base), small=True)]
-    blocks.append(Block("h2", h("figures", lang), key="figures"))
-    for name, caption in (("forest", h("fig_forest", lang, base=base)),
-                          (f"timeseries_{ans.primary.removeprefix('mean_')}",
-                           h("fig_timeseries", lang, metric=metric_label(ans.primary, lang))),
-                          (f"cost_effectiveness_{ans.primary.removeprefix('mean_')}",
-                           h("fig_cost", lang, metric=label_in_sentence(ans.primary, lang)))):
-        if name in figures:
-            blocks.append(Block("figure", caption, path=figures[name]))
-    blocks += [Block("h2", h("assumptions", lang), key="assumptions"), *_assumptions(res, ans, lang)]
-    blocks += [Block("h2", h("costs", lang), key="costs"), *_costs(res, ans, lang)]
-    blocks += [Block("h2", h("method", lang), key="method"), Block("p", sentence_end(_method(res, ans, lang).rstrip(".。"), lang))]
-    return blocks
 
 
-def write_brief(folder: str | Path, lang: Lang, primary: str | None = None,
+def _write(path: Path, text: str) -> Path:
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return path
+
+
+def write_brief(folder: str | Path, lang: str = "en", primary: str | None = None,
                 sensitivity: str | Path | None = None) -> dict[str, Path]:
-    """Write DIR/figures/* (the brief's figures), DIR/brief.md and DIR/brief.html (and copies
-    named brief_<lang>.md / .html, so briefs in both languages can sit side by side)."""
+    """Write the brief and its annex of a comparison folder.
+
+    ``lang``: "en", "zh" or "both". For each language L written: ``figures/*_L.png/.svg`` (the
+    forest plot, time series and cost-effectiveness of the lead outcome), ``brief_L.html/.md``
+    (one page) and ``annex_L.html/.md``. ``brief.html``/``brief.md`` are the brief in ``lang``
+    (in English for "both"). Chinese needs a CJK font: checked before anything is written.
+    Returns name -> path ("brief_en_html", "annex_zh_md", "html", "md", ...).
+    """
+    if lang not in LANG_CHOICES:
+        raise ReportError(f"--lang {lang}: expected one of {', '.join(LANG_CHOICES)}")
+    langs: list[Lang] = ["en", "zh"] if lang == "both" else [lang]  # type: ignore[list-item]
+    if "zh" in langs:
+        fonts.require_cjk_font()
     res = load_results(folder, sensitivity)
-    if res.comparison is None:
-        raise ReportError(f"{res.folder}: no comparison.csv; a brief needs the output of 'commsim compare'")
-    ans = Answer(res, lang, primary)
-    wanted = {"forest", f"timeseries_{ans.primary.removeprefix('mean_')}",
-              f"cost_effectiveness_{ans.primary.removeprefix('mean_')}"}
-    written = write_figures(res, res.folder / "figures", lang, only=wanted, primary=ans.primary)
-    pngs = {name: paths[0] for name, paths in written.items()}
-    blocks = brief_blocks(res, lang, pngs, ans.primary)
-    md = to_markdown(blocks, res.folder)
-    html = to_html(blocks, lang)
-    out = {"md": res.folder / "brief.md", "html": res.folder / "brief.html"}
-    # brief.md/.html are the latest language asked for; brief_<lang>.* keep each language
-    for key, text in (("md", md), ("html", html)):
-        path = out[key]
-        out[f"{key}_lang"] = path.with_name(f"{path.stem}_{lang}{path.suffix}")
-        for target in (path, out[f"{key}_lang"]):
-            atomic_write(target, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
+    _check(res)
+    main: Lang = "en" if lang == "both" else langs[0]
+    out: dict[str, Path] = {}
+    for code in langs:
+        ans = Answer(res, code, primary)
+        stem = ans.primary.removeprefix("mean_")
+        wanted = {"forest", f"headline_{stem}", f"timeseries_{stem}", f"cost_effectiveness_{stem}"}
+        written = write_figures(res, res.folder / "figures", code, only=wanted, primary=ans.primary)
+        pngs = {name: paths[0] for name, paths in written.items()}
+        page, annex = page_blocks(res, code, pngs, ans.primary), annex_blocks(res, code, pngs, ans.primary)
+        texts = {"brief_md": to_markdown(page, res.folder), "brief_html": to_html(page, code, style="page"),
+                 "annex_md": to_markdown(annex, res.folder), "annex_html": to_html(annex, code, style="annex")}
+        for key, text in texts.items():
+            name, ext = key.split("_")
+            out[f"{name}_{code}_{ext}"] = _write(res.folder / f"{name}_{code}.{ext}", text)
+            if name == "brief" and code == main:
+                out[ext] = _write(res.folder / f"brief.{ext}", text)
     return out

@@ -24,15 +24,15 @@ MIN_REPLICATES = 20
 MIN_EVALUATED_MONTHS = 24
 
 S: dict[str, tuple[str, str]] = {
-    "noise": ("The confidence intervals and the counts of paired runs above cover simulation noise only (chance "
+    "noise": ("The confidence intervals and the counts of paired runs cover simulation noise only (chance "
               "variation between runs under the model's default assumptions), not uncertainty in those "
               "assumptions themselves.",
-              "上文的置信区间和配对模拟次数只反映模拟中的随机波动（默认假设下各次运行之间的偶然差异），"
+              "置信区间和配对模拟次数只反映模拟中的随机波动（默认假设下各次运行之间的偶然差异），"
               "不反映模型假设本身的不确定性。"),
-    "noise_posterior": ("The confidence intervals and the counts of paired runs above cover simulation noise and the "
+    "noise_posterior": ("The confidence intervals and the counts of paired runs cover simulation noise and the "
                         "uncertainty left by calibration ({k} accepted parameter sets), not uncertainty in the "
                         "assumptions the calibration did not vary.",
-                        "上文的置信区间和配对模拟次数反映模拟中的随机波动以及校准后仍存在的参数不确定性（{k}组被接受的参数），"
+                        "置信区间和配对模拟次数反映模拟中的随机波动以及校准后仍存在的参数不确定性（{k}组被接受的参数），"
                         "不反映校准未涉及的其他假设的不确定性。"),
     "street_n": ("The street is the simulated scenario ({n} households), not a forecast for any real place.",
                  "所模拟的街道是情景设定（{n}户），并非对任何真实地方的预测。"),
@@ -100,38 +100,50 @@ def evaluated_months(res: Results) -> int | None:
     return found[0] - res.burn_in_months if found else None
 
 
-def reliability(res: Results, ans: Answer, lang: Lang) -> list[str]:
-    """The section's paragraphs, in order."""
+def scope(res: Results, lang: Lang) -> str:
+    """What the confidence intervals cover: simulation noise (and calibration uncertainty)."""
     sets = res.manifest.get("posterior_sets")
-    posterior = isinstance(sets, int) and sets > 0
-    paras = [s("noise_posterior", lang, k=str(sets)) if posterior else s("noise", lang)]
-    n = households(res)
-    paras.append(s("street_n", lang, n=fmt.number(n, 0)) if n else s("street", lang))
+    return s("noise_posterior", lang, k=str(sets)) if isinstance(sets, int) and sets > 0 else s("noise", lang)
+
+
+def sensitivity_sentence(res: Results, ans: Answer, lang: Lang) -> str:
+    """How far the analysed result moved across a sensitivity analysis's design rows."""
     if res.sensitivity is None:
-        paras.append(s("sa_none", lang))
+        return s("sa_none", lang)
+    found = sensitivity_range(res, ans.primary)
+    if found is None:
+        return s("sa_no_samples", lang)
+    col, lo, hi, k = found
+    info = res.sensitivity_info
+    if info.get("against") and info.get("scenario"):
+        a, b = res.titles.title(info["scenario"], lang), res.titles.title(info["against"], lang)
+        label = label_in_sentence(col, lang)
+        what = f"{a}与{b}之间{label}的差" if lang == "zh" else f"the difference in {label} between {a} and {b}"
+        lo_t, hi_t = fmt.change(col, lo, lang), fmt.change(col, hi, lang)
+        tail = "sa_flip" if lo <= 0 <= hi else "sa_same"
     else:
-        found = sensitivity_range(res, ans.primary)
-        if found is None:
-            paras.append(s("sa_no_samples", lang))
-        else:
-            col, lo, hi, k = found
-            info = res.sensitivity_info
-            diff = bool(info.get("against") and info.get("scenario"))
-            if diff:
-                a, b = res.titles.title(info["scenario"], lang), res.titles.title(info["against"], lang)
-                label = label_in_sentence(col, lang)
-                what = (f"{a}与{b}之间{label}的差" if lang == "zh"
-                        else f"the difference in {label} between {a} and {b}")
-                lo_t, hi_t = fmt.change(col, lo, lang), fmt.change(col, hi, lang)
-                tail = "sa_flip" if lo <= 0 <= hi else "sa_same"
-            else:
-                what = label_in_sentence(col, lang)
-                lo_t, hi_t, tail = fmt.level(col, lo, lang), fmt.level(col, hi, lang), "sa_level"
-            text = s("sa_range", lang, k=str(k), what=what, lo=lo_t, hi=hi_t) + s(tail, lang)
-            paras.append(text[0].upper() + text[1:] if lang == "en" else text)
-    paras.append(s("validation", lang))
+        what = label_in_sentence(col, lang)
+        lo_t, hi_t, tail = fmt.level(col, lo, lang), fmt.level(col, hi, lang), "sa_level"
+    text = s("sa_range", lang, k=str(k), what=what, lo=lo_t, hi=hi_t) + s(tail, lang)
+    return text[0].upper() + text[1:] if lang == "en" else text
+
+
+def street(res: Results, lang: Lang) -> str:
+    n = households(res)
+    return s("street_n", lang, n=fmt.number(n, 0)) if n else s("street", lang)
+
+
+def small_run(res: Results, lang: Lang) -> str | None:
+    """A warning (bold) when the run has few replicates or few evaluated months, else None."""
     reps, months = res.replicates, evaluated_months(res)
     if (reps is not None and reps < MIN_REPLICATES) or (months is not None and months < MIN_EVALUATED_MONTHS):
-        paras.insert(0, "**" + s("small", lang, reps=str(reps if reps is not None else "?"),
-                                 months=str(months if months is not None else "?")) + "**")
-    return paras
+        return "**" + s("small", lang, reps=str(reps if reps is not None else "?"),
+                        months=str(months if months is not None else "?")) + "**"
+    return None
+
+
+def reliability(res: Results, ans: Answer, lang: Lang) -> list[str]:
+    """The section's paragraphs, in order."""
+    paras = [scope(res, lang), street(res, lang), sensitivity_sentence(res, ans, lang), s("validation", lang)]
+    warning = small_run(res, lang)
+    return ([warning] if warning else []) + paras

@@ -12,8 +12,9 @@ import math
 
 import pandas as pd
 
+from commsim.metrics import direction
 from commsim.report import fmt
-from commsim.report.plots import KEY_METRICS, _verdict
+from commsim.report.plots import KEY_METRICS, _verdict, fixed
 from commsim.report.results import Results
 from commsim.report.vocab import Lang, lower_first, metric_kind, metric_label, split_metric
 
@@ -40,6 +41,10 @@ W: dict[str, tuple[str, str]] = {
     "raises": ("raises", "提高"),
     "lowers": ("lowers", "降低"),
     "ci": ("confidence interval {lo} to {hi}", "置信区间{lo}至{hi}"),
+    "fixed_ci": ("the same in every paired run: set by the policy's rules", "各次配对运行均相同：由政策规则决定"),
+    "fixed_cell": ("(fixed)", "（固定）"),
+    "lead_either": ("{s} changes {m} most: it {verb} it from {a} to {b}, a change of {d} ({ci}).",
+                    "{s}对{m}的影响最大：从{a}{verb}到{b}，变化{d}（{ci}）。"),
     "q": ("If the street adopted {policies}, what would change, compared with {base}, for {metrics}?",
           "如果本街道实行{policies}，与{base}相比，{metrics}会有什么变化？"),
     "best": ("Of the policies compared, {s} does most for {m}: it {verb} it from {a} to {b}, a change of {d} ({ci}).",
@@ -57,6 +62,8 @@ W: dict[str, tuple[str, str]] = {
              "{names}对{m}的改善大致相当（置信区间相互重叠）；其中公共支出最低的{s}使其从{a}{verb}到{b}，变化{d}（{ci}）。"),
     "sure_plain": ("{s} does better than {base} in {p} of the {n} paired runs under the model's default assumptions",
                    "在默认假设下的{n}次配对模拟中，{s}在{p}的模拟中优于{base}"),
+    "sure_either": ("there is no better direction for {m}, so the brief does not count the runs in which {s} does better",
+                    "{m}没有优劣方向，因此本简报不统计{s}在多少次运行中表现更好"),
     "sure_unknown": ("comparison.csv gives no probability that {s} does better than {base}",
                      "comparison.csv 未给出{s}优于{base}的概率"),
     "sure_all": ("{s} does better than {base} in every one of the {n} paired runs under the model's default assumptions",
@@ -65,6 +72,10 @@ W: dict[str, tuple[str, str]] = {
     "also_better_one": ("{names} also improves it clearly", "{names}也明显改善了这一指标"),
     "also_slight": ("{names} also improve it, detectably but slightly", "{names}也改善了这一指标，但幅度很小"),
     "also_slight_one": ("{names} also improves it, detectably but slightly", "{names}也改善了这一指标，但幅度很小"),
+    "also_change": ("{names} also change it clearly", "{names}也明显改变了这一指标"),
+    "also_change_one": ("{names} also changes it clearly", "{names}也明显改变了这一指标"),
+    "cost_brief": ("{s} changes public cost by {d} ({ci}).", "{s}使公共支出变化{d}（{ci}）。"),
+    "cost_brief_none": ("{s} leaves public cost unchanged.", "{s}不改变公共支出。"),
     "no_diff": ("{names} make no clear difference", "{names}没有带来明显差异"),
     "no_diff_one": ("{names} makes no clear difference", "{names}没有带来明显差异"),
     "worse": ("{names} make it worse", "{names}使其变差"),
@@ -76,6 +87,10 @@ W: dict[str, tuple[str, str]] = {
     "watch": ("; note that {s} changes {changes}", "；需注意，{s}使{changes}"),
     "change_item": ("{m} by {d}", "{m}变化{d}"),
 }
+
+
+def _capital(text: str, lang: Lang) -> str:
+    return text[0].upper() + text[1:] if (lang == "en" and text) else text
 
 
 def w(key: str, lang: Lang, **kw: str) -> str:
@@ -114,24 +129,34 @@ class Answer:
         self.key = [m for m in KEY_METRICS if m in metrics]
         self.primary = primary or (PRIMARY_METRIC if PRIMARY_METRIC in metrics else (self.key or metrics)[0])
         self.base = str(res.baseline)
+        self._index: dict[tuple[str, str], pd.Series] | None = None
         self.others = [s for s in res.scenarios if s != self.base and s in set(res.comparison["scenario"])]
 
     def t(self, s: str) -> str:
         return self.res.title(s, self.lang)
 
     def row(self, metric: str, scenario: str) -> pd.Series | None:
-        rows = self.res.rows(metric)
-        hit = rows[rows["scenario"] == scenario]
-        return None if hit.empty else hit.iloc[0]
+        """The comparison.csv row of ``metric`` and ``scenario`` (indexed once), or None."""
+        if self._index is None:
+            df = self.res.comparison
+            self._index = {(str(m), str(s)): r for (m, s), r in zip(zip(df["metric"], df["scenario"], strict=True),
+                                                                   (r for _, r in df.iterrows()), strict=True)}
+        return self._index.get((metric, scenario))
 
     def ci(self, row: pd.Series) -> str:
+        """"confidence interval a to b", or, for a difference that is the same in every paired
+        run (a cost set by the policy's rules), that fact instead of a degenerate interval."""
+        if fixed(row):
+            return w("fixed_ci", self.lang)
         lo = fmt.change_number(row["metric"], row["diff_ci_low"])
         hi = fmt.change_number(row["metric"], row["diff_ci_high"])
         return w("ci", self.lang, lo=lo, hi=hi)
 
     def gain(self, row: pd.Series) -> float:
-        hib = row["higher_is_better"]
-        return float(row["diff"]) * (1.0 if hib is None or hib else -1.0)
+        """The change in the better direction; for an outcome without one, its size."""
+        way = direction(str(row["metric"]))
+        d = float(row["diff"])
+        return abs(d) if way == "ambiguous" else (d if way == "higher" else -d)
 
     # --- the parts ----------------------------------------------------------------------
     def question(self) -> str:
@@ -139,11 +164,10 @@ class Answer:
         metrics = join([label_in_sentence(m, self.lang) for m in self.key], self.lang)
         return w("q", self.lang, policies=policies, base=self.t(self.base), metrics=metrics)
 
-    def sentences(self) -> list[str]:
-        """Three sentences: the headline, how sure and the others, side effects and cost."""
+    def lead(self) -> tuple[str, pd.Series, list[str], str]:
+        """(lead option, its row in the lead outcome, options tied with it, the lead sentence)."""
         lang, m = self.lang, self.primary
-        rows = [(s, self.row(m, s)) for s in self.others]
-        rows = [(s, r) for s, r in rows if r is not None]
+        rows = self._rows()
         base_row = self.row(m, self.base)
         best, brow = max(rows, key=lambda sr: self.gain(sr[1]))
         label = label_in_sentence(m, lang)
@@ -159,6 +183,8 @@ class Answer:
             first = w("tied", lang, names=join([self.t(s) for s, _ in tied], lang), s=self.t(best), m=label,
                       verb=verb, d=d, ci=self.ci(brow), **levels)
             first = first[0].upper() + first[1:] if lang == "en" else first
+        elif direction(m) == "ambiguous":
+            first = w("lead_either", lang, s=self.t(best), m=label, verb=verb, d=d, ci=self.ci(brow), **levels)
         elif verdict == "better":
             key = "best" if len(rows) > 1 else "best_one"
             first = w(key, lang, s=self.t(best), m=label, verb=verb, d=d, ci=self.ci(brow), **levels)
@@ -168,7 +194,45 @@ class Answer:
             first = first[0].upper() + first[1:] if lang == "en" else first
         else:
             first = w("none", lang, s=self.t(best), m=label, d=d, ci=self.ci(brow))
-        return [first, self._second(best, brow, rows, [s for s, _ in tied]), self._third(best)]
+        return best, brow, [s for s, _ in tied], first
+
+    def _rows(self) -> list[tuple[str, pd.Series]]:
+        rows = [(s, self.row(self.primary, s)) for s in self.others]
+        return [(s, r) for s, r in rows if r is not None]
+
+    def sentences(self) -> list[str]:
+        """Three sentences: the headline, how sure and the others, side effects and cost."""
+        best, brow, tied, first = self.lead()
+        return [first, self._second(best, brow, self._rows(), tied), self._third(best)]
+
+    def parts(self) -> dict[str, str]:
+        """The answer cut by a drafter's questions, each a sentence: ``lead`` (which policy, how
+        much), ``sure`` (in how many paired runs), ``others``, ``cost`` (public cost) and ``side``
+        (side effects); empty strings where there is nothing to say."""
+        lang = self.lang
+        best, brow, tied, first = self.lead()
+        sep = "；" if lang == "zh" else "; "
+        others = sep.join(self.others_parts(best, self._rows(), tied))
+        side_metrics, cost = self._side_metrics()
+        changes = self._changes(best, side_metrics, ("better", "worse", "neutral"))
+        side = w("side", lang, s=self.t(best), changes=join(changes, lang)) if changes else w("side_none", lang, s=self.t(best))
+        side += self._worst_side_effect(best, side_metrics)
+        return {"lead": first, "sure": _capital(sentence_end(self.sure(best, brow), lang), lang),
+                "others": _capital(sentence_end(others, lang), lang) if others else "",
+                "cost": self._cost_sentence(best, cost), "side": _capital(sentence_end(side, lang), lang)}
+
+    def _side_metrics(self) -> tuple[list[str], str | None]:
+        metrics = self.res.metrics()
+        cost = next((m for m in ("mean_public_cost_yuan", "total_public_cost_yuan") if m in metrics), None)
+        return [m for m in self.key if m not in (self.primary, cost)], cost
+
+    def _cost_sentence(self, best: str, cost: str | None) -> str:
+        crow = self.row(cost, best) if cost else None
+        if crow is None:
+            return ""
+        if fixed(crow) and crow["diff"] == 0:
+            return w("cost_brief_none", self.lang, s=self.t(best))
+        return w("cost_brief", self.lang, s=self.t(best), d=fmt.change(cost, crow["diff"], self.lang), ci=self.ci(crow))
 
     def tied(self, rows: list[tuple[str, pd.Series]], brow: pd.Series) -> list[tuple[str, pd.Series]]:
         """Options clearly better than the baseline whose difference CI overlaps the best one's."""
@@ -182,32 +246,41 @@ class Answer:
         r = self.row(cost, scenario) if cost else None
         return math.inf if r is None or not math.isfinite(r["mean"]) else float(r["mean"])
 
-    def _second(self, best: str, brow: pd.Series, rows: list[tuple[str, pd.Series]], tied: list[str]) -> str:
-        lang = self.lang
-        parts = []
+    def sure(self, best: str, brow: pd.Series) -> str:
+        """In how many of the paired runs ``best`` beats the baseline (no sentence end)."""
+        lang, base = self.lang, self.t(self.base)
         p = brow["prob_better"]
-        base = self.t(self.base)
         n = fmt.number(float(brow["n"]), 0) if math.isfinite(float(brow["n"])) else "n/a"
+        if direction(str(brow["metric"])) == "ambiguous":
+            return w("sure_either", lang, m=label_in_sentence(str(brow["metric"]), lang), s=self.t(best))
         if p is None or not math.isfinite(p):
-            parts.append(w("sure_unknown", lang, s=self.t(best), base=base))
-        elif p == 1.0:
-            parts.append(w("sure_all", lang, s=self.t(best), base=base, n=n))
-        else:
-            parts.append(w("sure_plain", lang, s=self.t(best), base=base, p=fmt.probability(p), n=n))
+            return w("sure_unknown", lang, s=self.t(best), base=base)
+        if p == 1.0:
+            return w("sure_all", lang, s=self.t(best), base=base, n=n)
+        return w("sure_plain", lang, s=self.t(best), base=base, p=fmt.probability(p), n=n)
+
+    def _second(self, best: str, brow: pd.Series, rows: list[tuple[str, pd.Series]], tied: list[str]) -> str:
+        parts = [self.sure(best, brow), *self.others_parts(best, rows, tied)]
+        sep = "；" if self.lang == "zh" else "; "
+        text = sep.join(parts)
+        return sentence_end(text[0].upper() + text[1:] if self.lang == "en" else text, self.lang)
+
+    def others_parts(self, best: str, rows: list[tuple[str, pd.Series]], tied: list[str]) -> list[str]:
+        """What the other options do to the lead outcome, grouped: clearly, slightly, no, worse."""
+        lang = self.lang
+        parts: list[str] = []
         groups: dict[str, list[str]] = {"better": [], "slight": [], "unclear": [], "worse": [], "neutral": []}
         largest = max((abs(float(r["diff"])) for _, r in rows), default=0.0)
         for s, r in rows:
             if s != best and s not in tied:
                 v = _verdict(r)
                 groups["slight" if v == "better" and is_small(r, largest) else v].append(self.t(s))
-        for verdict, key in (("better", "also_better"), ("slight", "also_slight"), ("unclear", "no_diff"),
-                             ("worse", "worse")):
+        for verdict, key in (("better", "also_better"), ("slight", "also_slight"), ("neutral", "also_change"),
+                             ("unclear", "no_diff"), ("worse", "worse")):
             names = groups[verdict]
             if names:
                 parts.append(w(key if len(names) > 1 else key + "_one", lang, names=join(names, lang)))
-        sep = "；" if lang == "zh" else "; "
-        text = sep.join(parts)
-        return sentence_end(text[0].upper() + text[1:] if lang == "en" else text, lang)
+        return parts
 
     def _changes(self, scenario: str, metrics: list[str], verdicts: tuple[str, ...]) -> list[str]:
         out = []
@@ -220,9 +293,7 @@ class Answer:
 
     def _third(self, best: str) -> str:
         lang = self.lang
-        metrics = self.res.metrics()
-        cost = next((m for m in ("mean_public_cost_yuan", "total_public_cost_yuan") if m in metrics), None)
-        side_metrics = [m for m in self.key if m not in (self.primary, cost)]
+        side_metrics, cost = self._side_metrics()
         changes = self._changes(best, side_metrics, ("better", "worse", "neutral"))
         if changes:
             text = w("side", lang, s=self.t(best), changes=join(changes, lang))
@@ -230,7 +301,7 @@ class Answer:
             text = w("side_none", lang, s=self.t(best))
         crow = self.row(cost, best) if cost else None
         if crow is not None:
-            if crow["diff"] == 0 and crow["diff_ci_low"] == 0 and crow["diff_ci_high"] == 0:
+            if fixed(crow) and crow["diff"] == 0:
                 text += w("no_cost", lang)
             else:
                 text += w("cost", lang, d=fmt.change(cost, crow["diff"], lang), ci=self.ci(crow))
@@ -251,6 +322,17 @@ class Answer:
         return w("watch", self.lang, s=self.t(s), changes=join(worse[:2], self.lang))
 
     # --- the key table ------------------------------------------------------------------
+    def cell(self, metric: str, r: pd.Series) -> str:
+        """A change with its CI in brackets, bold when clear; a change that is the same in every
+        paired run as a number marked "(fixed)" (no interval), or "0" when there is none."""
+        d = fmt.change_number(metric, r["diff"])
+        zero = float(d.replace(fmt.MINUS, "-").replace(",", "")) == 0
+        d = f"**{d}**" if _verdict(r) in ("better", "worse", "neutral") and not zero else d
+        if fixed(r):
+            return d if zero else f"{d} {w('fixed_cell', self.lang)}"
+        lo, hi = fmt.change_number(metric, r["diff_ci_low"]), fmt.change_number(metric, r["diff_ci_high"])
+        return f"{d} [{lo}, {hi}]"
+
     def table(self) -> tuple[list[str], list[list[str]]]:
         """Header and rows: baseline levels, then each scenario's change [CI]; bold = clear."""
         lang = self.lang
@@ -269,10 +351,6 @@ class Answer:
                 elif s == self.base:
                     cells.append(fmt.level_number(m, r["mean"]))
                 else:
-                    d = fmt.change_number(m, r["diff"])
-                    lo, hi = fmt.change_number(m, r["diff_ci_low"]), fmt.change_number(m, r["diff_ci_high"])
-                    zero = float(d.replace(fmt.MINUS, "-").replace(",", "")) == 0
-                    d = f"**{d}**" if _verdict(r) in ("better", "worse", "neutral") and not zero else d
-                    cells.append(f"{d} [{lo}, {hi}]")
+                    cells.append(self.cell(m, r))
             rows.append(cells)
         return header, rows

@@ -1,7 +1,11 @@
 """The standard figures of a results folder, written to ``DIR/figures/<name>_<lang>.{png,svg}``.
 
-Which figures a folder gets depends on what it holds: a forest plot and cost-effectiveness
-plot from ``comparison.csv``; time series and estate distributions from ``monthly/``;
+The folder's kind is its manifest's ``command``: a ``sweep`` folder gets an outcome-against-
+parameter plot (median and 50% / 90% bands over replicates; choices as categories) for every
+swept parameter and key outcome; a ``sensitivity`` folder gets Morris mu*/sigma or Sobol S1/ST
+bars with their intervals for every analysed output; any other folder (``compare``) gets what
+its files allow: a forest plot, the lead outcome against public cost and cost-effectiveness
+plots from ``comparison.csv``; time series and estate distributions from ``monthly/``;
 sensitivity bars from ``sensitivity.csv``; sweep plots from ``sweep.csv``.
 """
 
@@ -23,11 +27,17 @@ ESTATE_METRICS: tuple[str, ...] = ("service_quality", "collection_rate")
 def figure_makers(
     res: Results, lang: Lang, primary: str = "mean_collection_rate"
 ) -> dict[str, Callable[[], Figure]]:
-    """Name -> function drawing the figure, for every figure the folder's data allows."""
+    """Name -> function drawing the figure, for every figure the folder's kind and data allow."""
+    if res.command == "sweep" and res.sweep is not None:
+        return sweep_makers(res, lang, primary, every_parameter=True)
+    if res.command == "sensitivity" and res.sensitivity is not None:
+        return sensitivity_makers(res, lang)
     makers: dict[str, Callable[[], Figure]] = {}
     metrics = res.metrics()
     if any(m in metrics for m in plots.KEY_METRICS):
         makers["forest"] = lambda: plots.forest(res, lang)
+    if primary in metrics:
+        makers[f"headline_{primary.removeprefix('mean_')}"] = lambda: plots.headline(res, lang, primary)
     gains = [primary] + [m for m in plots.KEY_METRICS if m != primary and m not in plots.COST_METRICS]
     if any(c in metrics for c in plots.COST_METRICS):
         for m in gains:
@@ -40,16 +50,33 @@ def figure_makers(
         for base in ESTATE_METRICS:
             makers[f"estates_{base}"] = lambda b=base: plots.estates(res, b, lang)
     if res.sensitivity is not None:
-        pairs = res.sensitivity[["method", "output"]].drop_duplicates().itertuples(index=False)
-        for method, output in pairs:
-            makers[f"sensitivity_{method}_{output}"] = (
-                lambda o=output, mt=method: plots_analysis.sensitivity(res, o, lang, mt))
+        makers.update(sensitivity_makers(res, lang))
     if res.sweep is not None:
-        outcomes = outcome_columns(res.sweep)
-        chosen = [m for m in dict.fromkeys([primary, *plots.KEY_METRICS]) if m in outcomes] or outcomes[:1]
-        for param in swept_parameters(res.sweep)[:1]:
-            for m in chosen:
-                makers[f"sweep_{param}_{m}"] = lambda m=m, p=param: plots_analysis.sweep(res, m, lang, p)
+        makers.update(sweep_makers(res, lang, primary))
+    return makers
+
+
+def sensitivity_makers(res: Results, lang: Lang) -> dict[str, Callable[[], Figure]]:
+    """Morris mu*/sigma or Sobol S1/ST bars, one figure per (method, output) of sensitivity.csv."""
+    makers: dict[str, Callable[[], Figure]] = {}
+    pairs = res.sensitivity[["method", "output"]].drop_duplicates().itertuples(index=False)
+    for method, output in pairs:
+        makers[f"sensitivity_{method}_{output}"] = (
+            lambda o=output, mt=method: plots_analysis.sensitivity(res, o, lang, mt))
+    return makers
+
+
+def sweep_makers(res: Results, lang: Lang, primary: str = "mean_collection_rate",
+                 every_parameter: bool = False) -> dict[str, Callable[[], Figure]]:
+    """Outcome against swept parameter: the lead and key outcomes, for the first (or every)
+    swept parameter."""
+    outcomes = outcome_columns(res.sweep)
+    chosen = [m for m in dict.fromkeys([primary, *plots.KEY_METRICS]) if m in outcomes] or outcomes[:1]
+    params = swept_parameters(res.sweep, res.manifest)
+    makers: dict[str, Callable[[], Figure]] = {}
+    for param in params if every_parameter else params[:1]:
+        for m in chosen:
+            makers[f"sweep_{param}_{m}"] = lambda m=m, p=param: plots_analysis.sweep(res, m, lang, p)
     return makers
 
 

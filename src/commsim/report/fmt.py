@@ -88,6 +88,12 @@ def level_interval(column: str, low: float, high: float, lang: Lang) -> str:
     return interval(level_number(column, low), level_number(column, high), lang)
 
 
+def is_fixed(low: float, high: float, value: float) -> bool:
+    """Whether an interval has zero width: a difference that is the same in every paired run (a
+    cost set by a policy's rules), shown as a number, never as a degenerate interval."""
+    return bool(math.isfinite(low) and math.isfinite(high) and abs(high - low) <= 1e-9 * max(1.0, abs(value)))
+
+
 def probability(p: float) -> str:
     """A probability in whole per cent: 0.974 -> "97%"."""
     if p is None or not math.isfinite(p):

@@ -18,7 +18,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from commsim.report import style
+from commsim.metrics import direction
+from commsim.report import fmt, style
 from commsim.report.results import Results
 from commsim.report.vocab import (
     Lang,
@@ -47,10 +48,11 @@ T = {
     "band90": ("90% of replicates", "90%的重复运行"),
     "burn_in": ("burn-in (not evaluated)", "预热期（不计入）"),
     "forest": ("Change against {base}, 95% CI", "与{base}相比的变化（95%置信区间）"),
-    "better": ("better", "改善"),
-    "worse": ("worse", "变差"),
-    "unclear": ("no clear difference", "无明显差异"),
-    "neutral": ("change", "变化"),
+    "clear": ("filled: the 95% CI excludes zero", "实心：95%置信区间不含零"),
+    "unclear": ("open: no clear difference", "空心：无明显差异"),
+    "better_right": ("better →", "更好 →"),
+    "better_left": ("← better", "← 更好"),
+    "either": ("no better direction", "无优劣方向"),
     "paired": ("one dot = one paired replicate", "每点为一次配对重复运行"),
     "cost_title": ("Public cost and {metric}, against {base}", "公共支出与{metric}（与{base}相比）"),
     "win": ("better and cheaper", "更好且更省"),
@@ -76,6 +78,11 @@ def scale(metric: str) -> float:
     """Factor from stored values to drawn values: shares in per cent, money in thousands of yuan."""
     kind = metric_kind(metric)
     return 100.0 if kind == "share" else (0.001 if kind in ("yuan", "yuan_month") else 1.0)
+
+
+def zero_based(metric: str) -> bool:
+    """Levels of money (costs, fees, subsidies) are drawn on axes that start at zero."""
+    return metric_kind(metric) in ("yuan", "yuan_month")
 
 
 def axis_unit(metric: str, lang: Lang, change: bool = False) -> str:
@@ -144,6 +151,8 @@ def timeseries(res: Results, metric: str, lang: Lang) -> Figure:
         if not overlay:  # three panels a row: about 30 characters fit above each
             ax.set_title(wrap(res.title(group[-1], lang), lang, 30), fontsize=8)
         ax.yaxis.set_major_locator(MaxNLocator(5))
+    if zero_based(metric):  # money from zero (once every panel is drawn: the y axes are shared)
+        axes[0].set_ylim(bottom=0, top=max(axes[0].get_ylim()[1] * 1.06, 1e-9))
     fig.suptitle(f"{metric_label(metric, lang)} · {tr('bands', lang)}", fontsize=9)
     for ax in axes:
         if ax.get_visible() and ax.xaxis.get_tick_params()["labelbottom"]:
@@ -164,29 +173,53 @@ def timeseries(res: Results, metric: str, lang: Lang) -> Figure:
     return fig
 
 
-def _verdict(row: pd.Series) -> str:
-    lo, hi, hib = row["diff_ci_low"], row["diff_ci_high"], row["higher_is_better"]
-    if not (np.isfinite(lo) and np.isfinite(hi)) or (lo <= 0 <= hi):
+def verdict(metric: str, low: float, high: float) -> str:
+    """"better", "worse", "unclear" (the 95% CI holds 0, or is missing) or "neutral" (a clear
+    change in an outcome without a better direction, see :func:`commsim.metrics.direction`)."""
+    if not (np.isfinite(low) and np.isfinite(high)) or (low <= 0 <= high):
         return "unclear"
-    if hib is None:
+    way = direction(metric)
+    if way == "ambiguous":
         return "neutral"
-    return "better" if (lo > 0) == bool(hib) else "worse"
+    return "better" if (low > 0) == (way == "higher") else "worse"
 
 
-VERDICT_COLOURS = {"better": style.BETTER, "worse": style.WORSE, "unclear": style.UNCLEAR, "neutral": style.BLACK}
+def _verdict(row: pd.Series) -> str:
+    return verdict(str(row["metric"]), row["diff_ci_low"], row["diff_ci_high"])
 
 
-def forest(res: Results, lang: Lang, metrics: tuple[str, ...] = KEY_METRICS) -> Figure:
-    """Paired differences against the baseline with 95% CIs: one row per scenario, one panel per metric."""
+def fixed(row: pd.Series) -> bool:
+    """A difference that is the same in every paired replicate (a zero-width interval): a cost
+    set by a policy's rules, say. It is shown as a number, never as a degenerate interval."""
+    return fmt.is_fixed(float(row["diff_ci_low"]), float(row["diff_ci_high"]), float(row["diff"]))
+
+
+def direction_hint(metric: str, lang: Lang) -> str:
+    """"better →", "← better" or "no better direction" under a panel of changes."""
+    return tr({"higher": "better_right", "lower": "better_left"}.get(direction(metric), "either"), lang)
+
+
+#: intervals are drawn over the markers, in dark grey with caps, so they show even inside a dot
+INTERVAL_COLOUR = "#222222"
+MARKER_Z, INTERVAL_Z = 3, 4
+
+
+def forest(res: Results, lang: Lang, metrics: tuple[str, ...] = KEY_METRICS, row_in: float = 0.3,
+           label_width: int = 24, title: bool = True) -> Figure:
+    """Paired differences against the baseline with 95% CIs: one row per scenario (its own colour
+    and marker, filled when the interval excludes zero), one panel per metric; under each panel
+    the better direction (none for complaints filed). ``row_in``: inches per scenario;
+    ``label_width``: characters per line of a scenario's title."""
     metrics = tuple(m for m in metrics if m in res.metrics())
     if not metrics:
         raise ValueError("none of the forest plot's metrics is in comparison.csv")
     base = res.baseline
     names = [s for s in res.scenarios if s != base and s in set(res.comparison["scenario"])]
-    fig = style.new_figure(1.75 + 0.36 * len(names))
+    colours = style.scenario_colours([base, *names], base)
+    markers = style.scenario_markers([base, *names], base)
+    fig = style.new_figure((1.95 if title else 1.55) + row_in * len(names))
     axes = np.atleast_1d(fig.subplots(1, len(metrics), sharey=True))
     ys = np.arange(len(names))[::-1]
-    seen: set[str] = set()
     for ax, metric in zip(axes, metrics, strict=True):
         rows = res.rows(metric).set_index("scenario")
         k = scale(metric)
@@ -194,15 +227,20 @@ def forest(res: Results, lang: Lang, metrics: tuple[str, ...] = KEY_METRICS) -> 
             if s not in rows.index:
                 continue
             row = rows.loc[s]
-            verdict = _verdict(row)
-            seen.add(verdict)
-            c = VERDICT_COLOURS[verdict]
-            ax.plot([row["diff_ci_low"] * k, row["diff_ci_high"] * k], [y, y], color=c, lw=1.6)
-            ax.plot([row["diff"] * k], [y], "o", color=c, ms=4.5)
-        ax.axvline(0, color=style.BLACK, lw=0.7)
-        ax.set_title(wrap(metric_label(metric, lang), lang, 18), fontsize=8)
-        ax.set_xlabel(wrap(axis_unit(metric, lang, change=True), lang, 18), fontsize=7)
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=2, min_n_ticks=2))
+            c = colours[s]
+            x, lo, hi = row["diff"] * k, row["diff_ci_low"] * k, row["diff_ci_high"] * k
+            clear = _verdict(row) != "unclear"
+            ax.plot([x], [y], ls="", marker=markers[s], ms=6, mec=c, mew=1.3, mfc=c if clear else "white",
+                    zorder=MARKER_Z)
+            if np.isfinite(lo) and np.isfinite(hi):
+                ax.errorbar([x], [y], xerr=[[max(x - lo, 0.0)], [max(hi - x, 0.0)]], fmt="none",
+                            ecolor=INTERVAL_COLOUR, elinewidth=0.9, capsize=2.2, capthick=0.9, zorder=INTERVAL_Z)
+        ax.axvline(0, color=style.BLACK, lw=0.7, zorder=1)
+        width = 18 if len(metrics) > 2 else 40
+        ax.set_title(wrap(metric_label(metric, lang), lang, width), fontsize=8)
+        ax.set_xlabel(wrap(axis_unit(metric, lang, change=True), lang, width) + "\n" + direction_hint(metric, lang),
+                      fontsize=7)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=3, steps=[1, 1.5, 2, 2.5, 3, 5, 10], min_n_ticks=3))
         ax.ticklabel_format(axis="x", style="plain", useOffset=False)
         ax.tick_params(axis="x", labelsize=6.5)
         ax.grid(axis="y", visible=False)
@@ -210,15 +248,25 @@ def forest(res: Results, lang: Lang, metrics: tuple[str, ...] = KEY_METRICS) -> 
         lo, hi = ax.get_xlim()
         if hi - lo < 1e-9:  # nothing changed in any scenario: show a plain axis around zero
             ax.set_xlim(-1, 1)
-    axes[0].set_yticks(ys, [wrap(res.title(s, lang), lang, 24) for s in names])
+    axes[0].set_yticks(ys, [wrap(res.title(s, lang), lang, label_width) for s in names])
     axes[0].set_ylim(-0.6, len(names) - 0.4)
-    fig.suptitle(tr("forest", lang, base=res.title(base, lang)), fontsize=9)
-    order = ("better", "worse", "unclear", "neutral")
-    handles = [Line2D([], [], color=VERDICT_COLOURS[v], marker="o", ms=4, lw=1.6, label=tr(v, lang))
-               for v in order if v in seen]
-    style.legend_below(fig, handles, len(handles))
+    if title:
+        fig.suptitle(tr("forest", lang, base=res.title(base, lang)), fontsize=9)
+    handles = [Line2D([], [], color=style.GREY, marker="o", mfc=style.GREY, ms=5, ls="", label=tr("clear", lang)),
+               Line2D([], [], color=style.GREY, marker="o", mfc="white", ms=5, ls="", label=tr("unclear", lang))]
+    style.legend_below(fig, handles, 2)
     style.source_line(fig, _source(res, lang, [base, *names]))
     return fig
+
+
+def headline(res: Results, lang: Lang, metric: str) -> Figure:
+    """The forest plot of the brief's page: the lead outcome and public cost, one line a scenario
+    (no title: the page's caption says what it shows)."""
+    cost = next((m for m in COST_METRICS if m in res.metrics()), None)
+    metrics = (metric,) if cost is None or cost == metric else (metric, cost)
+    titles = [res.title(s, lang) for s in res.scenarios if s != res.baseline]
+    one_line = all("\n" not in wrap(t, lang, 52) for t in titles)
+    return forest(res, lang, metrics, row_in=0.22 if one_line else 0.32, label_width=52, title=False)
 
 
 def _paired(res: Results, column: str, scenario: str) -> np.ndarray | None:
@@ -263,11 +311,11 @@ def cost_effectiveness(res: Results, metric: str, lang: Lang, cost_metric: str |
         xerr = [[x - b.loc[s, "diff_ci_low"] * kx], [b.loc[s, "diff_ci_high"] * kx - x]]
         yerr = [[y - a.loc[s, "diff_ci_low"] * ky], [a.loc[s, "diff_ci_high"] * ky - y]]
         ax.errorbar([x], [y], xerr=xerr, yerr=yerr, fmt=markers[s], color=c, ms=5, lw=1.4, capsize=2.5,
-                    label=res.title(s, lang))
+                    label=res.title(s, lang), zorder=INTERVAL_Z)
     _zero_inside(ax)
-    hib = a["higher_is_better"].dropna()
-    if len(hib):
-        up = bool(hib.iloc[0])
+    way = direction(metric)
+    if way != "ambiguous":
+        up = way == "higher"
         ax.text(0.02, 0.98 if up else 0.02, tr("win", lang), transform=ax.transAxes, color=style.BETTER,
                 ha="left", va="top" if up else "bottom", fontsize=7.5)
         ax.text(0.98, 0.02 if up else 0.98, tr("lose", lang), transform=ax.transAxes, color=style.WORSE,
@@ -276,7 +324,8 @@ def cost_effectiveness(res: Results, metric: str, lang: Lang, cost_metric: str |
     ax.set_ylabel(wrap(axis_text(metric, lang, change=True), lang, 48))
     ax.set_title(tr("cost_title", lang, metric=lower_first(metric_label(metric, lang), lang),
                     base=res.title(base, lang)), fontsize=9)
-    ax.xaxis.set_major_locator(MaxNLocator(6))
+    ax.xaxis.set_major_locator(MaxNLocator(6, min_n_ticks=3))
+    ax.yaxis.set_major_locator(MaxNLocator(6, min_n_ticks=3))
     handles, _ = ax.get_legend_handles_labels()
     handles.append(Line2D([], [], color=style.GREY, marker="o", ls="", ms=3, alpha=0.6, label=tr("paired", lang)))
     style.legend_below(fig, handles, 3)

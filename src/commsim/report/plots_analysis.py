@@ -13,14 +13,15 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from commsim.report import plots, style
-from commsim.report.plots import QUANTILES, axis_text, axis_unit, scale, wrap
+from commsim.report import fmt, plots, style
+from commsim.report.plots import QUANTILES, axis_text, axis_unit, scale, wrap, zero_based
 from commsim.report.results import Results, swept_parameters
 from commsim.report.vocab import Lang, lower_first, metric_label
 from commsim.report.vocab_params import param_label, param_unit
 
 T: dict[str, tuple[str, str]] = {
     "morris_title": ("What moves {metric} most: Morris screening", "影响{metric}最大的参数：Morris筛选"),
+    "difference": ("the difference in {metric} between {a} and {b}", "{a}与{b}之间{metric}的差"),
     "morris_x": ("Effect on {metric} over the parameter's range{unit}", "参数在其取值范围内变化时对{metric}的影响{unit}"),
     "mu_star": ("mu* (mean absolute effect), 95% CI", "mu*（平均绝对效应，95%置信区间）"),
     "sigma": ("sigma (interactions, non-linearity)", "sigma（交互作用与非线性）"),
@@ -69,21 +70,28 @@ def sensitivity(res: Results, output: str, lang: Lang, method: str | None = None
     y = np.arange(n)
     h = 0.38
     label = lower_first(metric_label(output, lang), lang)
+    info = res.sensitivity_info
+    if info.get("against") and info.get("scenario"):  # the analysed output is a paired difference
+        label = tr("difference", lang, metric=label, a=res.title(info["scenario"], lang),
+                   b=res.title(info["against"], lang))
+    error = {"lw": 0.9, "capsize": 2.5, "capthick": 0.9, "ecolor": style.BLACK, "zorder": 4}
     if method == "morris":
         k = scale(output)
         ax.barh(y + h / 2, df["mu_star"] * k, height=h, xerr=df["mu_star_conf"] * k, color=style.BLUE,
-                error_kw={"lw": 0.9, "capsize": 2}, label=tr("mu_star", lang))
+                error_kw=error, label=tr("mu_star", lang))
         ax.barh(y - h / 2, df["sigma"] * k, height=h, color=style.ORANGE, alpha=0.8, label=tr("sigma", lang))
-        ax.set_xlabel(wrap(tr("morris_x", lang, metric=label, unit=_unit_suffix(output, lang)), lang, 75))
-        ax.set_title(tr("morris_title", lang, metric=label), fontsize=9)
+        ax.set_xlabel(wrap(tr("morris_x", lang, metric=label, unit=_unit_suffix(output, lang)), lang, 62))
+        ax.set_title(wrap(tr("morris_title", lang, metric=label), lang, 80), fontsize=9)
     else:
         for col, off, colour in (("S1", h / 2, style.BLUE), ("ST", -h / 2, style.ORANGE)):
             ax.barh(y + off, df[col], height=h, xerr=df[f"{col}_conf"], color=colour,
-                    error_kw={"lw": 0.9, "capsize": 2}, label=tr(col, lang))
-        ax.set_xlabel(tr("sobol_x", lang, metric=label))
-        ax.set_title(tr("sobol_title", lang, metric=label), fontsize=9)
+                    error_kw=error, label=tr(col, lang))
+        ax.set_xlabel(wrap(tr("sobol_x", lang, metric=label), lang, 62))
+        ax.set_title(wrap(tr("sobol_title", lang, metric=label), lang, 80), fontsize=9)
         ax.set_xlim(left=min(0.0, float((df["S1"] - df["S1_conf"]).min())))
     ax.axvline(0, color=style.BLACK, lw=0.7)
+    ax.set_xlim(left=min(0.0, ax.get_xlim()[0]))  # bars from zero
+    ax.xaxis.set_major_locator(MaxNLocator(6, min_n_ticks=3))
     ax.set_yticks(y, [wrap(param_label(p, lang, res.titles), lang, 44) for p in df["parameter"]])
     ax.set_ylim(-0.6, n - 0.4)
     ax.grid(axis="y", visible=False)
@@ -109,7 +117,7 @@ def sweep(res: Results, outcome: str, lang: Lang, parameter: str | None = None) 
     df = res.sweep
     if df is None:
         raise ValueError("no sweep.csv in this folder")
-    params = swept_parameters(df)
+    params = swept_parameters(df, res.manifest)
     x = parameter or params[0]
     if x not in params or outcome not in df:
         raise ValueError(f"sweep.csv has no column {x if x not in params else outcome}")
@@ -119,32 +127,45 @@ def sweep(res: Results, outcome: str, lang: Lang, parameter: str | None = None) 
     fig = style.new_figure(3.6)
     ax = fig.add_subplot()
     groups = [(None, df)] if group is None else list(df.groupby(group, sort=True))
-    colours = [style.BLUE, style.ORANGE, style.GREEN, style.VERMILLION, style.PURPLE, style.SKY]
-    numeric = pd.api.types.is_numeric_dtype(df[x])
+    given = (res.manifest.get("swept") or {}).get(group) if group else None
+    if isinstance(given, list):  # the other parameter's values in the order they were given
+        groups.sort(key=lambda g: given.index(g[0]) if g[0] in given else len(given))
+    colours, markers = style.SCENARIO_COLOURS, style.SCENARIO_MARKERS
+    numeric = pd.api.types.is_numeric_dtype(df[x]) and df[x].nunique() > 1
     for i, (value, part) in enumerate(groups):
         c = colours[i % len(colours)]
         q = part.groupby(x)[outcome].quantile(list(QUANTILES)).unstack() * k
+        order = (res.manifest.get("swept") or {}).get(x)
+        if not numeric and isinstance(order, list):  # choices in the order they were given
+            q = q.reindex([v for v in order if v in q.index] + [v for v in q.index if v not in order])
         name = tr("median", lang) if value is None else tr(
             "other_params", lang, param=param_label(group, lang, res.titles), value=str(value))
         if numeric:
             xs = q.index.to_numpy()
             ax.fill_between(xs, q[0.05], q[0.95], color=c, alpha=0.13, lw=0)
             ax.fill_between(xs, q[0.25], q[0.75], color=c, alpha=0.30, lw=0)
-            ax.plot(xs, q[0.5], color=c, lw=1.5, marker="o", ms=3, label=name)
+            ax.plot(xs, q[0.5], color=c, lw=1.5, marker=markers[i % len(markers)], ms=4, label=name)
         else:  # categories (e.g. staffing norms): separate points with interval bars, no lines between
             xs = np.arange(len(q)) + (i - (len(groups) - 1) / 2) * 0.12
             ax.vlines(xs, q[0.05], q[0.95], color=c, alpha=0.35, lw=6)
             ax.vlines(xs, q[0.25], q[0.75], color=c, alpha=0.8, lw=6)
             ax.plot(xs, q[0.5], color="black", lw=0, marker="_", ms=14, mew=1.5)
-            ax.plot(xs, q[0.5], color=c, lw=0, marker="o", ms=3, label=name)
+            ax.plot(xs, q[0.5], color=c, lw=0, marker=markers[i % len(markers)], ms=4, label=name)
             ax.set_xticks(np.arange(len(q)), [str(v) for v in q.index])
             ax.set_xlim(-0.6, len(q) - 0.4)
     ax.set_xlabel(wrap(_param_axis_label(x, lang, res), lang, 80))
     ax.set_ylabel(wrap(axis_text(outcome, lang), lang, 44))
-    ax.yaxis.set_major_locator(MaxNLocator(6))
+    ax.yaxis.set_major_locator(MaxNLocator(6, min_n_ticks=3))
+    values = np.sort(df[x].unique()) if numeric else []
+    if numeric and len(values) <= 10:  # ticks at the swept values
+        ax.set_xticks(values, [fmt.plain(float(v)) for v in values])
+    elif numeric:
+        ax.xaxis.set_major_locator(MaxNLocator(8, min_n_ticks=3))
+    if zero_based(outcome):
+        ax.set_ylim(bottom=0, top=max(ax.get_ylim()[1] * 1.06, 1e-9))
     title = (f"{tr('sweep_title', lang, metric=metric_label(outcome, lang), param=lower_first(param_label(x, lang, res.titles), lang))}"
              f" · {tr('bands', lang)}")
-    ax.set_title(wrap(title, lang, 95), fontsize=8.5)
+    ax.set_title(wrap(title, lang, 82), fontsize=8.5)
     style.legend_below(fig, ax.get_legend_handles_labels()[0], 3)
     reps = int(df["replicate"].nunique())
     names = [str(s) for s in df["scenario"].unique()] if "scenario" in df else (res.scenarios[:1] or ["-"])

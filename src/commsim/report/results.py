@@ -4,8 +4,10 @@ The folder holds ``manifest.json`` (command, scenarios with sha256, replicates, 
 versions), ``summary.parquet`` (scenario x replicate summaries), ``monthly/`` (Parquet
 dataset of monthly metrics), ``comparison.csv`` (one row per metric and scenario: means,
 paired differences against the baseline with CIs, p-values, probability of being better),
-and optionally ``sensitivity.csv`` and ``sweep.csv``. Each file is read only if present; a
-file that is present but broken is reported as one :class:`ReportError` naming the file.
+and optionally ``sensitivity.csv``, ``sweep.csv``, ``robustness.csv`` (how often each scenario
+beats each comparator across plausible worlds) and ``discovery.csv`` (PRIM boxes: where a
+scenario fails to beat a comparator). Each file is read only if present; a file that is present
+but broken is reported as one :class:`ReportError` naming the file (and the row).
 """
 
 from __future__ import annotations
@@ -30,6 +32,17 @@ SENSITIVITY_COLUMNS: dict[str, tuple[str, ...]] = {
     "morris": ("mu_star", "mu_star_conf", "sigma"),
     "sobol": ("S1", "S1_conf", "ST", "ST_conf"),
 }
+#: robustness.csv: one row per (scenario, outcome, comparator), across plausible worlds
+ROBUSTNESS_COLUMNS: tuple[str, ...] = (
+    "scenario", "outcome", "comparator", "direction", "n_worlds", "share_better", "median_diff",
+    "diff_p05", "diff_p95", "noise_diff", "noise_ci_low", "noise_ci_high", "prob_best",
+)
+#: discovery.csv: one row per restricted parameter of a PRIM box of failures
+DISCOVERY_COLUMNS: tuple[str, ...] = (
+    "scenario", "outcome", "comparator", "box", "coverage", "density", "n_cases", "parameter",
+    "low", "high", "values", "text_en", "text_zh",
+)
+DIRECTIONS = ("higher", "lower", "ambiguous")
 #: columns of summaries and sweeps that are not outcomes
 ID_COLUMNS = ("scenario", "replicate", "seed")
 SUMMARY_PREFIXES = ("final_", "mean_", "total_")
@@ -96,6 +109,8 @@ class Results:
     sensitivity: pd.DataFrame | None = None
     sensitivity_info: dict[str, Any] = field(default_factory=dict)
     sweep: pd.DataFrame | None = None
+    robustness: pd.DataFrame | None = None
+    discovery: pd.DataFrame | None = None
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)
     titles: ScenarioTitles = field(default_factory=ScenarioTitles)
 
@@ -115,6 +130,12 @@ class Results:
                 names += [str(s) for s in df["scenario"].unique() if str(s) not in names]
         base = self.baseline
         return ([base] if base in names else []) + [n for n in names if n != base]
+
+    @property
+    def command(self) -> str | None:
+        """The command that wrote the folder (manifest ``command``): compare, sweep, sensitivity."""
+        value = self.manifest.get("command")
+        return str(value) if value else None
 
     @property
     def replicates(self) -> int | None:
@@ -247,8 +268,12 @@ def load_results(folder: str | Path, sensitivity: str | Path | None = None) -> R
         res.sensitivity, res.sensitivity_info = read_sensitivity(folder)
     if (folder / "sweep.csv").is_file():
         res.sweep = _read_csv(folder / "sweep.csv", ("replicate",))
-        if not swept_parameters(res.sweep):
+        if not swept_parameters(res.sweep, manifest):
             raise ReportError(f"{folder / 'sweep.csv'}: no swept parameter column")
+    if (folder / "robustness.csv").is_file():
+        res.robustness = read_robustness(folder / "robustness.csv")
+    if (folder / "discovery.csv").is_file():
+        res.discovery = read_discovery(folder / "discovery.csv")
     if all(x is None for x in (res.comparison, res.summary, res.sensitivity, res.sweep)):
         raise ReportError(
             f"{folder}: no comparison.csv, summary.parquet, sensitivity.csv or sweep.csv here; "
@@ -259,9 +284,54 @@ def load_results(folder: str | Path, sensitivity: str | Path | None = None) -> R
     return res
 
 
-def swept_parameters(sweep: pd.DataFrame) -> list[str]:
-    """Columns of a sweep that are swept parameters (not ids, not summary outcomes)."""
+def swept_parameters(sweep: pd.DataFrame, manifest: dict[str, Any] | None = None) -> list[str]:
+    """Columns of a sweep that are swept parameters: those the manifest lists under ``swept``,
+    else every column that is neither an id nor a summary outcome."""
+    swept = (manifest or {}).get("swept")
+    if isinstance(swept, dict) and swept:
+        return [c for c in swept if c in sweep.columns]
     return [c for c in sweep.columns if c not in ID_COLUMNS and not c.startswith(SUMMARY_PREFIXES)]
+
+
+def _bad_row(path: Path, df: pd.DataFrame, mask: pd.Series, problem: str) -> None:
+    if bool(mask.any()):
+        row = int(mask.to_numpy().nonzero()[0][0]) + 2  # 1-based, after the header line
+        raise ReportError(f"{path}: row {row}: {problem}")
+
+
+def _shares(path: Path, df: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    for col in columns:
+        df[col] = pd.to_numeric(df[col], errors="coerce")
+        values = df[col]
+        _bad_row(path, df, values.notna() & ((values < 0) | (values > 1)), f"{col}: expected a share from 0 to 1")
+
+
+def read_robustness(path: Path) -> pd.DataFrame:
+    """robustness.csv, checked: known directions, shares from 0 to 1, numeric differences."""
+    df = _read_csv(path, ROBUSTNESS_COLUMNS)
+    for col in ("scenario", "outcome", "comparator", "direction"):
+        df[col] = df[col].astype(str).str.strip()
+    _bad_row(path, df, ~df["direction"].isin(DIRECTIONS), "direction: expected higher, lower or ambiguous")
+    _shares(path, df, ("share_better", "prob_best"))
+    for col in ("n_worlds", "median_diff", "diff_p05", "diff_p95", "noise_diff", "noise_ci_low", "noise_ci_high"):
+        df[col] = pd.to_numeric(df[col], errors="coerce")
+    _bad_row(path, df, ~(df["n_worlds"] > 0), "n_worlds: expected a positive number of worlds")
+    return df
+
+
+def read_discovery(path: Path) -> pd.DataFrame:
+    """discovery.csv, checked: whole-number boxes from 1, coverage and density from 0 to 1."""
+    df = _read_csv(path, DISCOVERY_COLUMNS)
+    for col in ("scenario", "outcome", "comparator", "parameter"):
+        df[col] = df[col].astype(str).str.strip()
+    box = pd.to_numeric(df["box"], errors="coerce")
+    _bad_row(path, df, ~((box >= 1) & (box == box.round())), "box: expected a whole number from 1")
+    df["box"] = box.astype(int)
+    _shares(path, df, ("coverage", "density"))
+    for col in ("text_en", "text_zh"):
+        _bad_row(path, df, df[col].isna() | (df[col].astype(str).str.strip() == ""), f"{col}: empty")
+        df[col] = df[col].astype(str).str.strip()
+    return df
 
 
 def outcome_columns(df: pd.DataFrame) -> list[str]:

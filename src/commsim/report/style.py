@@ -1,7 +1,10 @@
 """Figure style shared by every plot: language and fonts, palette, source line, saving.
 
-Colours are the Okabe-Ito palette (Okabe & Ito 2008), readable with the common forms of
-colour blindness; the baseline is always black. Figures are 6.5 inches wide (a printed page's
+Scenario colours are the Okabe-Ito palette (Okabe & Ito 2008) without its yellow (faint on
+white) and its black (the baseline's), followed by four dark colours (Paul Tol's indigo and wine,
+a dark green and a brown) that stay apart from those six and from black under full protanopia,
+deuteranopia and tritanopia (CAM02-UCS distance at least 10; checked by a test with
+colorspacious): ten distinct colours, then the markers tell scenarios apart. Figures are 6.5 inches wide (a printed page's
 text width) and saved as PNG at 300 dpi and as SVG with text as paths (renders without the
 font installed). Sizes are fixed (no tight bounding box), so a figure of ``w x h`` inches is
 a PNG of ``300 w x 300 h`` pixels.
@@ -28,15 +31,17 @@ from commsim.report.vocab import Lang  # noqa: E402
 
 DPI = 300
 WIDTH_IN = 6.5
-#: Okabe-Ito colours
+#: Okabe-Ito colours (yellow is kept for reference only: too faint on white for lines and dots)
 BLACK, ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILLION, PURPLE = (
     "#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
 )
+#: dark colours distinct from the Okabe-Ito six and from black (Tol's indigo and wine)
+INDIGO, WINE, DARK_GREEN, BROWN = "#332288", "#882255", "#225522", "#8C564B"
 GREY = "#8C8C8C"
-#: scenario colours after the baseline (yellow last: weak on white)
-SCENARIO_COLOURS: tuple[str, ...] = (BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, YELLOW)
-#: scenario markers; 8 markers against 7 colours, so the (colour, marker) pair of scenario i
-#: repeats only after 56 scenarios, and the 8th scenario differs from the 1st by its marker
+#: scenario colours after the baseline: ten distinct colours, none faint on white
+SCENARIO_COLOURS: tuple[str, ...] = (BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, INDIGO, WINE, BROWN, DARK_GREEN)
+#: scenario markers; 8 markers against 10 colours, so the (colour, marker) pair of scenario i
+#: repeats only after 40 scenarios, and the 11th scenario differs from the 1st by its marker
 SCENARIO_MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
 BETTER, WORSE, UNCLEAR = BLUE, VERMILLION, GREY
 

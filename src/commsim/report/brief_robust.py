@@ -1,0 +1,181 @@
+"""What a brief says across plausible worlds, from ``robustness.csv`` and ``discovery.csv``.
+
+A robustness analysis runs the compared scenarios in many "worlds" (the assumptions drawn over
+their tested ranges) and reports, per scenario, outcome and comparator, the share of worlds in
+which the scenario beats the comparator, the spread of the paired difference across worlds, and
+how often each scenario is the best of all; a scenario discovery (PRIM) names the region of the
+assumptions in which a scenario fails to beat the comparator. When the folder holds them, the
+brief leads with these; when not, it says its intervals cover simulation noise only. Every
+number here is a cell of those files passed through :mod:`commsim.report.fmt`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from commsim.report import fmt
+from commsim.report.brief_text import Answer, label_in_sentence
+from commsim.report.vocab import Lang
+
+R: dict[str, tuple[str, str]] = {
+    "worlds": ("{s} beats {c} in {m} in {share} of {n} plausible worlds (the assumptions drawn over their "
+               "tested ranges): median change {med}, 5–95% range {lo} to {hi}",
+               "在{n}种可能情形下（各项假设在其测试范围内取值），{s}在{m}上优于{c}的情形占{share}："
+               "变化中位数{med}，5%–95%范围{lo}至{hi}"),
+    "worlds_either": ("Over {n} plausible worlds (the assumptions drawn over their tested ranges), {s} changes "
+                      "{m} against {c} by a median of {med} (5–95% range {lo} to {hi})",
+                      "在{n}种可能情形下（各项假设在其测试范围内取值），{s}与{c}相比使{m}的变化中位数为{med}"
+                      "（5%–95%范围{lo}至{hi}）"),
+    "best_self": ("; it is the best option in {p} of the worlds", "；在{p}的情形下它是最优方案"),
+    "best_other": ("; the option most often best is {o}, in {p} of the worlds ({s}: {q})",
+                   "；最常成为最优方案的是{o}，占{p}的情形（{s}为{q}）"),
+    "fails_box": ("{text} ({cov} of the worlds in which it fails lie there, and it fails in {den} of the worlds "
+                  "there).", "{text}（未能胜出的情形中有{cov}落在此范围内；此范围内有{den}的情形未能胜出）。"),
+    "fails_never": ("It beats {c} in every one of the {n} worlds tested.", "在所测试的全部{n}种情形中，它都优于{c}。"),
+    "fails_no_box": ("It beats {c} in {share} of the worlds; discovery.csv names no region of the assumptions "
+                     "where it fails.", "它在{share}的情形下优于{c}；discovery.csv 未给出其失效的假设范围。"),
+    "fails_no_discovery": ("It beats {c} in {share} of the worlds; without a scenario discovery (discovery.csv) "
+                           "the brief cannot say in which.",
+                           "它在{share}的情形下优于{c}；没有情景发现分析（discovery.csv），本简报无法说明是哪些情形。"),
+    "scope": ("The shares of worlds cover the assumption ranges of the robustness analysis; the confidence "
+              "intervals in the table cover simulation noise only (chance between runs under the default assumptions).",
+              "各情形所占比例反映稳健性分析中各项假设的取值范围；表中置信区间只反映默认假设下各次运行之间的随机波动。"),
+    "col_beats": ("Beats {c} in plausible worlds", "在可能情形中优于{c}的比例"),
+    "col_median": ("Median change across worlds [5–95%]", "各情形变化中位数［5%–95%］"),
+    "col_noise": ("Change under default assumptions [95% CI]", "默认假设下的变化［95%置信区间］"),
+    "col_best": ("Best option in", "成为最优方案的比例"),
+    "box_item": ("{s}, box {b}: {text} (coverage {cov}, density {den}; {k} failing worlds)",
+                 "{s}，第{b}个范围：{text}（覆盖率{cov}，密度{den}；未能胜出的情形{k}种）"),
+}
+
+
+def r(key: str, lang: Lang, **kw: str) -> str:
+    en, zh = R[key]
+    return (zh if lang == "zh" else en).format(**kw)
+
+
+def _cap(text: str, lang: Lang) -> str:
+    """First letter in upper case, unless the sentence starts with a name such as ``pay_beta_norm``."""
+    if lang != "en" or not text or "_" in text.split(" ", 1)[0]:
+        return text
+    return text[0].upper() + text[1:]
+
+
+def robust_row(ans: Answer, scenario: str, outcome: str | None = None, comparator: str | None = None) -> pd.Series | None:
+    """The robustness.csv row of ``scenario`` in ``outcome`` (default: the lead outcome) against
+    ``comparator`` (default: the baseline), or None."""
+    df = ans.res.robustness
+    if df is None:
+        return None
+    hit = df[(df["scenario"] == scenario) & (df["outcome"] == (outcome or ans.primary))
+             & (df["comparator"] == (comparator or ans.base))]
+    return None if hit.empty else hit.iloc[0]
+
+
+def has_robustness(ans: Answer) -> bool:
+    """Whether robustness.csv speaks about the lead outcome against the baseline."""
+    return any(robust_row(ans, s) is not None for s in ans.others)
+
+
+def worlds_sentence(ans: Answer, best: str) -> str:
+    """How often ``best`` beats the baseline across worlds, and which option is most often best."""
+    row = robust_row(ans, best)
+    if row is None:
+        return ""
+    lang, m = ans.lang, ans.primary
+    kw = {"n": fmt.number(float(row["n_worlds"]), 0), "s": ans.t(best), "c": ans.t(ans.base),
+          "m": label_in_sentence(m, lang), "med": fmt.change(m, row["median_diff"], lang),
+          "lo": fmt.change_number(m, row["diff_p05"]), "hi": fmt.change_number(m, row["diff_p95"])}
+    if row["direction"] == "ambiguous" or not math.isfinite(float(row["share_better"])):
+        text = r("worlds_either", lang, **kw)
+    else:
+        text = r("worlds", lang, share=fmt.probability(float(row["share_better"])), **kw)
+    df = ans.res.robustness
+    part = df[(df["outcome"] == m) & df["prob_best"].notna()].drop_duplicates("scenario")
+    if not part.empty and math.isfinite(float(row["prob_best"])):
+        top = part.loc[part["prob_best"].idxmax()]
+        if top["scenario"] == best or float(top["prob_best"]) <= float(row["prob_best"]):
+            text += r("best_self", lang, p=fmt.probability(float(row["prob_best"])))
+        else:
+            text += r("best_other", lang, o=ans.t(str(top["scenario"])), p=fmt.probability(float(top["prob_best"])),
+                      s=ans.t(best), q=fmt.probability(float(row["prob_best"])))
+    return _cap(text, lang) + ("。" if lang == "zh" else ".")
+
+
+def boxes(ans: Answer, scenario: str, outcome: str | None = None, comparator: str | None = None) -> pd.DataFrame:
+    """One row per PRIM box (its first row) of ``scenario`` failing against ``comparator``."""
+    df = ans.res.discovery
+    if df is None:
+        return pd.DataFrame()
+    part = df[(df["scenario"] == scenario) & (df["outcome"] == (outcome or ans.primary))
+              & (df["comparator"] == (comparator or ans.base))]
+    return part.sort_values("box").drop_duplicates("box")
+
+
+def fails_sentence(ans: Answer, best: str) -> str:
+    """Where ``best`` fails to beat the baseline: the first PRIM box in words, or what is known."""
+    row = robust_row(ans, best)
+    if row is None:
+        return ""
+    lang, c = ans.lang, ans.t(ans.base)
+    share = float(row["share_better"])
+    found = boxes(ans, best)
+    if not found.empty:
+        first = found.iloc[0]
+        text = str(first["text_zh" if lang == "zh" else "text_en"]).rstrip(".。")
+        return _cap(r("fails_box", lang, text=text, cov=fmt.probability(float(first["coverage"])),
+                      den=fmt.probability(float(first["density"]))), lang)
+    if math.isfinite(share) and share == 1.0:
+        return r("fails_never", lang, c=c, n=fmt.number(float(row["n_worlds"]), 0))
+    key = "fails_no_box" if ans.res.discovery is not None else "fails_no_discovery"
+    return r(key, lang, c=c, share=fmt.probability(share) if math.isfinite(share) else "n/a")
+
+
+def beats_column(ans: Answer) -> tuple[str, dict[str, str]] | None:
+    """A key-table column: the share of worlds in which each option beats the baseline."""
+    if not has_robustness(ans):
+        return None
+    cells = {}
+    for s in ans.others:
+        row = robust_row(ans, s)
+        ok = row is not None and row["direction"] != "ambiguous" and math.isfinite(float(row["share_better"]))
+        cells[s] = fmt.probability(float(row["share_better"])) if ok else ""
+    label = label_in_sentence(ans.primary, ans.lang)
+    head = r("col_beats", ans.lang, c=ans.t(ans.base))
+    return (f"{head}（{label}）" if ans.lang == "zh" else f"{head} ({label})"), cells
+
+
+def robustness_table(ans: Answer) -> tuple[list[str], list[list[str]]]:
+    """Annex table for the lead outcome: each option against the baseline across worlds."""
+    lang, m = ans.lang, ans.primary
+    header = ["情景" if lang == "zh" else "Scenario", r("col_beats", lang, c=ans.t(ans.base)),
+              r("col_median", lang), r("col_noise", lang), r("col_best", lang)]
+    rows = []
+    for s in ans.others:
+        row = robust_row(ans, s)
+        if row is None:
+            continue
+        share = float(row["share_better"])
+        rows.append([
+            ans.t(s), fmt.probability(share) if math.isfinite(share) else "",
+            f"{fmt.change_number(m, row['median_diff'])} [{fmt.change_number(m, row['diff_p05'])}, "
+            f"{fmt.change_number(m, row['diff_p95'])}]",
+            f"{fmt.change_number(m, row['noise_diff'])} [{fmt.change_number(m, row['noise_ci_low'])}, "
+            f"{fmt.change_number(m, row['noise_ci_high'])}]",
+            fmt.probability(float(row["prob_best"])),
+        ])
+    return header, rows
+
+
+def box_items(ans: Answer) -> list[str]:
+    """Every PRIM box of every option failing against the baseline in the lead outcome."""
+    items = []
+    for s in ans.others:
+        for _, b in boxes(ans, s).iterrows():
+            items.append(r("box_item", ans.lang, s=ans.t(s), b=str(int(b["box"])),
+                           text=str(b["text_zh" if ans.lang == "zh" else "text_en"]).rstrip(".。"),
+                           cov=fmt.probability(float(b["coverage"])), den=fmt.probability(float(b["density"])),
+                           k=fmt.number(float(b["n_cases"]), 0)))
+    return items

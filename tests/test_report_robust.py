@@ -1,0 +1,113 @@
+"""The brief with a robustness analysis: when the comparison folder holds robustness.csv (and
+discovery.csv), the answer leads with how often the policy wins across plausible worlds and where
+it fails, every number of it taken from those files; without them it says that its intervals
+cover simulation noise only; broken files give one line naming the file and the row."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from commsim.cli import cli
+from commsim.report import fmt
+from tests.report_fixtures import write_robustness
+from tests.test_report_brief import comparison_tokens, page, sections, tokens
+
+
+@pytest.fixture()
+def robust(comparison_dir, tmp_path):
+    folder = tmp_path / "cmp"
+    shutil.copytree(comparison_dir, folder, ignore=shutil.ignore_patterns("figures", "brief*", "annex*"))
+    return write_robustness(folder)
+
+
+@pytest.fixture(scope="module")
+def briefed(comparison_dir, tmp_path_factory):
+    """A comparison with robustness.csv and discovery.csv, briefed in English."""
+    folder = tmp_path_factory.mktemp("robust") / "cmp"
+    shutil.copytree(comparison_dir, folder, ignore=shutil.ignore_patterns("figures", "brief*", "annex*"))
+    write_robustness(folder)
+    result = CliRunner().invoke(cli, ["brief", str(folder), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def _items(answer: str) -> list[str]:
+    return [ln[2:] for ln in answer.strip().splitlines() if ln.startswith("- ")]
+
+
+def robustness_tokens(folder) -> set[str]:
+    """robustness.csv and discovery.csv cells, formatted as the brief formats them."""
+    out: set[str] = set()
+    df = pd.read_csv(folder / "robustness.csv")
+    for _, r in df.iterrows():
+        m = r["outcome"]
+        out |= {fmt.number(r["n_worlds"], 0), fmt.probability(r["share_better"]).rstrip("%"),
+                fmt.probability(r["prob_best"]).rstrip("%")}
+        out |= {fmt.change_number(m, r[c]) for c in ("median_diff", "diff_p05", "diff_p95", "noise_diff",
+                                                     "noise_ci_low", "noise_ci_high")}
+    boxes = pd.read_csv(folder / "discovery.csv")
+    for _, b in boxes.iterrows():
+        out |= {fmt.probability(b["coverage"]).rstrip("%"), fmt.probability(b["density"]).rstrip("%"),
+                str(int(b["box"])), fmt.number(b["n_cases"], 0)}
+        out |= tokens(b["text_en"]) | tokens(b["text_zh"])
+    return out
+
+
+def test_the_answer_leads_with_plausible_worlds_and_where_it_fails(briefed):
+    robust = briefed
+    items = _items(page(robust)["answer"])
+    assert items[0].startswith("**Across plausible worlds:**") and items[1].startswith("**Where it fails:**")
+    assert items[2].startswith("**How much, under the default assumptions:**")
+    rob = pd.read_csv(robust / "robustness.csv")
+    row = rob[(rob["scenario"] == "pay_campaign") & (rob["outcome"] == "mean_collection_rate")
+              & (rob["comparator"] == "small")].iloc[0]
+    assert f"Higher willingness to pay beats Status quo (test street) in the fee collection rate in " \
+           f"{fmt.probability(row['share_better'])} of {row['n_worlds']} plausible worlds" in items[0]
+    assert f"5–95% range {fmt.change_number('mean_collection_rate', row['diff_p05'])} to " in items[0]
+    box = pd.read_csv(robust / "discovery.csv").query("scenario == 'pay_campaign' and box == 1").iloc[0]
+    assert box["text_en"] in items[1] and fmt.probability(box["coverage"]) in items[1]
+    assert "noise only" in items[3]  # the default-assumption intervals say what they cover
+    allowed = comparison_tokens(robust) | robustness_tokens(robust)
+    stray = tokens("\n".join(items)) - allowed - {"5", "95"}  # "5–95% range"
+    assert not stray, sorted(stray)
+    table = page(robust)["table"]
+    assert "Beats Status quo (test street) in plausible worlds" in table
+    assert fmt.probability(row["share_better"]) in next(ln for ln in table.splitlines() if "Higher willingness" in ln)
+
+
+def test_the_annex_tabulates_the_worlds_and_lists_the_boxes(briefed):
+    robust = briefed
+    part = sections((robust / "annex_en.md").read_text("utf-8"))["robustness"]
+    assert "robustness.csv" in part and "discovery.csv" in part
+    assert part.count("box 1:") == 3 and part.count("box 2:") == 3
+    assert not tokens(part) - comparison_tokens(robust) - robustness_tokens(robust) - {"5", "95"}
+
+
+def test_without_discovery_the_brief_says_it_cannot_say_where(robust):
+    (robust / "discovery.csv").unlink()
+    assert CliRunner().invoke(cli, ["brief", str(robust), "--lang", "en"]).exit_code == 0
+    items = _items(page(robust)["answer"])
+    assert items[1].startswith("**Where it fails:**") and "without a scenario discovery" in items[1]
+
+
+@pytest.mark.parametrize(("file", "edit", "message"), [
+    ("robustness.csv", lambda df: df.assign(direction=["up"] + list(df["direction"][1:])),
+     "robustness.csv: row 2: direction: expected higher, lower or ambiguous"),
+    ("robustness.csv", lambda df: df.assign(share_better=[1.5] + list(df["share_better"][1:])),
+     "robustness.csv: row 2: share_better: expected a share from 0 to 1"),
+    ("robustness.csv", lambda df: df.drop(columns=["prob_best"]), "robustness.csv: missing column(s) prob_best"),
+    ("discovery.csv", lambda df: df.assign(box=[0] + list(df["box"][1:])),
+     "discovery.csv: row 2: box: expected a whole number from 1"),
+])
+def test_broken_robustness_files_give_one_line(robust, file, edit, message):
+    df = pd.read_csv(robust / file)
+    edit(df).to_csv(robust / file, index=False)
+    result = CliRunner().invoke(cli, ["brief", str(robust)])
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1 and not list(robust.glob("brief*"))
+    assert re.match(r"^error: ", result.output)
