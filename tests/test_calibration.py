@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from commsim.calibration import Target, load_targets, statistic
 from commsim.cli import cli
 from commsim.errors import ScenarioError
+from commsim.params import PARAMETERS
 from commsim.uncertainty import load_posterior
 
 from .helpers import DATA, SMALL
@@ -71,6 +72,14 @@ def test_calibrate_command_end_to_end(tmp_path):
     assert set(params["parameter"]) == set(sets[0]) and (params["prior_sd"] > 0).all()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["method"].startswith("ABC-SMC") and manifest["generations"] == 3 and manifest["stopped"] == "generations"
+    # the moved sample stays within the final threshold and the prior's ranges
+    accepted = pd.read_csv(out / "accepted.csv")
+    assert (accepted["distance"] <= gens["threshold"].iloc[-1] + 1e-12).all()
+    for name in sets[0]:
+        lo, hi = PARAMETERS[name].range
+        assert accepted[name].between(lo, hi).all()
+    assert len(manifest["move_acceptance"]) == 3 and manifest["unique_sets"] >= 1
+    assert "ess" in gens.columns and gens["ess"].iloc[0] == pytest.approx(6)
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -151,19 +151,31 @@ def population_table(particles: Sequence[Any], spec: CalibrationSpec) -> pd.Data
     ``stat_<target>``, ``distance`` (``calibration_smc.TargetDistance``), ``centrality`` (mean
     squared distance to the central values, in half-widths) and ``within`` (every fitted target
     inside its range)."""
-    from commsim.calibration_smc import TargetDistance, typed
+    from commsim.calibration_smc import typed
 
-    dist, fitted = TargetDistance(spec.targets), [t for t in spec.targets if t.fitted]
+
     rows = []
     for p in particles:
         stats = {t.name: float(p.sum_stat.get(t.name, math.nan)) for t in spec.targets}
         rows.append({**typed({k: p.parameter[k] for k in spec.parameters}), "weight": float(p.weight),
-                     **{f"stat_{k}": v for k, v in stats.items()}, "distance": dist(stats),
-                     "centrality": sum(t.centrality(stats[t.name]) for t in fitted) / len(fitted),
-                     "within": all(t.deviation(stats[t.name]) == 0 for t in fitted)})
-    table = pd.DataFrame(rows)
+                     **{f"stat_{k}": v for k, v in stats.items()}})
+    table = score(pd.DataFrame(rows), spec, "within")
     table["weight"] /= table["weight"].sum()
     return table
+
+
+def score(table: pd.DataFrame, spec: CalibrationSpec, flag: str = "accepted") -> pd.DataFrame:
+    """(Re)compute ``distance``, ``centrality`` and the inside-every-range flag from the
+    ``stat_<target>`` columns."""
+    from commsim.calibration_smc import TargetDistance
+
+    dist, fitted = TargetDistance(spec.targets), [t for t in spec.targets if t.fitted]
+    out = table.copy()
+    stats = [{t.name: float(row[f"stat_{t.name}"]) for t in spec.targets} for _, row in out.iterrows()]
+    out["distance"] = [dist(s) for s in stats]
+    out["centrality"] = [sum(t.centrality(s[t.name]) for t in fitted) / len(fitted) for s in stats]
+    out[flag] = [all(t.deviation(s[t.name]) == 0 for t in fitted) for s in stats]
+    return out
 
 
 def resample(population: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:

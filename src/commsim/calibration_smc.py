@@ -239,3 +239,71 @@ def run_generations(make: Callable[[], Any], db_url: str, spec: CalibrationSpec,
             row = history.get_all_populations().iloc[-1]
             on_generation({"t": int(row["t"]), "epsilon": float(row["epsilon"]), "particles": int(row["particles"]),
                            "samples": int(row["samples"])})
+
+
+# --- rejuvenation of the final generation: resample, then ABC-MCMC moves -----------------------
+
+
+def evaluate_set(payload: Mapping[str, Any], targets: Sequence[Target], reps: int, values: Mapping[str, Any],
+                 seed: int) -> dict[str, float]:
+    """Worker entry point: the replicate-mean statistics of one parameter set (model seed ``seed``)."""
+    from commsim.ensemble import scenario_from_payload
+
+    return evaluate(scenario_from_payload(payload), typed(dict(values)), [replicate_seed(seed, r) for r in range(reps)], targets)
+
+
+def move_seed(seed: int, rnd: int, i: int) -> int:
+    """Seed of particle ``i``'s proposal in move round ``rnd``."""
+    return int(np.random.SeedSequence([int(seed), 0x4D4F5645, int(rnd), int(i)]).generate_state(1)[0])
+
+
+def move_round(sample, spec: CalibrationSpec, payload: Mapping[str, Any], reps: int, epsilon: float,
+               seed: int, rnd: int, backend=None):
+    """One ABC-MCMC move (Marjoram et al. 2003) of every particle of an equally weighted sample.
+
+    ``sample``: DataFrame with the parameters and ``stat_<target>`` columns. Each particle
+    proposes a Gaussian step (covariance 2.38^2 / d times the sample's, Roberts & Rosenthal
+    2001); a step outside the prior's ranges is refused, otherwise the model runs once
+    (``reps`` replicates) and the step is taken when its distance is at most ``epsilon``. With a
+    uniform prior and a symmetric step this leaves the ABC posterior unchanged, and it spreads
+    out the copies that resampling makes. Returns (new sample, share of steps taken)."""
+    import pandas as pd
+
+    names = list(spec.parameters)
+    x = sample[names].to_numpy(float)
+    d = len(names)
+    cov = np.cov(x, rowvar=False) * (2.38**2 / d) + np.eye(d) * 1e-12
+    lows = np.array([PARAMETERS[n].range[0] for n in names])
+    highs = np.array([PARAMETERS[n].range[1] for n in names])
+    dist = TargetDistance(spec.targets)
+    proposals = {}
+    for i in range(len(x)):
+        rng = np.random.default_rng(move_seed(seed, rnd, i))
+        step = x[i] + rng.multivariate_normal(np.zeros(d), cov)
+        if np.all(step >= lows) and np.all(step <= highs):
+            proposals[i] = dict(zip(names, step.tolist(), strict=True))
+    results: dict[int, dict[str, float]] = {}
+    if backend is None:
+        for i, values in proposals.items():
+            results[i] = evaluate_set(payload, spec.targets, reps, values, move_seed(seed, rnd, i))
+    else:
+        pending = list(proposals.items())
+        in_flight = 0
+        while pending or in_flight:
+            while pending and in_flight < backend.window:
+                i, values = pending.pop(0)
+                backend.submit(i, evaluate_set, dict(payload), tuple(spec.targets), reps, values, move_seed(seed, rnd, i))
+                in_flight += 1
+            i, stats = backend.next_done()
+            results[i] = stats
+            in_flight -= 1
+    out = sample.copy()
+    taken = 0
+    for i, stats in sorted(results.items()):
+        if dist(stats) <= epsilon:
+            taken += 1
+            for n, v in typed(proposals[i]).items():
+                out.at[out.index[i], n] = v
+            for k, v in stats.items():
+                out.at[out.index[i], f"stat_{k}"] = v
+    return pd.DataFrame(out), taken / max(len(x), 1)

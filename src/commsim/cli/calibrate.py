@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -16,7 +17,14 @@ from commsim.backends import make_backend
 from commsim.cli.experiments import run_options
 from commsim.ensemble import scenario_payload
 from commsim.errors import ScenarioError
-from commsim.io import atomic_write, environment, prepare_output_dir, write_csv, write_json
+from commsim.io import (
+    atomic_write,
+    environment,
+    prepare_output_dir,
+    write_csv,
+    write_json,
+    write_parquet,
+)
 from commsim.runner import replicate_seed
 from commsim.scenario import load_scenario, parse_set_options
 
@@ -62,11 +70,13 @@ def plot_fit(samples, accepted, spec, path: Path) -> None:
 @click.option("--floor", default=1.0, show_default=True, type=float,
               help="Lowest acceptance threshold; 1 = inside every target's range (see docs/validation.md).")
 @click.option("--alpha", default=0.5, show_default=True, type=float, help="Quantile of the previous generation's distances used as the next threshold.")
+@click.option("--moves", default=3, show_default=True, type=click.IntRange(0, 100),
+              help="ABC-MCMC moves of the resampled final generation (spreads out duplicated sets; 0 = none).")
 @click.option("--min-acceptance", default=0.02, show_default=True, type=float,
               help="Stop when fewer proposals than this share are accepted (also caps a generation at n / share proposals).")
 @run_options(default_reps=2)
 def calibrate(scenario: str, targets_path: str | None, n_sets: int, generations: int, floor: float, alpha: float,
-              min_acceptance: float, reps: int, months: int | None, seed: int, out: str | None, workers: int | None,
+              moves: int, min_acceptance: float, reps: int, months: int | None, seed: int, out: str | None, workers: int | None,
               backend: str, scheduler: str | None, sets: tuple[str, ...], overwrite: bool, chunk: int | None) -> None:
     """Fit assumption parameters of SCENARIO to the published targets by ABC-SMC.
 
@@ -74,8 +84,9 @@ def calibrate(scenario: str, targets_path: str | None, n_sets: int, generations:
     Every finished generation is stored in OUT/abc.db: the same command run again after an
     interruption continues after the last stored generation (the interrupted one is redone
     with the same results). Results do not depend on --workers or --backend. Writes
-    accepted.csv (an equally weighted posterior sample), posterior.csv (the final generation
-    with weights), samples.csv (every generation), generations.csv, parameters.csv (prior vs
+    accepted.csv (an equally weighted posterior sample: the final generation resampled by
+    weight, then moved --moves times by ABC-MCMC), posterior.csv (the final generation with
+    weights), samples.csv (every generation), generations.csv, parameters.csv (prior vs
     posterior spread), fit.csv (per target), best.toml, figures/targets.png and manifest.json.
     (--chunk is not used: each proposal is one task.)
     """
@@ -113,6 +124,7 @@ def calibrate(scenario: str, targets_path: str | None, n_sets: int, generations:
                                 "give --overwrite to start again or another --out")
     else:
         db.unlink(missing_ok=True)
+        shutil.rmtree(out_dir / "moves", ignore_errors=True)
         write_json(settings, settings_path)
     click.echo(f"calibrating {sc.name}: {n_sets} sets per generation x {reps} replicates, {len(spec.parameters)} parameters, "
                f"{sum(t.fitted for t in spec.targets)} fitted targets -> {out_dir}" + (" (resuming)" if resume else ""), err=True)
@@ -121,51 +133,84 @@ def calibrate(scenario: str, targets_path: str | None, n_sets: int, generations:
     def report(g: dict) -> None:
         click.echo(f"  generation {g['t']}: threshold {g['epsilon']:.3g}, {g['particles']} of {g['samples']} accepted", err=True)
 
+    from pyabc import History
+
     with make_backend(backend, workers, scheduler) as be:
         def make():
             return smc.make_abc(spec, scenario_payload(sc), reps, n_sets, seed, floor, alpha, be)
 
         reason = smc.run_generations(make, f"sqlite:///{db}", spec, generations, floor, min_acceptance, resume, report)
-    write_results(out_dir, spec, sc, db, settings, reason, started, seed, reps)
+        history = History(f"sqlite:///{db}", _id=1)
+        pops = history.get_all_populations()
+        last = int(pops["t"].max())
+        posterior = calibration.population_table(history.get_population(last).particles, spec)
+        accepted, rates = rejuvenate(out_dir, spec, scenario_payload(sc), reps, float(pops["epsilon"].iloc[-1]),
+                                     posterior, seed, moves, last, be)
+    write_results(out_dir, spec, sc, history, posterior, accepted, rates, settings, reason, started, seed, reps)
 
 
-def write_results(out_dir: Path, spec, sc, db: Path, settings: dict, reason: str, started: float, seed: int, reps: int) -> None:
-    """The tables, figure and manifest of a finished (or stopped) ABC-SMC run."""
-    from pyabc import History
+def rejuvenate(out_dir: Path, spec, payload: dict, reps: int, epsilon: float, posterior: pd.DataFrame, seed: int,
+               moves: int, generation: int, backend) -> tuple[pd.DataFrame, list[float]]:
+    """Resample the final generation by weight and move every copy ``moves`` times by ABC-MCMC
+    at the final threshold (``calibration_smc.move_round``); each round is stored in
+    OUT/moves/ (a re-run reuses it). Returns the equally weighted sample and each round's
+    share of steps taken."""
+    sample = calibration.resample(posterior, len(posterior), seed)
+    rates = []
+    for k in range(moves):
+        path = out_dir / "moves" / f"generation{generation}_round{k + 1}.parquet"
+        if path.exists():
+            stored = pd.read_parquet(path)
+            rates.append(float(stored["round_acceptance"].iloc[0]))
+            sample = stored.drop(columns=["round_acceptance"])
+            continue
+        sample, rate = smc.move_round(sample, spec, payload, reps, epsilon, seed, k, backend)
+        click.echo(f"  move {k + 1} of {moves}: {100 * rate:.0f}% of steps taken", err=True)
+        write_parquet(sample.assign(round_acceptance=rate), path)
+        rates.append(rate)
+    return calibration.score(sample, spec), rates
 
-    history = History(f"sqlite:///{db}", _id=1)
+
+def write_results(out_dir: Path, spec, sc, history, posterior: pd.DataFrame, accepted: pd.DataFrame,
+                  rates: list[float], settings: dict, reason: str, started: float, seed: int, reps: int) -> None:
+    """The tables, figure and manifest of a finished (or stopped) run."""
     pops = history.get_all_populations()
     pops = pops[pops["t"] >= 0]
-    last = int(pops["t"].max())
-    posterior = calibration.population_table(history.get_population(last).particles, spec)
     prior = calibration.population_table(history.get_population(0).particles, spec)
     samples = pd.concat([calibration.population_table(history.get_population(t).particles, spec).assign(generation=t)
                          for t in pops["t"].astype(int)], ignore_index=True)
-    accepted = calibration.resample(posterior, len(posterior), seed)
+    ess = [float(1 / (g["weight"] ** 2).sum()) for _, g in samples.groupby("generation")]
     default_stats = calibration.evaluate(sc, {}, [replicate_seed(seed, r) for r in range(reps)], spec.targets)
     fit = calibration.fit_table(spec, default_stats, accepted, prior)
     gens = pd.DataFrame({"generation": pops["t"].astype(int), "threshold": pops["epsilon"],
                          "particles": pops["particles"].astype(int), "proposals": pops["samples"].astype(int)})
     gens["acceptance"] = gens["particles"] / gens["proposals"]
+    gens["ess"] = ess
     write_csv(accepted, out_dir / "accepted.csv")
     write_csv(posterior, out_dir / "posterior.csv")
     write_csv(samples, out_dir / "samples.csv")
     write_csv(gens, out_dir / "generations.csv")
-    write_csv(calibration.parameter_table(spec, posterior), out_dir / "parameters.csv")
+    write_csv(calibration.parameter_table(spec, accepted.assign(weight=1.0 / len(accepted))), out_dir / "parameters.csv")
     write_csv(fit, out_dir / "fit.csv")
-    best = posterior.sort_values("centrality", kind="stable").iloc[0]
+    best = accepted.sort_values("centrality", kind="stable").iloc[0]
     lines = ["# posterior set closest to the targets' central values", "[parameters]"]
     lines += [f"{p} = {best[p].item() if hasattr(best[p], 'item') else best[p]!r}" for p in spec.parameters]
     atomic_write(out_dir / "best.toml", lambda tmp: tmp.write_text("\n".join(lines) + "\n", encoding="utf-8"))
     plot_fit(prior, accepted, spec, out_dir / "figures" / "targets.png")
-    within = float(posterior.loc[posterior["within"], "weight"].sum())
+    within = float(accepted["accepted"].mean())
+    unique = int(accepted.drop_duplicates(list(spec.parameters)).shape[0])
     write_json({"command": "calibrate", "method": "ABC-SMC (pyabc)", "scenario": sc.name, "targets": spec.source,
                 **settings, "generations": len(gens), "stopped": reason, "proposals": int(gens["proposals"].sum()),
                 "runs": int(gens["proposals"].sum()) * reps + reps, "thresholds": [float(x) for x in gens["threshold"]],
-                "posterior_weight_within_ranges": within, "seconds": round(time.monotonic() - started, 1),
+                "final_ess": ess[-1], "move_acceptance": rates, "unique_sets": unique,
+                "runs_moves": len(rates) * len(accepted) * reps,
+                "posterior_share_within_ranges": within, "seconds": round(time.monotonic() - started, 1),
                 **environment()}, out_dir / "manifest.json")
     click.echo(f"stopped ({reason}) after {len(gens)} generations, {int(gens['proposals'].sum())} proposals; "
-               f"final threshold {gens['threshold'].iloc[-1]:.3g}; {100 * within:.0f}% of the posterior weight lies inside every range")
+               f"final threshold {gens['threshold'].iloc[-1]:.3g}; effective sample size of the last generation {ess[-1]:.1f} "
+               f"of {len(posterior)}; after {len(rates)} moves {unique} distinct sets, {100 * within:.0f}% inside every range")
+    if ess[-1] < 0.2 * len(posterior) and not rates:
+        click.echo("warning: the last generation's weights are uneven; use --moves (or a larger --n) before trusting accepted.csv", err=True)
     for row in fit.itertuples():
         mark = "ok " if row.default_within else "off"
         click.echo(f"  [{mark}] {row.target:<36} defaults {row.default_value:8.3f}  posterior "
