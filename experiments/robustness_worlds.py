@@ -78,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
                 style.save(fig, figures / f"discovery_{row.scenario}_{row.outcome}_{row.comparator}_{lang}")
     vs_base = table[(table["comparator"] == baseline) & (table["scenario"] != baseline)]
     for row in vs_base.itertuples(index=False):
-        print(f"{row.scenario:<24} {row.outcome:<44} beats status quo in {100 * row.share_better:5.1f}% of worlds; "
+        verb = "higher than the status quo" if row.direction == "ambiguous" else "beats the status quo"
+        print(f"{row.scenario:<24} {row.outcome:<44} {verb} in {100 * row.share_better:5.1f}% of worlds; "
               f"difference {row.median_diff:+.4g} (5-95%: {row.diff_p05:+.4g} to {row.diff_p95:+.4g}); "
               f"noise-only CI {row.noise_ci_low:+.4g} to {row.noise_ci_high:+.4g}")
     print(f"stability: largest standard error {stable['max_se']:.3f}; stable at 0.025: {stable['stable']}; "

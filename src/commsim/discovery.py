@@ -21,8 +21,9 @@ worlds inside the previous ones.
 ``high`` (numbers; the unrestricted side is the lowest or highest value sampled) or ``values``
 (choices, joined by ``|``), the box's ``coverage``, ``density``, ``n_cases`` (worlds of interest
 in all) and a plain sentence in English and Chinese repeated on its rows. ``box`` 0 with an
-empty ``parameter`` means no box was sought: the policy fails in every world, or in fewer than
-``min_cases`` worlds (the sentence says which).
+empty ``parameter`` means no box: the policy fails in every world, in fewer than ``min_cases``
+worlds, or its failures follow no condition that PRIM can support on the sampled parameters
+(the sentence says which).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from commsim.discovery_text import box_sentence, trivial_sentence
+from commsim.discovery_text import box_sentence, no_box_sentence, trivial_sentence
 from commsim.io import write_csv
 from commsim.metrics import EITHER, KEY_METRICS, direction
 from commsim.robustness import better, prob_best, wide
@@ -153,6 +154,8 @@ def _find(prim, sdutil, x, y, max_boxes, min_density, max_dims, mass_min, peel_a
         traj = box.peeling_trajectory.reset_index(drop=True)
         lims = box.box_lims[i]
         restricted = sdutil._determine_restricted_dims(lims, p.box_init)
+        if any(max(box.qp[i].get(n, [0.0])) > qp_max for n in restricted):
+            break  # even its last restriction is not supported by the data: no condition found
         limits = []
         for name in restricted:
             lo, hi = lims.loc[0, name], lims.loc[1, name]
@@ -216,6 +219,8 @@ def discover(summary: pd.DataFrame, worlds: pd.DataFrame, baseline: str, *,
         head = {"scenario": s, "outcome": m, "comparator": c, "n_cases": n_cases}
         if not boxes:
             en, zh = trivial_sentence(s, m, c, baseline, n_cases, n, min_cases, titles)
+            if min_cases <= n_cases < n:
+                en, zh = no_box_sentence(s, m, c, baseline, n_cases, n, titles)
             rows.append({**head, "box": 0, "coverage": 1.0 if n_cases else math.nan, "density": n_cases / n if n else math.nan,
                          "parameter": "", "low": math.nan, "high": math.nan, "values": "", "text_en": en, "text_zh": zh})
             continue

@@ -99,3 +99,13 @@ def trivial_sentence(scenario: str, outcome: str, comparator: str, baseline: str
         return en, f"{n}种情形中没有一种{zh_lead}。"
     return (f"{en_lead} in only {n_cases} of {n} worlds: too few (under {min_cases}) to say under which conditions.",
             f"仅在{n}种情形中的{n_cases}种{zh_lead}：次数太少（少于{min_cases}），无法判断条件。")
+
+
+def no_box_sentence(scenario: str, outcome: str, comparator: str, baseline: str, n_cases: int, n: int,
+                    titles=None) -> tuple[str, str]:
+    """(English, Chinese) sentence when PRIM found no supported box around the failures."""
+    en_lead = _lead(scenario, outcome, comparator, baseline, "en", titles)
+    zh_lead = _lead(scenario, outcome, comparator, baseline, "zh", titles)
+    return (f"{en_lead} in {n_cases} of {n} worlds, under no simple condition on the sampled parameters "
+            f"(PRIM found no box the data support).",
+            f"在{n}种情形中有{n_cases}种{zh_lead}，但找不到由抽样参数构成的简单条件（PRIM未找到有数据支持的框）。")
