@@ -1,6 +1,6 @@
 """Figure of robustness across worlds: the probability that each scenario is best, per outcome.
 
-One row per scenario (the status quo first), one column per key outcome; a cell's shade and
+One column per scenario (the status quo first), one row per key outcome; a cell's shade and
 number are ``prob_best`` from ``robustness.csv`` (``commsim.robustness``): the share of worlds
 (joint draws of calibrated parameters, assumptions, policy strengths and submodels) in which
 that scenario does best on that outcome. Outcomes whose direction is a judgement call
@@ -47,21 +47,23 @@ def best_matrix(table: pd.DataFrame, scenarios: Sequence[str] | None = None) -> 
 
 def ranking(table: pd.DataFrame, lang: Lang, titles: ScenarioTitles | None = None,
             scenarios: Sequence[str] | None = None, version: str = "", base_seed: int | None = None) -> Figure:
-    """Heat map of the probability of being best (rows: scenarios, columns: outcomes).
+    """Table of the probability of being best (rows: outcomes, columns: scenarios).
 
     Args:
         table: a robustness table (``robustness.csv``).
         lang: ``en`` or ``zh`` (draw and save inside ``style.language(lang)``).
         titles: scenario titles (default: shipped scenarios and policies).
-        scenarios: row order (default: the table's, status quo first).
-        version, base_seed: for the source line.
+        scenarios: column order (default: the table's, status quo first).
+        version, base_seed: for the source line (version default: this commsim).
     """
+    from commsim import __version__
+
     titles = titles or ScenarioTitles()
-    m = best_matrix(table, scenarios)
+    m = best_matrix(table, scenarios).T  # outcomes x scenarios
     ways = table.drop_duplicates("outcome").set_index("outcome")["direction"]
     n_worlds = int(table["n_worlds"].max()) if len(table) else 0
     rows, cols = m.shape
-    fig = style.new_figure(1.9 + 0.34 * rows + (0.5 if lang == "en" else 0.4))
+    fig = style.new_figure(1.5 + 0.27 * rows)
     ax = fig.add_subplot()
     values = m.to_numpy(dtype=float)
     ax.imshow(np.nan_to_num(values, nan=0.0), cmap="Blues", vmin=0.0, vmax=1.0, aspect="auto")
@@ -69,20 +71,18 @@ def ranking(table: pd.DataFrame, lang: Lang, titles: ScenarioTitles | None = Non
         for j in range(cols):
             v = values[i, j]
             text = "–" if not np.isfinite(v) else f"{100 * v:.0f}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=7,
+            ax.text(j, i, text, ha="center", va="center", fontsize=7.5,
                     color="white" if np.isfinite(v) and v > 0.6 else style.BLACK)
-    xlabels = []
-    for outcome in m.columns:
-        label = metric_label(outcome, lang)
-        xlabels.append(wrap(label + (" *" if ways.get(outcome) == "ambiguous" else ""), lang, 16))
-    ax.set_xticks(np.arange(cols), xlabels, rotation=90 if lang == "zh" else 60,
-                  ha="center" if lang == "zh" else "right", rotation_mode="anchor" if lang == "en" else "default", fontsize=6.5)
-    ax.set_yticks(np.arange(rows), [wrap(titles.title(s, lang), lang, 34) for s in m.index], fontsize=7)
+    ylabels = [metric_label(o, lang) + (" *" if ways.get(o) == "ambiguous" else "") for o in m.index]
+    ax.set_yticks(np.arange(rows), ylabels, fontsize=7.5)
+    ax.set_xticks(np.arange(cols), [wrap(titles.title(s, lang), lang, 22) for s in m.columns], fontsize=7.5)
+    ax.xaxis.tick_top()
+    ax.tick_params(length=0)
     ax.grid(False)
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.set_title(wrap(tr("title", lang, n=n_worlds), lang, 90), fontsize=9)
-    names = [str(s) for s in m.index]
-    style.source_line(fig, tr("note", lang) + "  " + style.source_text(lang, version or "-", names, None, base_seed,
+    names = [str(s) for s in m.columns]
+    style.source_line(fig, tr("note", lang) + "  " + style.source_text(lang, version or __version__, names, None, base_seed,
                                                                        tr("worlds", lang, n=n_worlds)))
     return fig
