@@ -1,17 +1,20 @@
-"""Calibration: statistics, targets file validation, and a tiny end-to-end ABC run."""
+"""Calibration: statistics, targets file validation and the command end to end (the ABC-SMC
+machinery: tests/test_calibration_smc.py)."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from commsim.calibration import Target, calibrate, evaluate, lhs_samples, load_targets, statistic
+from commsim.calibration import Target, load_targets, statistic
 from commsim.cli import cli
 from commsim.errors import ScenarioError
 from commsim.params import PARAMETERS
+from commsim.uncertainty import load_posterior
 
 from .helpers import DATA, SMALL
 
@@ -48,45 +51,35 @@ def test_deviation_is_zero_inside_and_grows_outside():
     assert t.centrality(0.76) == 0 < t.centrality(0.8)
 
 
-def test_lhs_samples_stay_in_ranges_and_stratify():
-    params = ["pay_intercept", "pay_arrears_cap_months"]
-    df = lhs_samples(params, 50, seed=3)
-    for name in params:
-        lo, hi = PARAMETERS[name].range
-        assert df[name].between(lo, hi).all()
-    assert df["pay_arrears_cap_months"].dtype.kind == "i"
-    # Latin hypercube: one sample in each of the 50 strata of the first parameter
-    lo, hi = PARAMETERS["pay_intercept"].range
-    strata = ((df["pay_intercept"] - lo) / (hi - lo) * 50).astype(int).clip(0, 49)
-    assert strata.nunique() == 50
-    pd.testing.assert_frame_equal(df, lhs_samples(params, 50, seed=3))
-
-
-def test_calibrate_accepts_only_sets_inside_every_fitted_target(small_scenario):
-    spec = load_targets(TARGETS)
-    sc = small_scenario.with_months(12)
-
-    def evaluate_many(tasks):
-        return [evaluate(sc, overrides, seeds, spec.targets) for overrides, seeds in tasks]
-
-    result = calibrate(sc, spec, n=6, reps=1, seed=2, evaluate_many=evaluate_many, min_accepted=1)
-    samples = result["samples"]
-    assert len(samples) == 6 and {"distance", "accepted", "stat_collection_rate"} <= set(samples.columns)
-    inside = samples["stat_collection_rate"].between(0.6, 0.9) & samples["stat_old_below_commercial"].between(0, 0.5)
-    assert (samples["accepted"] == inside).all()
-    assert set(result["fit"]["target"]) == {"collection_rate", "old_below_commercial", "load"}
-
-
 def test_calibrate_command_end_to_end(tmp_path):
     out = tmp_path / "cal"
-    result = CliRunner().invoke(cli, ["calibrate", str(SMALL), "--targets", str(TARGETS), "--n", "4", "--reps", "1",
-                                      "--months", "12", "--workers", "1", "--out", str(out)])
+    result = CliRunner().invoke(cli, ["calibrate", str(SMALL), "--targets", str(TARGETS), "--n", "6", "--reps", "1",
+                                      "--months", "12", "--generations", "3", "--floor", "0.2", "--workers", "1", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    for name in ("samples.csv", "accepted.csv", "fit.csv", "best.toml", "manifest.json", "figures/targets.png"):
+    for name in ("samples.csv", "accepted.csv", "posterior.csv", "generations.csv", "parameters.csv", "fit.csv",
+                 "best.toml", "manifest.json", "figures/targets.png", "abc.db"):
         assert (out / name).exists(), name
     assert (out / "figures" / "targets.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     best = (out / "best.toml").read_text()
     assert "[parameters]" in best and "pay_intercept" in best
+    sets = load_posterior(out / "accepted.csv")  # what compare --posterior and worlds read
+    assert len(sets) == 6 and set(sets[0]) == {"pay_intercept", "oc_formation_hazard", "pay_arrears_cap_months"}
+    assert all(isinstance(s["pay_arrears_cap_months"], int) for s in sets)
+    gens = pd.read_csv(out / "generations.csv")
+    assert list(gens["generation"]) == [0, 1, 2] and gens["threshold"].is_monotonic_decreasing
+    assert (gens["particles"] == 6).all() and (gens["proposals"] >= 6).all()
+    params = pd.read_csv(out / "parameters.csv")
+    assert set(params["parameter"]) == set(sets[0]) and (params["prior_sd"] > 0).all()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["method"].startswith("ABC-SMC") and manifest["generations"] == 3 and manifest["stopped"] == "generations"
+    # the moved sample stays within the final threshold and the prior's ranges
+    accepted = pd.read_csv(out / "accepted.csv")
+    assert (accepted["distance"] <= gens["threshold"].iloc[-1] + 1e-12).all()
+    for name in sets[0]:
+        lo, hi = PARAMETERS[name].range
+        assert accepted[name].between(lo, hi).all()
+    assert len(manifest["move_acceptance"]) == 3 and manifest["unique_sets"] >= 1
+    assert "ess" in gens.columns and gens["ess"].iloc[0] == pytest.approx(6)
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -104,22 +97,8 @@ def test_bad_targets_file(tmp_path, text, expected):
     assert result.exit_code == 2 and expected in result.output
 
 
-def test_calibrate_resumes_and_is_independent_of_workers(tmp_path):
-    args = ["calibrate", str(SMALL), "--targets", str(TARGETS), "--n", "3", "--reps", "1", "--months", "8"]
-    one = CliRunner().invoke(cli, [*args, "--workers", "1", "--out", str(tmp_path / "one")])
-    two = CliRunner().invoke(cli, [*args, "--workers", "2", "--out", str(tmp_path / "two")])
-    assert one.exit_code == 0 and two.exit_code == 0, one.output + two.output
-    first = pd.read_csv(tmp_path / "one" / "samples.csv")
-    pd.testing.assert_frame_equal(first, pd.read_csv(tmp_path / "two" / "samples.csv"))
-    again = CliRunner().invoke(cli, [*args, "--workers", "1", "--out", str(tmp_path / "one")])
-    assert again.exit_code == 0
-    pd.testing.assert_frame_equal(first, pd.read_csv(tmp_path / "one" / "samples.csv"))
-
-
 def test_compare_carries_calibration_uncertainty(tmp_path):
     """Replicate r of every compared scenario runs with accepted set r mod K."""
-    import json
-
     accepted = tmp_path / "accepted.csv"
     pd.DataFrame({"pay_beta_norm": [0.5, 2.0], "oc_formation_hazard": [0.01, 0.03], "stat_x": [0, 0]}).to_csv(accepted, index=False)
     out = tmp_path / "cmp"

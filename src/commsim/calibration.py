@@ -1,32 +1,28 @@
-"""Calibration by approximate Bayesian computation (rejection) against published figures.
+"""Calibration against published figures: targets, the statistics of a run, and result tables.
 
 Targets are data (``calibration/targets.toml``): each names a statistic of a run, a range
 [low, high] from ``EMPIRICAL_TARGETS.md`` or the seed documents, an optional central value and
-its source. ``calibrate`` draws parameter sets by Latin hypercube within the parameter table's
-ranges, runs each with a few replicates (common random numbers across sets), and accepts the
-sets whose replicate-mean statistics fall inside every fitted target's range: an ABC rejection
-sample of the posterior under a uniform prior and a box-shaped tolerance. Rejection was chosen
-over SMC or an optimiser because it is embarrassingly parallel, needs no tuning, keeps every
-evaluated set for inspection, and yields a sample of parameter sets that ``compare`` can use
-as parameter uncertainty.
+its source. The search itself is sequential Monte Carlo ABC (``commsim.calibration_smc``);
+this module turns its final generation into the tables ``commsim calibrate`` writes: an
+equally weighted posterior sample (``accepted.csv``, read by ``compare --posterior`` and
+``commsim.worlds``), the fit per target and each parameter's prior and posterior spread.
 """
 
 from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from commsim.errors import ScenarioError
 from commsim.params import PARAMETERS
-from commsim.runner import replicate_seed, simulate
+from commsim.runner import simulate
 from commsim.scenario import Scenario
 from commsim.vocabulary import ESTATE_TYPES
 
@@ -150,53 +146,96 @@ def evaluate(scenario: Scenario, overrides: dict[str, Any], seeds: Sequence[int]
     return {k: float(np.nanmean(v)) if np.isfinite(v).any() else math.nan for k, v in values.items()}
 
 
-def lhs_samples(parameters: Sequence[str], n: int, seed: int) -> pd.DataFrame:
-    """``n`` Latin-hypercube parameter sets within the parameter table's ranges."""
-    unit = qmc.LatinHypercube(d=len(parameters), seed=np.random.default_rng([seed, 2718])).random(n)
-    cols = {}
-    for j, name in enumerate(parameters):
-        p = PARAMETERS[name]
-        lo, hi = p.range
-        x = lo + unit[:, j] * (hi - lo)
-        cols[name] = np.round(x).astype(int) if p.kind == "int" else x
-    return pd.DataFrame(cols)
+def population_table(particles: Sequence[Any], spec: CalibrationSpec) -> pd.DataFrame:
+    """One row per particle of a pyabc population: parameters (as the table's kinds), weight,
+    ``stat_<target>``, ``distance`` (``calibration_smc.TargetDistance``), ``centrality`` (mean
+    squared distance to the central values, in half-widths) and ``within`` (every fitted target
+    inside its range)."""
+    from commsim.calibration_smc import typed
 
 
-Evaluator = Callable[[list[tuple[dict[str, Any], list[int]]]], list[dict[str, float]]]
+    rows = []
+    for p in particles:
+        stats = {t.name: float(p.sum_stat.get(t.name, math.nan)) for t in spec.targets}
+        rows.append({**typed({k: p.parameter[k] for k in spec.parameters}), "weight": float(p.weight),
+                     **{f"stat_{k}": v for k, v in stats.items()}})
+    table = score(pd.DataFrame(rows), spec, "within")
+    table["weight"] /= table["weight"].sum()
+    return table
 
 
-def calibrate(scenario: Scenario, spec: CalibrationSpec, n: int, reps: int, seed: int,
-              evaluate_many: Evaluator, min_accepted: int = 5) -> dict[str, pd.DataFrame]:
-    """Run the ABC rejection; returns samples (all sets), accepted, fit (per target), default."""
-    samples = lhs_samples(spec.parameters, n, seed)
-    seeds = [replicate_seed(seed, r) for r in range(reps)]
-    def typed(rec: dict[str, Any]) -> dict[str, Any]:
-        return {k: int(v) if PARAMETERS[k].kind == "int" else float(v) for k, v in rec.items()}
+def score(table: pd.DataFrame, spec: CalibrationSpec, flag: str = "accepted") -> pd.DataFrame:
+    """(Re)compute ``distance``, ``centrality`` and the inside-every-range flag from the
+    ``stat_<target>`` columns."""
+    from commsim.calibration_smc import TargetDistance
 
-    tasks = [({}, seeds)] + [(typed(rec), seeds) for rec in samples.to_dict("records")]
-    results = evaluate_many(tasks)
-    default_stats, stats = results[0], pd.DataFrame(results[1:])
-    fitted = [t for t in spec.targets if t.fitted]
-    dev = pd.DataFrame({t.name: stats[t.name].map(t.deviation) for t in fitted})
-    samples = pd.concat([samples, stats.add_prefix("stat_")], axis=1)
-    samples["distance"] = dev.max(axis=1)
-    samples["centrality"] = sum(stats[t.name].map(t.centrality) for t in fitted) / len(fitted)
-    samples["accepted"] = samples["distance"] == 0
-    accepted = samples[samples["accepted"]]
-    if len(accepted) < min_accepted:  # report honestly: the closest sets, flagged
-        accepted = samples.nsmallest(min_accepted, ["distance", "centrality"])
-    accepted = accepted.sort_values("centrality")
-    fit_rows = []
+    dist, fitted = TargetDistance(spec.targets), [t for t in spec.targets if t.fitted]
+    out = table.copy()
+    stats = [{t.name: float(row[f"stat_{t.name}"]) for t in spec.targets} for _, row in out.iterrows()]
+    out["distance"] = [dist(s) for s in stats]
+    out["centrality"] = [sum(t.centrality(s[t.name]) for t in fitted) / len(fitted) for s in stats]
+    out[flag] = [all(t.deviation(s[t.name]) == 0 for t in fitted) for s in stats]
+    return out
+
+
+def resample(population: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    """``n`` rows drawn by systematic resampling in proportion to ``weight``, in a random order
+    (reproducible from ``seed``): an equally weighted posterior sample, so that replicate r of a
+    comparison can take row ``r mod n`` (``--posterior``) without favouring any part of it.
+    ``accepted`` marks rows inside every fitted target's range."""
+    rng = np.random.default_rng([int(seed), 0x5EED])
+    w = population["weight"].to_numpy(float)
+    positions = (rng.uniform() + np.arange(n)) / n
+    idx = np.minimum(np.searchsorted(np.cumsum(w / w.sum()), positions, side="right"), len(w) - 1)
+    out = population.iloc[idx].drop(columns=["weight"]).rename(columns={"within": "accepted"})
+    out.insert(0, "particle", population.index[idx])
+    return out.iloc[rng.permutation(n)].reset_index(drop=True)
+
+
+def _wquantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
+    order = np.argsort(x, kind="stable")
+    x, w = x[order], w[order]
+    cum = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return float(np.interp(q, cum, x))
+
+
+def parameter_table(spec: CalibrationSpec, posterior: pd.DataFrame) -> pd.DataFrame:
+    """Prior (uniform over the table's range) against posterior spread per parameter.
+
+    ``sd_ratio`` = posterior sd / prior sd; ``identification``: ``narrowed`` (ratio below 0.5),
+    ``weak`` (0.5-0.8) or ``not identified`` (0.8 and above: the targets leave the parameter
+    about as uncertain as its range)."""
+    rows = []
+    w = posterior["weight"].to_numpy(float)
+    for name in spec.parameters:
+        lo, hi = PARAMETERS[name].range
+        x = posterior[name].to_numpy(float)
+        mean = float(np.average(x, weights=w))
+        sd = float(np.sqrt(np.average((x - mean) ** 2, weights=w)))
+        prior_sd = (hi - lo) / math.sqrt(12)
+        ratio = sd / prior_sd if prior_sd > 0 else math.nan
+        rows.append({"parameter": name, "prior_low": lo, "prior_high": hi, "prior_mean": (lo + hi) / 2,
+                     "prior_sd": prior_sd, "posterior_mean": mean, "posterior_sd": sd,
+                     "posterior_p05": _wquantile(x, w, 0.05), "posterior_median": _wquantile(x, w, 0.5),
+                     "posterior_p95": _wquantile(x, w, 0.95), "sd_ratio": ratio,
+                     "identification": "narrowed" if ratio < 0.5 else "weak" if ratio < 0.8 else "not identified"})
+    return pd.DataFrame(rows)
+
+
+def fit_table(spec: CalibrationSpec, default_stats: Mapping[str, float], accepted: pd.DataFrame,
+              prior_sample: pd.DataFrame) -> pd.DataFrame:
+    """Per target: its range, the value under the current defaults, the posterior 5-95% range,
+    and the share of the first (prior) generation inside the range."""
+    rows = []
     for t in spec.targets:
         sim = accepted[f"stat_{t.name}"]
-        fit_rows.append({
+        rows.append({
             "target": t.name, "fitted": t.fitted, "statistic": t.statistic, "metric": t.metric,
             "low": t.low, "high": t.high, "central": t.central,
             "default_value": default_stats[t.name], "default_within": t.deviation(default_stats[t.name]) == 0,
             "accepted_median": float(sim.median()), "accepted_p05": float(sim.quantile(0.05)),
-            "accepted_p95": float(sim.quantile(0.95)),
-            "share_of_all_sets_within": float((samples[f"stat_{t.name}"].map(t.deviation) == 0).mean()),
+            "accepted_p95": float(sim.quantile(0.95)), "accepted_within": float((sim.map(t.deviation) == 0).mean()),
+            "prior_share_within": float((prior_sample[f"stat_{t.name}"].map(t.deviation) == 0).mean()),
             "source": t.source,
         })
-    default = pd.DataFrame([{"parameter": "(defaults)", **default_stats}])
-    return {"samples": samples, "accepted": accepted, "fit": pd.DataFrame(fit_rows), "default": default}
+    return pd.DataFrame(rows)

@@ -1,57 +1,38 @@
-"""Command ``calibrate``: ABC rejection of assumption parameters against published targets."""
+"""Command ``calibrate``: ABC-SMC of assumption parameters against published targets."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
 import time
 from pathlib import Path
 
 import click
-import numpy as np
 import pandas as pd
 
 from commsim import calibration
+from commsim import calibration_smc as smc
+from commsim.backends import make_backend
 from commsim.cli.experiments import run_options
-from commsim.io import atomic_write, environment, prepare_output_dir, write_csv, write_json
-from commsim.params import PARAMETERS
-from commsim.scenario import Scenario, load_scenario, parse_set_options
+from commsim.ensemble import scenario_payload
+from commsim.errors import ScenarioError
+from commsim.io import (
+    atomic_write,
+    environment,
+    prepare_output_dir,
+    write_csv,
+    write_json,
+    write_parquet,
+)
+from commsim.runner import replicate_seed
+from commsim.scenario import load_scenario, parse_set_options
 
 DEFAULT_TARGETS = Path(__file__).resolve().parents[3] / "calibration" / "targets.toml"
 
-def ensemble_evaluator(scenario: Scenario, spec, out: Path, backend: str, workers: int | None,
-                       scheduler: str | None, overwrite: bool, chunk: int | None):
-    """Evaluate parameter sets with the ensemble runner: every run is kept in OUT as it
-    finishes (a re-run resumes), then the targets' statistics are computed from the stored
-    monthly rows of each (set, replicate)."""
-    from commsim.ensemble import Plan, run_plan
-
-    params = tuple(spec.parameters)
-    defaults = {name: PARAMETERS[name].default for name in params}
-
-    def evaluate_many(tasks):
-        plan = Plan("calibration", {scenario.name: scenario}, point_columns=params)
-        keys = []
-        for i, (overrides, seeds) in enumerate(tasks):
-            values = {**defaults, **overrides}
-            keys.append(tuple(values[p] for p in params))
-            for r, seed in enumerate(seeds):
-                plan.add(scenario.name, r, seed, values, point=i)
-        run_plan(plan, out, backend, workers, scheduler, progress=True, overwrite=overwrite, chunk=chunk)
-        metrics = {t.metric for t in spec.targets} | {t.options["minus"] for t in spec.targets if "minus" in t.options}
-        columns = [*params, "replicate", "month", "estate", "estate_type", *sorted(metrics)]
-        monthly = pd.read_parquet(out / "monthly", columns=columns)
-        stats: dict[tuple, list[dict[str, float]]] = {}
-        for key, runs in monthly.groupby(list(params), sort=False):
-            for _, run in runs.groupby("replicate", sort=False):
-                run = run.sort_values(["month", "estate"], kind="stable")
-                stats.setdefault(key, []).append(
-                    {t.name: calibration.statistic(t, run, scenario.burn_in_months) for t in spec.targets})
-        return [{t.name: float(np.nanmean([s[t.name] for s in stats[key]])) for t in spec.targets} for key in keys]
-
-    return evaluate_many
-
-
 def plot_fit(samples, accepted, spec, path: Path) -> None:
-    """One panel per target: simulated values of all sets and of accepted sets, target band."""
+    """One panel per target: simulated values of the prior generation (grey) and of the
+    posterior sample (blue), with the target's range and central value."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -64,9 +45,9 @@ def plot_fit(samples, accepted, spec, path: Path) -> None:
     for ax, t in zip(axes.ravel(), spec.targets, strict=False):
         values = samples[f"stat_{t.name}"].dropna()
         bins = 25
-        ax.hist(values, bins=bins, color="#BBBBBB", label="all sets")
+        ax.hist(values, bins=bins, color="#BBBBBB", label="prior sample")
         ax.hist(accepted[f"stat_{t.name}"].dropna(), bins=bins, range=(values.min(), values.max()),
-                color="#0072B2", label="accepted")
+                color="#0072B2", label="posterior")
         ax.axvspan(t.low, t.high, color="#009E73", alpha=0.15, label="target range")
         if t.central is not None:
             ax.axvline(t.central, color="#009E73", lw=1.5)
@@ -84,51 +65,155 @@ def plot_fit(samples, accepted, spec, path: Path) -> None:
 @click.argument("scenario")
 @click.option("--targets", "targets_path", type=click.Path(dir_okay=False), default=None,
               help="Targets file (default: calibration/targets.toml of the repository).")
-@click.option("--n", "n_sets", default=200, show_default=True, help="Parameter sets to draw (Latin hypercube).")
+@click.option("--n", "n_sets", default=200, show_default=True, help="Parameter sets (particles) per generation.")
+@click.option("--generations", default=10, show_default=True, help="Most generations to run (a re-run may raise it to continue).")
+@click.option("--floor", default=1.0, show_default=True, type=float,
+              help="Lowest acceptance threshold; 1 = inside every target's range (see docs/validation.md).")
+@click.option("--alpha", default=0.5, show_default=True, type=float, help="Quantile of the previous generation's distances used as the next threshold.")
+@click.option("--moves", default=3, show_default=True, type=click.IntRange(0, 100),
+              help="ABC-MCMC moves of the resampled final generation (spreads out duplicated sets; 0 = none).")
+@click.option("--min-acceptance", default=0.02, show_default=True, type=float,
+              help="Stop when fewer proposals than this share are accepted (also caps a generation at n / share proposals).")
 @run_options(default_reps=2)
-def calibrate(scenario: str, targets_path: str | None, n_sets: int, reps: int, months: int | None, seed: int,
-              out: str | None, workers: int | None, backend: str, scheduler: str | None, sets: tuple[str, ...],
-              overwrite: bool, chunk: int | None) -> None:
-    """Search assumption parameters of SCENARIO for sets that fit the published targets.
+def calibrate(scenario: str, targets_path: str | None, n_sets: int, generations: int, floor: float, alpha: float,
+              moves: int, min_acceptance: float, reps: int, months: int | None, seed: int, out: str | None, workers: int | None,
+              backend: str, scheduler: str | None, sets: tuple[str, ...], overwrite: bool, chunk: int | None) -> None:
+    """Fit assumption parameters of SCENARIO to the published targets by ABC-SMC.
 
-    Approximate Bayesian computation by rejection (see docs/validation.md). Every run is kept
-    in OUT as it finishes, so re-running the same command after an interruption resumes.
-    Writes samples.csv (every set, its statistics and distance), accepted.csv (the posterior
-    sample, best first), fit.csv (per target), best.toml ([parameters] of the best set),
-    figures/targets.png and manifest.json.
+    Sequential Monte Carlo approximate Bayesian computation (pyabc; see docs/validation.md).
+    Every finished generation is stored in OUT/abc.db: the same command run again after an
+    interruption continues after the last stored generation (the interrupted one is redone
+    with the same results). Results do not depend on --workers or --backend. Writes
+    accepted.csv (an equally weighted posterior sample: the final generation resampled by
+    weight, then moved --moves times by ABC-MCMC), posterior.csv (the final generation with
+    weights), samples.csv (every generation), generations.csv, parameters.csv (prior vs
+    posterior spread), fit.csv (per target), best.toml, figures/targets.png and manifest.json.
+    (--chunk is not used: each proposal is one task.)
     """
-    if n_sets < 1:
-        raise click.BadParameter("must be at least 1", param_hint="--n")
-    spec = calibration.load_targets(targets_path or DEFAULT_TARGETS)
+    if n_sets < 2:
+        raise click.BadParameter("must be at least 2", param_hint="--n")
+    if generations < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--generations")
+    if not 0 < alpha <= 1:
+        raise click.BadParameter("must be in (0, 1]", param_hint="--alpha")
+    if not 0 <= min_acceptance < 1:
+        raise click.BadParameter("must be in [0, 1)", param_hint="--min-acceptance")
+    if not floor >= 0:
+        raise click.BadParameter("must be at least 0", param_hint="--floor")
+    path = Path(targets_path or DEFAULT_TARGETS)
+    spec = calibration.load_targets(path)
+    if not spec.parameters:
+        raise ScenarioError(f"{path}: calibration.parameters: no parameters to calibrate")
     sc = load_scenario(scenario, parse_set_options(list(sets)))
     if months is not None:
         sc = sc.with_months(months)
     out_dir = prepare_output_dir(out or Path("results") / "calibration")
-    click.echo(f"calibrating {sc.name}: {n_sets} sets x {reps} replicates, {len(spec.parameters)} parameters, "
-               f"{sum(t.fitted for t in spec.targets)} fitted targets -> {out_dir}", err=True)
+    settings = {"scenario_sha256": sc.digest(), "targets_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                "parameters": list(spec.parameters), "particles": n_sets, "reps": reps, "seed": seed,
+                "floor": floor, "alpha": alpha, "min_acceptance": min_acceptance}
+    db, settings_path = out_dir / "abc.db", out_dir / "abc_settings.json"
+    resume = db.exists() and not overwrite
+    if resume:
+        try:
+            stored = json.loads(settings_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            stored = None
+        if stored != settings:
+            changed = sorted(k for k in settings if not stored or stored.get(k) != settings[k])
+            raise ScenarioError(f"{out_dir}: holds a calibration with other settings ({', '.join(changed) or 'unreadable'}); "
+                                "give --overwrite to start again or another --out")
+    else:
+        db.unlink(missing_ok=True)
+        shutil.rmtree(out_dir / "moves", ignore_errors=True)
+        write_json(settings, settings_path)
+    click.echo(f"calibrating {sc.name}: {n_sets} sets per generation x {reps} replicates, {len(spec.parameters)} parameters, "
+               f"{sum(t.fitted for t in spec.targets)} fitted targets -> {out_dir}" + (" (resuming)" if resume else ""), err=True)
     started = time.monotonic()
-    evaluator = ensemble_evaluator(sc, spec, out_dir, backend, workers, scheduler, overwrite, chunk)
-    result = calibration.calibrate(sc, spec, n_sets, reps, seed, evaluator)
-    samples, accepted, fit = result["samples"], result["accepted"], result["fit"]
-    write_csv(samples, out_dir / "samples.csv")
+
+    def report(g: dict) -> None:
+        click.echo(f"  generation {g['t']}: threshold {g['epsilon']:.3g}, {g['particles']} of {g['samples']} accepted", err=True)
+
+    from pyabc import History
+
+    with make_backend(backend, workers, scheduler) as be:
+        def make():
+            return smc.make_abc(spec, scenario_payload(sc), reps, n_sets, seed, floor, alpha, be)
+
+        reason = smc.run_generations(make, f"sqlite:///{db}", spec, generations, floor, min_acceptance, resume, report)
+        history = History(f"sqlite:///{db}", _id=1)
+        pops = history.get_all_populations()
+        last = int(pops["t"].max())
+        posterior = calibration.population_table(history.get_population(last).particles, spec)
+        accepted, rates = rejuvenate(out_dir, spec, scenario_payload(sc), reps, float(pops["epsilon"].iloc[-1]),
+                                     posterior, seed, moves, last, be)
+    write_results(out_dir, spec, sc, history, posterior, accepted, rates, settings, reason, started, seed, reps)
+
+
+def rejuvenate(out_dir: Path, spec, payload: dict, reps: int, epsilon: float, posterior: pd.DataFrame, seed: int,
+               moves: int, generation: int, backend) -> tuple[pd.DataFrame, list[float]]:
+    """Resample the final generation by weight and move every copy ``moves`` times by ABC-MCMC
+    at the final threshold (``calibration_smc.move_round``); each round is stored in
+    OUT/moves/ (a re-run reuses it). Returns the equally weighted sample and each round's
+    share of steps taken."""
+    sample = calibration.resample(posterior, len(posterior), seed)
+    rates = []
+    for k in range(moves):
+        path = out_dir / "moves" / f"generation{generation}_round{k + 1}.parquet"
+        if path.exists():
+            stored = pd.read_parquet(path)
+            rates.append(float(stored["round_acceptance"].iloc[0]))
+            sample = stored.drop(columns=["round_acceptance"])
+            continue
+        sample, rate = smc.move_round(sample, spec, payload, reps, epsilon, seed, k, backend)
+        click.echo(f"  move {k + 1} of {moves}: {100 * rate:.0f}% of steps taken", err=True)
+        write_parquet(sample.assign(round_acceptance=rate), path)
+        rates.append(rate)
+    return calibration.score(sample, spec), rates
+
+
+def write_results(out_dir: Path, spec, sc, history, posterior: pd.DataFrame, accepted: pd.DataFrame,
+                  rates: list[float], settings: dict, reason: str, started: float, seed: int, reps: int) -> None:
+    """The tables, figure and manifest of a finished (or stopped) run."""
+    pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0]
+    prior = calibration.population_table(history.get_population(0).particles, spec)
+    samples = pd.concat([calibration.population_table(history.get_population(t).particles, spec).assign(generation=t)
+                         for t in pops["t"].astype(int)], ignore_index=True)
+    ess = [float(1 / (g["weight"] ** 2).sum()) for _, g in samples.groupby("generation")]
+    default_stats = calibration.evaluate(sc, {}, [replicate_seed(seed, r) for r in range(reps)], spec.targets)
+    fit = calibration.fit_table(spec, default_stats, accepted, prior)
+    gens = pd.DataFrame({"generation": pops["t"].astype(int), "threshold": pops["epsilon"],
+                         "particles": pops["particles"].astype(int), "proposals": pops["samples"].astype(int)})
+    gens["acceptance"] = gens["particles"] / gens["proposals"]
+    gens["ess"] = ess
     write_csv(accepted, out_dir / "accepted.csv")
+    write_csv(posterior, out_dir / "posterior.csv")
+    write_csv(samples, out_dir / "samples.csv")
+    write_csv(gens, out_dir / "generations.csv")
+    write_csv(calibration.parameter_table(spec, accepted.assign(weight=1.0 / len(accepted))), out_dir / "parameters.csv")
     write_csv(fit, out_dir / "fit.csv")
-    best = accepted.iloc[0]
-    lines = ["# best accepted parameter set (closest to the targets' central values)", "[parameters]"]
-    lines += [f"{p} = {best[p]!r}" for p in spec.parameters]
+    best = accepted.sort_values("centrality", kind="stable").iloc[0]
+    lines = ["# posterior set closest to the targets' central values", "[parameters]"]
+    lines += [f"{p} = {best[p].item() if hasattr(best[p], 'item') else best[p]!r}" for p in spec.parameters]
     atomic_write(out_dir / "best.toml", lambda tmp: tmp.write_text("\n".join(lines) + "\n", encoding="utf-8"))
-    plot_fit(samples, accepted, spec, out_dir / "figures" / "targets.png")
-    n_acc = int(samples["accepted"].sum())
-    write_json({"command": "calibrate", "scenario": sc.name, "scenario_sha256": sc.digest(),
-                "targets": spec.source, "parameters": list(spec.parameters), "sets": n_sets, "reps": reps,
-                "seed": seed, "accepted": n_acc, "seconds": round(time.monotonic() - started, 1),
+    plot_fit(prior, accepted, spec, out_dir / "figures" / "targets.png")
+    within = float(accepted["accepted"].mean())
+    unique = int(accepted.drop_duplicates(list(spec.parameters)).shape[0])
+    write_json({"command": "calibrate", "method": "ABC-SMC (pyabc)", "scenario": sc.name, "targets": spec.source,
+                **settings, "generations": len(gens), "stopped": reason, "proposals": int(gens["proposals"].sum()),
+                "runs": int(gens["proposals"].sum()) * reps + reps, "thresholds": [float(x) for x in gens["threshold"]],
+                "final_ess": ess[-1], "move_acceptance": rates, "unique_sets": unique,
+                "runs_moves": len(rates) * len(accepted) * reps,
+                "posterior_share_within_ranges": within, "seconds": round(time.monotonic() - started, 1),
                 **environment()}, out_dir / "manifest.json")
-    click.echo(f"{n_acc} of {n_sets} sets fit every target"
-               + ("" if n_acc >= 5 else " (too few: accepted.csv holds the closest sets, flagged accepted=False)"))
-    label = "accepted" if n_acc else "closest "
+    click.echo(f"stopped ({reason}) after {len(gens)} generations, {int(gens['proposals'].sum())} proposals; "
+               f"final threshold {gens['threshold'].iloc[-1]:.3g}; effective sample size of the last generation {ess[-1]:.1f} "
+               f"of {len(posterior)}; after {len(rates)} moves {unique} distinct sets, {100 * within:.0f}% inside every range")
+    if ess[-1] < 0.2 * len(posterior) and not rates:
+        click.echo("warning: the last generation's weights are uneven; use --moves (or a larger --n) before trusting accepted.csv", err=True)
     for row in fit.itertuples():
         mark = "ok " if row.default_within else "off"
-        click.echo(f"  [{mark}] {row.target:<36} defaults {row.default_value:8.3f}  {label} "
+        click.echo(f"  [{mark}] {row.target:<36} defaults {row.default_value:8.3f}  posterior "
                    f"{row.accepted_p05:.3f}-{row.accepted_p95:.3f}  target {row.low:g}-{row.high:g}")
 
 

@@ -1,0 +1,111 @@
+"""Plain sentences for scenario-discovery boxes, in English and Chinese.
+
+"Suzhou alliance of neighbourhoods does not beat the status quo on fee collection rate when
+the firm's fixed cost share (firm_fixed_cost_share) is below 0.52 and ... (it fails in 91% of
+such worlds, which hold 80% of its 40 failures)."
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from commsim.report.vocab import ScenarioTitles, lower_first, metric_label
+from commsim.report.vocab_params import param_label, param_unit
+
+
+def _num(x: float) -> str:
+    return f"{x:.3g}"
+
+
+#: units that read badly after a number in a sentence (shares, log-odds, indices)
+_UNITLESS = ("share", "logit", "0-1", "probability", "weight", "multiplier", "quality", "exponent",
+             "elasticity", "beta", "effort", "log-units", "rule", "norm")
+
+
+def _unit(name: str, lang: str) -> str:
+    u = param_unit(name, lang)
+    if not u or param_unit(name, "en").startswith(_UNITLESS):
+        return ""
+    return f" {u}" if lang == "en" else u
+
+
+def condition(name: str, low: float, high: float, values: tuple[Any, ...], lang: str, titles=None) -> str:
+    """One restriction in words: below / above / between / one of."""
+    label = param_label(name, lang, titles)
+    u = _unit(name, lang)
+    if lang == "zh":
+        who = f"{label}（{name}）"
+        if values:
+            return f"{who}为{'、'.join(map(str, values))}" + ("" if len(values) == 1 else "之一")
+        if math.isnan(low):
+            return f"{who}低于{_num(high)}{u}"
+        if math.isnan(high):
+            return f"{who}高于{_num(low)}{u}"
+        return f"{who}介于{_num(low)}与{_num(high)}{u}之间"
+    who = f"{lower_first(label, 'en')} ({name})"
+    if values:
+        return f"{who} is {values[0]}" if len(values) == 1 else f"{who} is one of {', '.join(map(str, values))}"
+    if math.isnan(low):
+        return f"{who} is below {_num(high)}{u}"
+    if math.isnan(high):
+        return f"{who} is above {_num(low)}{u}"
+    return f"{who} is between {_num(low)} and {_num(high)}{u}"
+
+
+def _lead(scenario: str, outcome: str, comparator: str, baseline: str, lang: str, titles) -> str:
+    t = titles or ScenarioTitles()
+    s, c = t.title(scenario, lang), t.title(comparator, lang)
+    m = metric_label(outcome, lang)
+    if lang == "zh":
+        if comparator == baseline:
+            return f"{s}在{m}上不优于{c}"
+        return f"{s}在{m}上失去对{c}的领先"
+    if comparator == baseline:
+        return f"{s} does not beat the {lower_first(c, 'en')} on {lower_first(m, 'en')}"
+    return f"{s} loses its lead over {c} on {lower_first(m, 'en')}"
+
+
+def box_sentence(scenario: str, outcome: str, comparator: str, baseline: str, box, n_cases: int,
+                 titles=None) -> tuple[str, str]:
+    """(English, Chinese) sentence for one box (``discovery.Box``)."""
+    out = []
+    for lang in ("en", "zh"):
+        conds = [condition(n, lo, hi, v, lang, titles) for n, lo, hi, v in box.limits]
+        lead = _lead(scenario, outcome, comparator, baseline, lang, titles)
+        d, cov = f"{100 * box.density:.0f}%", f"{100 * box.coverage:.0f}%"
+        if lang == "zh":
+            out.append(f"当{'，且'.join(conds)}时，{lead}（此类情形中{d}不优于对照，占全部{n_cases}次的{cov}）。")
+        else:
+            out.append(f"{lead} when {' and '.join(conds)} (it fails in {d} of such worlds, "
+                       f"which hold {cov} of its {n_cases} failures).")
+    return out[0], out[1]
+
+
+def trivial_sentence(scenario: str, outcome: str, comparator: str, baseline: str, n_cases: int, n: int,
+                     min_cases: int, titles=None) -> tuple[str, str]:
+    """(English, Chinese) sentence when no box was sought (fails always, never, or too rarely)."""
+    en_lead = _lead(scenario, outcome, comparator, baseline, "en", titles)
+    zh_lead = _lead(scenario, outcome, comparator, baseline, "zh", titles)
+    if n_cases == n:
+        return (f"{en_lead} in any of the {n} worlds, whatever the assumptions.",
+                f"在全部{n}种情形中，{zh_lead}，与假设无关。")
+    if n_cases == 0:
+        t = titles or ScenarioTitles()
+        sc, co = t.title(scenario, "en"), t.title(comparator, "en")
+        m = lower_first(metric_label(outcome, "en"), "en")
+        en = (f"{sc} beats the {lower_first(co, 'en')} on {m} in all {n} worlds." if comparator == baseline
+              else f"{sc} keeps its lead over {co} on {m} in all {n} worlds.")
+        return en, f"{n}种情形中没有一种{zh_lead}。"
+    return (f"{en_lead} in only {n_cases} of {n} worlds: too few (under {min_cases}) to say under which conditions.",
+            f"仅在{n}种情形中的{n_cases}种{zh_lead}：次数太少（少于{min_cases}），无法判断条件。")
+
+
+def no_box_sentence(scenario: str, outcome: str, comparator: str, baseline: str, n_cases: int, n: int,
+                    titles=None) -> tuple[str, str]:
+    """(English, Chinese) sentence when PRIM found no supported box around the failures."""
+    en_lead = _lead(scenario, outcome, comparator, baseline, "en", titles)
+    zh_lead = _lead(scenario, outcome, comparator, baseline, "zh", titles)
+    return (f"{en_lead} in {n_cases} of {n} worlds, under no simple condition on the sampled parameters "
+            f"(PRIM found no box the data support).",
+            f"在{n}种情形中有{n_cases}种{zh_lead}，但找不到由抽样参数构成的简单条件（PRIM未找到有数据支持的框）。")

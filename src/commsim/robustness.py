@@ -1,0 +1,145 @@
+"""Robustness: how often a policy wins across worlds, not only how sure the mean is.
+
+Input: a summary table with one row per scenario x replicate (columns ``scenario``,
+``replicate`` and summary metrics such as ``mean_collection_rate``), where replicate r of
+every scenario ran in the same world (``commsim.worlds``: same seed, same calibrated set,
+same assumptions and policy strengths). For every ordered pair of scenarios (scenario,
+comparator) and key outcome (``metrics.KEY_METRICS``), ``robustness.csv`` holds:
+
+- ``direction``: ``higher``/``lower`` is better, or ``ambiguous`` (``metrics.direction``);
+- ``n_worlds``: worlds with a finite value for both;
+- ``share_better``: share of worlds in which the scenario beats the comparator (strictly, in
+  the outcome's direction; differences within 1e-12 relative count as ties, not wins). For an
+  ambiguous outcome it is the share of worlds with a *higher* value, no judgement implied;
+- ``median_diff``, ``diff_p05``, ``diff_p95``: median and 5-95% range of the paired difference
+  scenario - comparator across worlds (what the assumptions do to the advantage);
+- ``noise_diff``, ``noise_ci_low``, ``noise_ci_high``: mean paired difference and its paired-t
+  95% interval over the same replicates: the interval a noise-only reading would quote. It
+  shrinks as worlds are added; the 5-95% range does not;
+- ``prob_best``: share of worlds in which the scenario is best among all scenarios of the table
+  (the status quo included) on this outcome, ties shared equally; for an ambiguous outcome, the
+  share with the highest value. It depends on the scenario and outcome only, and is repeated
+  on each of the scenario's rows.
+
+Rows with ``comparator`` = the baseline answer "does it beat the status quo"; rows between
+two policies "does it beat the other"; the baseline's own rows (``scenario`` = baseline) give
+its ``prob_best`` and how often the status quo beats each policy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from commsim.compare import t_interval
+from commsim.io import write_csv
+from commsim.metrics import EITHER, HIGHER, KEY_METRICS, direction
+
+COLUMNS: tuple[str, ...] = (
+    "scenario", "outcome", "comparator", "direction", "n_worlds", "share_better", "median_diff",
+    "diff_p05", "diff_p95", "noise_diff", "noise_ci_low", "noise_ci_high", "prob_best",
+)
+#: relative size below which a paired difference is a tie
+TIE = 1e-12
+
+
+def _tie_tol(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return TIE * np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
+
+
+def better(a: np.ndarray, b: np.ndarray, way: str) -> np.ndarray:
+    """Element-wise: does ``a`` beat ``b`` in direction ``way`` (ambiguous: is it higher)."""
+    d = a - b
+    tol = _tie_tol(a, b)
+    return d < -tol if way not in (HIGHER, EITHER) else d > tol
+
+
+def wide(summary: pd.DataFrame, outcome: str, scenarios: Sequence[str]) -> pd.DataFrame:
+    """Replicates x scenarios table of one outcome (replicates missing a scenario dropped)."""
+    table = summary.pivot_table(index="replicate", columns="scenario", values=outcome, aggfunc="first", dropna=False)
+    missing = [s for s in scenarios if s not in table.columns]
+    if missing:
+        raise ValueError(f"no rows for scenario {missing[0]!r} in the summary table")
+    return table[list(scenarios)].sort_index()
+
+
+def prob_best(values: pd.DataFrame, way: str) -> pd.Series:
+    """Share of rows (worlds) in which each column is best (ties split equally), over rows
+    where every column is finite."""
+    x = values.to_numpy(dtype=float)
+    x = x[np.isfinite(x).all(axis=1)]
+    if not len(x):
+        return pd.Series(np.nan, index=values.columns)
+    top = (x.max if way in (HIGHER, EITHER) else x.min)(axis=1, keepdims=True)
+    tied = np.abs(x - top) <= _tie_tol(x, top)
+    return pd.Series((tied / tied.sum(axis=1, keepdims=True)).mean(axis=0), index=values.columns)
+
+
+def pair_row(a: np.ndarray, b: np.ndarray, way: str) -> dict[str, float]:
+    """The statistics of one (scenario, comparator) pair over paired worlds."""
+    ok = np.isfinite(a) & np.isfinite(b)
+    a, b = a[ok], b[ok]
+    n = int(a.size)
+    if n == 0:
+        return {"n_worlds": 0, **dict.fromkeys(COLUMNS[5:12], math.nan)}
+    d = a - b
+    mean, lo, hi = t_interval(d)
+    return {
+        "n_worlds": n, "share_better": float(better(a, b, way).mean()),
+        "median_diff": float(np.median(d)), "diff_p05": float(np.quantile(d, 0.05)),
+        "diff_p95": float(np.quantile(d, 0.95)), "noise_diff": mean, "noise_ci_low": lo, "noise_ci_high": hi,
+    }
+
+
+def robustness(summary: pd.DataFrame, baseline: str, outcomes: Sequence[str] | None = None,
+               scenarios: Sequence[str] | None = None) -> pd.DataFrame:
+    """The robustness table (``COLUMNS``; see the module docstring).
+
+    Args:
+        summary: one row per scenario x replicate.
+        baseline: the status quo's label (must be in ``summary``).
+        outcomes: summary columns to assess (default: the key metrics present).
+        scenarios: scenarios in order (default: as they first appear, baseline first).
+    """
+    for col in ("scenario", "replicate"):
+        if col not in summary.columns:
+            raise ValueError(f"summary table: no column {col!r}")
+    names = list(scenarios or dict.fromkeys(summary["scenario"]))
+    if baseline not in names:
+        raise ValueError(f"baseline {baseline!r} is not among the scenarios ({', '.join(names)})")
+    names = [baseline, *[s for s in names if s != baseline]]
+    if len(names) < 2:
+        raise ValueError("robustness needs the baseline and at least one other scenario")
+    outcomes = [m for m in (outcomes or KEY_METRICS) if m in summary.columns]
+    rows = []
+    for m in outcomes:
+        way = direction(m)
+        table = wide(summary, m, names)
+        best = prob_best(table, way)
+        for s in names:
+            for c in names:
+                if c == s:
+                    continue
+                stats = pair_row(table[s].to_numpy(float), table[c].to_numpy(float), way)
+                rows.append({"scenario": s, "outcome": m, "comparator": c, "direction": way, **stats,
+                             "prob_best": float(best[s])})
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def write_robustness(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``robustness.csv`` (exactly ``COLUMNS``), atomically."""
+    if list(table.columns) != list(COLUMNS):
+        raise ValueError(f"robustness table columns must be {', '.join(COLUMNS)}")
+    return write_csv(table, path)
+
+
+def leader(table: pd.DataFrame, outcome: str) -> tuple[str, str | None]:
+    """The scenario most often best on ``outcome`` and the runner-up (None with one scenario)."""
+    best = table[table["outcome"] == outcome].drop_duplicates("scenario").sort_values(
+        ["prob_best", "scenario"], ascending=[False, True], kind="stable")
+    names = list(best["scenario"])
+    return names[0], (names[1] if len(names) > 1 else None)

@@ -1,0 +1,135 @@
+"""robustness.csv: its shares recomputed independently (plain loops) from the stored replicates."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from commsim.io import write_parquet
+from commsim.metrics import direction
+from commsim.robustness import COLUMNS, leader, robustness, write_robustness
+from commsim.scenario import load_scenario
+from commsim.worlds import run_worlds, sample_worlds, world_parameters
+
+from .helpers import DATA, SMALL
+
+
+def synthetic(seed: int = 0, n: int = 60) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for r in range(n):
+        world = rng.normal()
+        base = {"mean_collection_rate": 0.7 + 0.05 * world, "mean_worker_load": 1.0 + 0.1 * world,
+                "mean_complaints_per_1000_households": 20 + world}
+        vals = {
+            "baseline": base,
+            "a": {"mean_collection_rate": base["mean_collection_rate"] + 0.02 * world,  # wins when world > 0
+                  "mean_worker_load": base["mean_worker_load"],                       # always a tie
+                  "mean_complaints_per_1000_households": base["mean_complaints_per_1000_households"] + rng.normal()},
+            "b": {"mean_collection_rate": base["mean_collection_rate"] + rng.normal(0.01, 0.01),
+                  "mean_worker_load": base["mean_worker_load"] - 0.05,                # always lighter: better
+                  "mean_complaints_per_1000_households": base["mean_complaints_per_1000_households"] + 1.0},
+        }
+        for s, v in vals.items():
+            rows.append({"scenario": s, "replicate": r, **v})
+    return pd.DataFrame(rows)
+
+
+def recompute(summary: pd.DataFrame, scenario: str, comparator: str, outcome: str) -> dict:
+    """Independent recomputation with plain loops over replicates."""
+    way = direction(outcome)
+    value = {(row["scenario"], row["replicate"]): row[outcome] for _, row in summary.iterrows()}
+    reps = sorted({r for (_, r) in value})
+    wins, diffs = 0, []
+    for r in reps:
+        a, b = value[(scenario, r)], value[(comparator, r)]
+        diffs.append(a - b)
+        if (way == "lower" and a < b and not math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)) or \
+           (way != "lower" and a > b and not math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)):
+            wins += 1
+    names = sorted({s for (s, _) in value})
+    best = 0.0
+    for r in reps:
+        vals = {s: value[(s, r)] for s in names}
+        top = (min if way == "lower" else max)(vals.values())
+        tied = [s for s in names if math.isclose(vals[s], top, rel_tol=1e-12, abs_tol=1e-12)]
+        best += (1 / len(tied)) if scenario in tied else 0.0
+    d = np.array(diffs)
+    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
+    return {"n_worlds": len(reps), "share_better": wins / len(reps), "prob_best": best / len(reps),
+            "median_diff": float(np.median(d)), "noise_diff": d.mean(), "noise_ci_low": d.mean() - half}
+
+
+def check_against_recomputation(table: pd.DataFrame, summary: pd.DataFrame) -> None:
+    for row in table.itertuples(index=False):
+        ref = recompute(summary, row.scenario, row.comparator, row.outcome)
+        for key, value in ref.items():
+            assert getattr(row, key) == pytest.approx(value, rel=1e-9, abs=1e-12), (row.scenario, row.comparator, row.outcome, key)
+
+
+def test_shares_match_an_independent_recomputation(tmp_path):
+    summary = synthetic()
+    write_parquet(summary, tmp_path / "summary.parquet")
+    stored = pd.read_parquet(tmp_path / "summary.parquet")
+    table = robustness(stored, "baseline")
+    write_robustness(table, tmp_path / "robustness.csv")
+    back = pd.read_csv(tmp_path / "robustness.csv")
+    assert list(back.columns) == list(COLUMNS)
+    assert set(back["outcome"]) == {"mean_collection_rate", "mean_worker_load", "mean_complaints_per_1000_households"}
+    assert len(back) == 3 * 3 * 2  # outcomes x ordered pairs
+    check_against_recomputation(back, stored)
+    row = lambda s, m, c="baseline": back[(back.scenario == s) & (back.outcome == m) & (back.comparator == c)].iloc[0]  # noqa: E731
+    assert row("a", "mean_worker_load").share_better == 0  # ties are not wins
+    assert row("b", "mean_worker_load").share_better == 1 and row("b", "mean_worker_load").prob_best == 1
+    assert row("b", "mean_worker_load").direction == "lower"
+    # a tie of three shares the best place equally
+    load = back[(back.outcome == "mean_worker_load")].drop_duplicates("scenario").set_index("scenario")["prob_best"]
+    assert load.to_dict() == {"baseline": 0.0, "a": 0.0, "b": 1.0}
+    amb = row("b", "mean_complaints_per_1000_households")
+    assert amb.direction == "ambiguous" and amb.share_better == 1  # higher value, no judgement
+    a = row("a", "mean_collection_rate")
+    assert 0.3 < a.share_better < 0.7 and a.diff_p05 < 0 < a.diff_p95
+    assert a.noise_ci_low < a.noise_diff < a.noise_ci_high
+    per_outcome = back.drop_duplicates(["scenario", "outcome"]).groupby("outcome")["prob_best"].sum()
+    assert np.allclose(per_outcome, 1.0)
+    assert leader(back, "mean_worker_load") == ("b", "a")
+
+
+def test_bad_input():
+    summary = synthetic(n=5)
+    with pytest.raises(ValueError, match="baseline 'nope'"):
+        robustness(summary, "nope")
+    with pytest.raises(ValueError, match="columns must be"):
+        write_robustness(pd.DataFrame({"x": [1]}), "/tmp/never.csv")
+
+
+def test_robustness_of_a_real_world_ensemble(tmp_path):
+    base, variant = load_scenario(SMALL).with_months(10), load_scenario(DATA / "small_variant.toml").with_months(10)
+    spec = world_parameters([base, variant])
+    keep = [v for v in spec.varies if v.name in ("pay_beta_burden", "firm_cost_ratio")]
+    worlds = sample_worlds(type(spec)(tuple(keep), {v.name: "assumption" for v in keep}), 6, seed=2)
+    summary = run_worlds({"small": base, "small_variant": variant}, worlds, out=tmp_path / "runs", workers=1)
+    stored = pd.read_parquet(tmp_path / "runs" / "summary.parquet")
+    pd.testing.assert_frame_equal(stored, summary)
+    assert len(pd.read_csv(tmp_path / "runs" / "worlds.csv")) == 6
+    table = robustness(stored, "small")
+    assert set(table["n_worlds"]) == {6}
+    check_against_recomputation(table, stored)
+
+
+@pytest.mark.parametrize("lang", ["en", pytest.param("zh", marks=pytest.mark.skipif(
+    not __import__("commsim.report.fonts", fromlist=["x"]).find_cjk_font(), reason="no CJK font"))])
+def test_ranking_figure_renders(tmp_path, lang):
+    from commsim.report import plots_robustness, style
+
+    table = robustness(synthetic(), "baseline")
+    m = plots_robustness.best_matrix(table)
+    assert list(m.index) == ["baseline", "a", "b"] and np.allclose(m.sum(axis=0), 1.0)
+    with style.language(lang):
+        fig = plots_robustness.ranking(table, lang, version="0.1.0", base_seed=1)
+        paths = style.save(fig, tmp_path / f"ranking_{lang}")
+    assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
