@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "commsim.cli.street",
     "commsim.cli.experiments",
     "commsim.cli.calibrate",
+    "commsim.cli.decompose",
     "commsim.cli.report",
 )
 

@@ -79,6 +79,9 @@ class Policy:
     title_zh: ClassVar[str] = ""
     source: ClassVar[str] = ""
     parameters: ClassVar[tuple[Param, ...]] = ()
+    #: the policy's mechanisms: name -> the values of its parameters that switch it off
+    #: (``commsim decompose`` switches each off in turn, and on alone); empty: not taken apart
+    mechanisms: ClassVar[dict[str, dict[str, Any]]] = {}
 
     def __init__(self, model: CommunityModel, values: Mapping[str, Any]):
         self.model = model
@@ -89,6 +92,11 @@ class Policy:
         self.month_hours = 0.0
         self.total_cost_yuan = 0.0
         self.total_hours = 0.0
+
+    @classmethod
+    def mechanism_switches(cls) -> dict[str, dict[str, Any]]:
+        """Mechanism -> the values of this policy's parameters that switch it off."""
+        return {name: dict(off) for name, off in cls.mechanisms.items()}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -68,6 +68,10 @@ class BurdenReduction(Policy):
     title_zh = "社区减负(社区工作事项准入制度)"
     source = f"{SEED_CANGZHOU}; {SEED_SUZHOU}"
     parameters = PARAMETERS
+    mechanisms = {
+        "hand_back": {"admitted_share": 1.0},
+        "abolition": {"abolished_share": 0.0},
+    }
 
     def initialize(self) -> None:
         """Nothing handed back yet; no review held."""

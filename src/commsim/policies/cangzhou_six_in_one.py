@@ -93,6 +93,15 @@ class CangzhouSixInOne(Policy):
     title_zh = "沧州“六位一体”社区物业管理"
     source = SEED_CANGZHOU
     parameters = PARAMETERS
+    mechanisms = {
+        "building_heads": {"head_coverage": 0.0},
+        "property_manager": {"managers_per_community": 0},
+        "committees": {"community_meeting_cases": 0.0, "street_meeting_cases": 0.0, "community_meeting_resolve_bonus": 0.0,
+                       "street_meeting_resolve_bonus": 0.0, "community_meeting_worker_hours": 0.0,
+                       "street_meeting_worker_hours": 0.0},
+        "ratings": {"rating_supervision": 0.0, "warning_supervision": 0.0, "blacklist_after_ratings": 0,
+                    "rating_worker_hours": 0.0},
+    }
 
     def initialize(self) -> None:
         p, est = self.pars, self.model.estates

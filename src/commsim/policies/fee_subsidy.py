@@ -69,6 +69,10 @@ class FeeSubsidy(Policy):
     title_zh = "物业费补贴"
     source = f"{SEED_CANGZHOU}; {SEED_HARBIN}"
     parameters = PARAMETERS
+    mechanisms = {
+        "household_subsidy": {"scheme": "old_estates"},
+        "old_estate_topup": {"scheme": "households"},
+    }
 
     def __init__(self, model, values):
         super().__init__(model, values)

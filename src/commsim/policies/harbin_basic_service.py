@@ -102,6 +102,11 @@ class HarbinBasicService(Policy):
     title_en = "Harbin basic property management: non-profit service stations for old estates"
     title_zh = "哈尔滨基本物业管理(社区物业服务站)"
     source = SEED_HARBIN
+    mechanisms = {
+        "stations": {"stations": False},
+        "topup": {"topup_share": 0.0},
+        "review": {"review_firms": False, "satisfaction_line": 0.0},
+    }
     parameters = (
         Param("price_cleaning", 0.15, "yuan/m2/month", (0.10, 0.25), TARGET_04,
               "Station charge for cleaning (卫生保洁)."),
@@ -118,6 +123,8 @@ class HarbinBasicService(Policy):
         Param("quality_cap_sd", 0.1, "effort 0-1", (0.0, 0.2), A,
               "Spread of the best effort between stations (quality of their management).",
               bounds=(0.0, 1.0)),
+        Param("stations", True, "flag", None, f"{SEED_HARBIN} art. 18",
+              "Non-profit service stations serve eligible estates without a provider.", kind="bool"),
         Param("old_estates_only", True, "flag", None, f"{SEED_HARBIN} art. 18",
               "Install stations only in unmanaged old estates (else in any estate without a provider).",
               kind="bool"),
@@ -166,8 +173,9 @@ class HarbinBasicService(Policy):
 
     # --- stations ------------------------------------------------------------------------
     def eligible(self, e: int) -> bool:
+        """Whether estate ``e`` gets a station now (stations on, no provider, old if required)."""
         model = self.model
-        if model.provider_of[e] is not None:
+        if not self.pars.stations or model.provider_of[e] is not None:
             return False
         return not self.pars.old_estates_only or model.estates.type_name(e) == "old"
 

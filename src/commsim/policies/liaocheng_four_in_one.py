@@ -97,6 +97,12 @@ class LiaochengFourInOne(Policy):
     title_zh = "聊城四位一体小区物业管理"
     source = SEED_LIAOCHENG
     parameters = PARAMETERS
+    mechanisms = {
+        "joint_meeting": {"meeting_complaint_hours": 0.0, "meeting_resolve_gain": 0.0, "meeting_worker_hours": 0.0},
+        "supervision": {"meeting_supervision_gain": 0.0},
+        "formation_help": {"formation_help_initiators": 0.0, "formation_help_hours": 0.0},
+        "dedicated_staff": {"dedicated_staff": False},
+    }
 
     def meeting_month(self) -> bool:
         return (self.model.month - self.start_month) % int(self.pars.meeting_interval_months) == 0

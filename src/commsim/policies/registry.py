@@ -35,6 +35,12 @@ def register_policy(cls: type[Policy]) -> type[Policy]:
             return cls
         raise ValueError(f"policy name {name!r} is already taken by {_origin(old)}; give this policy another name")
     own = [p for p in cls.parameters if p.name != "start_month"]
+    by_name = {p.name: p for p in own}
+    for mechanism, off in cls.mechanism_switches().items():
+        for param, value in off.items():
+            if param not in by_name:
+                raise ValueError(f"policy {name}: mechanism {mechanism!r} switches off {param!r}, not one of its parameters")
+            by_name[param].coerce(value, f"policy {name}: mechanism {mechanism!r}: ")
     params = [START_MONTH, *own]
     register(
         type(p)(**{**p.__dict__, "name": f"{name}.{p.name}", "group": f"policy:{name}"})

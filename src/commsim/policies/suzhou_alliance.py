@@ -97,6 +97,12 @@ class SuzhouAlliance(Policy):
     title_zh = "苏州小区联盟"
     source = SEED_SUZHOU
     parameters = PARAMETERS
+    mechanisms = {
+        "federation": {"federation": False},
+        "common_firm": {"common_firm": False},
+        "common_convention": {"common_convention": False},
+        "joint_activities": {"joint_activities": False},
+    }
 
     def __init__(self, model, values):
         super().__init__(model, values)

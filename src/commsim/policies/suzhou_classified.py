@@ -106,6 +106,10 @@ class SuzhouClassified(Policy):
     title_zh = "苏州小区分类物业管理"
     source = SEED_SUZHOU
     parameters = PARAMETERS
+    mechanisms = {
+        "guaranteed_service": {"guaranteed_types": "none"},
+        "market_pricing": {"market_pricing": False},
+    }
 
     def __init__(self, model, values):
         super().__init__(model, values)
