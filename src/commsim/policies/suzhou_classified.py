@@ -57,7 +57,7 @@ PARAMETERS: tuple[Param, ...] = (
        kind="int", bounds=(1, 120)),
     policy_param("price_step_max", 0.1, "share of current price", (0.05, 0.2), A,
        "Largest price change at one review (owners' resistance, contract renewal).", bounds=(0.0, 1.0)),
-    policy_param("price_band", 0.5, "share of guided price", (0.2, 1.0), A,
+    policy_param("price_band", 0.5, "share of guided price", (0.2, 0.9), A,
        "Market prices stay within guided price x (1 +/- band).", bounds=(0.0, 0.99)),
 )
 
