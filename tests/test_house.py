@@ -192,3 +192,22 @@ def test_mesa_batch_run_over_two_parameters_and_two_iterations():
     assert (df.Step == 3).all() and df.collection_rate.notna().all()
     by = df.groupby("pay_intercept").collection_rate.mean()
     assert by[2.5] > by[1.0]
+
+
+def test_parquet_outputs_carry_units_and_descriptions(tmp_path):
+    """monthly.parquet and summary files: units and meanings in the schema, categoricals, counts as integers."""
+    import pyarrow.parquet as pq
+    from click.testing import CliRunner
+
+    from commsim.cli import cli
+
+    out = tmp_path / "r"
+    res = CliRunner().invoke(cli, ["run", str(DATA / "small.toml"), "--reps", "2", "--months", "8", "--out", str(out), "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    schema = pq.read_schema(out / "monthly.parquet")
+    meta = schema.field("collection_rate").metadata
+    assert meta[b"unit"] == b"0-1" and b"fees collected" in meta[b"description"]
+    assert b"street_row" in schema.field("firm_exits").metadata and str(schema.field("firm_exits").type) == "int64"
+    monthly = pd.read_parquet(out / "monthly.parquet")
+    assert isinstance(monthly["estate"].dtype, pd.CategoricalDtype)
+    assert not any(c.startswith("mean_mean_") for c in pd.read_csv(out / "summary.csv").columns)

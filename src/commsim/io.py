@@ -54,8 +54,33 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
     return path
 
 
+def annotated_table(df: pd.DataFrame):
+    """``df`` as a pyarrow Table whose fields carry each known column's unit, description,
+    street-row rule and direction (``commsim.metrics.column_metadata``; summary columns
+    ``final_``/``mean_``/``total_`` describe their monthly metric)."""
+    import pyarrow as pa
+
+    from commsim.metrics import base_metric, column_metadata
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    meta = column_metadata(list(df.columns))
+    prefix = {"final_": "at the end of the run: ", "mean_": "mean after burn-in: ", "total_": "sum after burn-in: "}
+    fields = []
+    for f in table.schema:
+        info = dict(meta.get(f.name, {}))
+        if not info and base_metric(f.name) != f.name:
+            base = column_metadata([base_metric(f.name)]).get(base_metric(f.name), {})
+            if base:
+                info = {**base, "description": prefix[f.name[: f.name.index("_") + 1]] + base["description"]}
+        fields.append(f.with_metadata({k: str(v) for k, v in info.items()}) if info else f)
+    return pa.Table.from_arrays(table.columns, schema=pa.schema(fields, metadata=table.schema.metadata))
+
+
 def write_parquet(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    return atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False))
+    """Write ``df`` atomically as Parquet, with units and descriptions in the schema metadata."""
+    import pyarrow.parquet as pq
+
+    return atomic_write(path, lambda tmp: pq.write_table(annotated_table(df), tmp))
 
 
 def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:

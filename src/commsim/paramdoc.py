@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from commsim.params import PARAMETERS, Param
+from commsim.policies import registry
 
 GROUP_TITLES = {
     "population": "Population",
@@ -29,13 +30,20 @@ def _row(p: Param) -> str:
     return f"| `{p.name}` | {p.default!s} | {_cell(p.unit)} | {rng} | {_cell(p.source)} | {_cell(p.meaning)} |"
 
 
-def parameters_markdown() -> str:
-    """The whole page: one table per group, core groups first, then policies."""
-    import commsim.policies  # noqa: F401  (registers the shipped policies' parameters)
+def _shipped(group: str) -> bool:
+    """Core groups and the groups of commsim's own policies (not of plugins loaded since)."""
+    if not group.startswith("policy:"):
+        return True
+    cls = registry.available().get(group.split(":", 1)[1])
+    return cls is not None and cls.__module__.startswith("commsim.policies.")
 
+
+def parameters_markdown() -> str:
+    """The whole page: one table per group, core groups first, then the shipped policies."""
     groups: dict[str, list[Param]] = {}
     for p in PARAMETERS:
-        groups.setdefault(p.group, []).append(p)
+        if _shipped(p.group):
+            groups.setdefault(p.group, []).append(p)
     order = [g for g in GROUP_TITLES if g in groups] + sorted(g for g in groups if g not in GROUP_TITLES)
     lines = [
         "# Parameters",
@@ -55,7 +63,8 @@ def parameters_markdown() -> str:
                   "|---|---|---|---|---|---|"]
         lines += [_row(p) for p in groups[group]]
         lines.append("")
-    n = len(PARAMETERS.params)
-    assumed = sum(1 for p in PARAMETERS if p.source.startswith("assumption"))
+    listed = [p for ps in groups.values() for p in ps]
+    n = len(listed)
+    assumed = sum(1 for p in listed if p.source.startswith("assumption"))
     lines += [f"{n} parameters; {assumed} are marked as assumptions.", ""]
     return "\n".join(lines)
