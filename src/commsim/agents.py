@@ -154,6 +154,10 @@ class PropertyFirm(ServiceProvider):
         self.portfolio_m2 = float(p.firm_portfolio_median_m2 if portfolio_m2 is None else portfolio_m2)
         self.margin = p.firm_target_margin * (1.0 + p.firm_margin_spread * (1.0 - 2.0 * self.orientation))
         self.shirk = p.firm_shirk_share * (1.0 - self.orientation)
+        # the cost structure's parameters, read once (cost_of runs for every firm every month)
+        self._costs = (p.scale_economies == "none", p.firm_cost_ratio * self.efficiency,
+                       p.firm_variable_cost_ratio * self.efficiency, p.firm_estate_fixed_cost_yuan_month,
+                       p.firm_fixed_cost_yuan_month)
 
     def cost_of(self, estates: list[int]) -> float:
         """Monthly cost (yuan) of full-effort service for ``estates``.
@@ -165,20 +169,21 @@ class PropertyFirm(ServiceProvider):
         manages. Unit cost falls with estate and firm size but never below the variable cost.
         ``none``: ``firm_cost_ratio`` x efficiency x guided fee x area.
         """
-        p, est = self.model.p, self.model.estates
+        est = self.model.estates
         if not estates:
             return 0.0
         if len(estates) == 1:
             e = estates[0]
-            fee_area, area = float(est.fee[e]) * float(est.area_total[e]), float(est.area_total[e])
+            area = float(est.area_total[e])
+            fee_area = float(est.fee[e]) * area
         else:
             fee_area = float((est.fee[estates] * est.area_total[estates]).sum())
             area = float(est.area_total[estates].sum())
-        if p.scale_economies == "none":
-            return fee_area * p.firm_cost_ratio * self.efficiency
-        overhead = p.firm_fixed_cost_yuan_month * area / (area + self.portfolio_m2) if area > 0 else 0.0
-        return (fee_area * p.firm_variable_cost_ratio * self.efficiency
-                + len(estates) * p.firm_estate_fixed_cost_yuan_month + overhead)
+        flat, flat_ratio, variable, per_estate, company = self._costs
+        if flat:
+            return fee_area * flat_ratio
+        overhead = company * area / (area + self.portfolio_m2) if area > 0 else 0.0
+        return fee_area * variable + len(estates) * per_estate + overhead
 
     def unit_cost(self, estates: list[int] | None = None) -> float:
         """Full-service cost per m2 per month (yuan) of ``estates`` (default: its own)."""

@@ -50,6 +50,8 @@ class Supervision:
         self.by_actor: dict[str, np.ndarray] = {}  # this month's hours by actor kind
         self.deterred_until = np.zeros(n, dtype=np.int64)  # detection: a firm delivers in full while month < this
         self.detected = np.zeros(n, dtype=bool)  # detection: caught this month
+        self.channel: str = model.p.supervision_channel
+        self._levels = np.zeros(n)  # from last_hours, computed when a month starts
 
     # --- the ledger ---------------------------------------------------------------------------
     def supply(self, estates, hours, actor: str) -> None:
@@ -60,12 +62,21 @@ class Supervision:
             hours: hours each estate receives (a number, or one per estate); never negative.
             actor: who spent them (``owners_committee``, ``meeting:<purpose>``, ``inspection``, ...).
         """
+        row = self.by_actor.get(actor)
+        if row is None:
+            row = self.by_actor[actor] = np.zeros_like(self.hours)
+        if isinstance(estates, int | np.integer) and isinstance(hours, int | float | np.floating):
+            if hours < 0:
+                raise ValueError(f"supervision hours must not be negative (from {actor})")
+            self.hours[estates] += hours  # one estate, one number: the common case, without numpy
+            row[estates] += hours
+            self.model.state.supervision_hours[estates] += hours
+            return
         idx = np.atleast_1d(np.asarray(estates, dtype=np.int64))
         h = np.broadcast_to(np.asarray(hours, dtype=np.float64), idx.shape)
         if (h < 0).any():
             raise ValueError(f"supervision hours must not be negative (from {actor})")
         np.add.at(self.hours, idx, h)
-        row = self.by_actor.setdefault(actor, np.zeros_like(self.hours))
         np.add.at(row, idx, h)
         np.add.at(self.model.state.supervision_hours, idx, h)
 
@@ -75,14 +86,16 @@ class Supervision:
         self.hours[:] = 0.0
         self.by_actor.clear()
         self.detected[:] = False
+        self._levels = -np.expm1(-self.last_hours / self.model.p.supervision_hours_scale)
 
     def levels(self) -> np.ndarray:
-        """Supervision level of every estate, 0-1, from last month's hours (diminishing returns)."""
-        return -np.expm1(-self.last_hours / self.model.p.supervision_hours_scale)
+        """Supervision level of every estate, 0-1, from last month's hours (diminishing returns;
+        a new array)."""
+        return self._levels.copy()
 
     def level(self, e: int) -> float:
         """Supervision level of estate ``e`` (0-1)."""
-        return float(-np.expm1(-self.last_hours[e] / self.model.p.supervision_hours_scale))
+        return float(self._levels[e])
 
     def provider_level(self, provider: ServiceProvider) -> float:
         """Area-weighted supervision level over the estates a provider serves."""
@@ -90,13 +103,9 @@ class Supervision:
         if len(idx) == 1:
             return self.level(idx[0])
         weights = self.model.estates.area_total[idx]
-        return float((self.levels()[idx] * weights).sum() / weights.sum()) if weights.sum() > 0 else 0.0
+        return float((self._levels[idx] * weights).sum() / weights.sum()) if weights.sum() > 0 else 0.0
 
     # --- the channel ----------------------------------------------------------------------------
-    @property
-    def channel(self) -> str:
-        return self.model.p.supervision_channel
-
     def margin_kept(self, provider: ServiceProvider, target: float) -> float:
         """Share of expected revenue the provider keeps as margin under the current channel."""
         if self.channel != "margin":
@@ -117,7 +126,7 @@ class Supervision:
             return out
         month = self.model.month
         deterred = month < self.deterred_until[idx]
-        caught = ~deterred & (draws < self.levels()[idx])
+        caught = ~deterred & (draws < self._levels[idx])
         out[~deterred & ~caught] = 1.0 - shirk
         if caught.any():
             hit = idx[caught]

@@ -51,16 +51,25 @@ def plan_quality(model: CommunityModel) -> None:
     est.quality[:] = p.unmanaged_quality
     draws = model.streams.uniform("detection", est.n)
     supervision = model.supervision
+    detection = supervision.channel == "detection"
     for provider in model.providers():
         effort = provider.plan_effort()
         idx = provider.estates
-        share = supervision.delivered_share(provider, provider.shirk, draws[idx])
-        delivered = effort * share
-        if (share < 1.0).any():
-            weights = est.fee[idx] * est.area_total[idx]
-            provider.spending *= float((share * weights).sum() / weights.sum()) if weights.sum() > 0 else 1.0
-        est.effort[idx] = delivered
-        est.quality[idx] = np.minimum(1.0, delivered * est.infrastructure[idx])
+        if detection and provider.shirk > 0:
+            share = supervision.delivered_share(provider, provider.shirk, draws[idx])
+            delivered = effort * share
+            if (share < 1.0).any():
+                weights = est.fee[idx] * est.area_total[idx]
+                provider.spending *= float((share * weights).sum() / weights.sum()) if weights.sum() > 0 else 1.0
+            est.effort[idx] = delivered
+            est.quality[idx] = np.minimum(1.0, delivered * est.infrastructure[idx])
+        elif len(idx) == 1:  # everything planned is delivered; one estate: plain floats
+            e = idx[0]
+            est.effort[e] = effort
+            est.quality[e] = min(1.0, effort * float(est.infrastructure[e]))
+        else:
+            est.effort[idx] = effort
+            est.quality[idx] = np.minimum(1.0, effort * est.infrastructure[idx])
         if isinstance(provider, SelfManagement):
             for e in idx:
                 committee = model.committee_of[e]
