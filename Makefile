@@ -27,9 +27,9 @@ HEADLINE := baseline suzhou_alliance liaocheng_four_in_one fee_subsidy alliance_
 
 ## assumptions screened for what the alliance's advantage over the status quo depends on
 SCREENED := pay_intercept pay_beta_satisfaction pay_beta_norm norm_estate_weight pay_beta_burden \
-	firm_cost_ratio firm_scale_elasticity supervision_margin_capture supervision_efficiency_gain \
+	firm_variable_cost_ratio firm_fixed_cost_yuan_month firm_estate_fixed_cost_yuan_month supervision_margin_capture supervision_hours_scale \
 	participation_social_weight suzhou_alliance.activity_participation_drive \
-	suzhou_alliance.federation_supervision_reach suzhou_alliance.cross_tie_prob \
+	suzhou_alliance.federation_owner_hours suzhou_alliance.cross_tie_prob \
 	suzhou_alliance.activity_belonging_gain
 
 ## the main job: the status quo against the seed documents' policies (common random numbers),

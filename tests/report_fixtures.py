@@ -261,6 +261,13 @@ def sweep_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def worse_pair_dir(tmp_path_factory) -> Path:
+    """The test street and a variant that clearly worsens one outcome (Xi'an's norm staffs the small
+    street's communities with fewer workers: 3 and 2 instead of 5 and 5), three replicates."""
+    return build_comparison(tmp_path_factory.mktemp("report") / "worse", names=("small", "xian_staffing"), reps=3)
+
+
+@pytest.fixture(scope="session")
 def pair_dir(tmp_path_factory) -> Path:
     """The smallest comparison: the test street and one variant, three replicates."""
     return build_comparison(tmp_path_factory.mktemp("report") / "pair", names=("small", "pay_campaign"), reps=3)

@@ -32,6 +32,9 @@ FORBIDDEN = {
     "the fee subsidies": re.compile(r"subsidies\[[^\]]*\]\s*[-+]?=[^=]"),
     "the grants": re.compile(r"grants\[[^\]]*\]\s*[-+]?=[^=]"),
     "the month's failures": re.compile(r"failure\[[^\]]*\]\s*=[^=]"),
+    "an estate's contract fee": re.compile(r"contract_fee\[[^\]]*\]\s*[-+*/]?=[^=]"),
+    "an estate's contract term": re.compile(r"contract_end\[[^\]]*\]\s*[-+*/]?=[^=]"),
+    "a supervision level (supply hours instead)": re.compile(r"supervision\[[^\]]*\]\s*[-+*/]?=[^=]"),
 }
 
 

@@ -167,14 +167,18 @@ def test_four_in_one_staffs_unmanaged_estates_paid_by_owners(small_data):
 
 
 def test_four_in_one_helps_owners_committees_form(small_data):
-    # Owners' activity alone can hardly reach the (raised) number of initiators; with the
-    # helpers counted as initiators every eligible estate's hazard becomes 1.
-    pars = {"oc_formation_hazard": 1.0, "oc_formation_factor_old": 1.0,
-            "oc_formation_factor_resettlement": 1.0, "oc_initiators_needed": 1000.0}
+    # Owners alone can hardly reach the (raised) number of organisers; with the branch and
+    # residents' group counted as organisers every eligible estate starts a drive at once, and
+    # (owners turning out) elects a committee at the first assembly.
+    pars = {"oc_formation_hazard": 1.0, "oc_formation_factor_old": 1.0, "oc_formation_factor_resettlement": 1.0,
+            "oc_initiators_needed": 1000.0, "vote_turnout_intercept": 6.0, "vote_turnout_absentee_shift": 0.0}
     pol = {"liaocheng_four_in_one": {"formation_help_initiators": 1000.0}}
-    base, with_help = pair(small_data, pol, seed=5, months=START, parameters=pars)
+    months = START + int(PARAMETERS["assembly_preparation_months"].default)
+    base, with_help = pair(small_data, pol, seed=5, months=months, parameters=pars)
     assert all(oc is not None for oc in with_help.committee_of)
     assert sum(oc is not None for oc in base.committee_of) < with_help.estates.n
+    _, early = pair(small_data, pol, seed=5, months=months - 1, parameters=pars)
+    assert sum(oc is not None for oc in early.committee_of) == 1  # a drive takes months
 
 
 # --- fee subsidies ------------------------------------------------------------------------
@@ -253,20 +257,33 @@ def test_classified_guarantees_service_in_old_and_resettlement_estates(small_dat
     assert min(gains) > 0, gains
 
 
-def test_classified_market_firms_reprice_toward_cost_cover(small_data):
-    model = CommunityModel(scenario(small_data, {"suzhou_classified": {}}), seed=1)
-    pol = next(p for p in model.policies if isinstance(p, SuzhouClassified))
+def test_classified_market_firms_reprice_toward_cost_cover_with_the_owners_consent(small_data):
+    """At a review the firm proposes a fee toward cost cover (at most 10% per review); a cut
+    applies, a rise needs the owners' vote (Civil Code art. 278)."""
     review = START + 12
-    model.run(review - 1)
-    commercial = model.estates.names.index("A-commercial")
-    firm = model.provider_of[commercial]
-    target = pol.target_fee_share(model, firm)
-    before = firm.fee_share
-    model.step()
-    assert firm.fee_share != before
-    assert np.sign(firm.fee_share - before) == np.sign(target - before)
-    assert abs(firm.fee_share / before - 1.0) <= 0.1 + 1e-12
-    assert model.fee_charged()[commercial] == pytest.approx(model.estates.fee[commercial] * firm.fee_share)
+    commercial = 0
+    results = {}
+    for label, pars in (("refuse", {"vote_turnout_intercept": -6.0}),
+                        ("agree", {"vote_turnout_intercept": 6.0, "vote_turnout_absentee_shift": 0.0,
+                                   "fee_consent_intercept": 20.0})):
+        model = CommunityModel(scenario(small_data, {"suzhou_classified": {}}, parameters=pars), seed=1)
+        pol = next(p for p in model.policies if isinstance(p, SuzhouClassified))
+        model.run(review - 1)
+        firm = model.provider_of[commercial]
+        target = pol.target_ratio(model, firm)
+        before = float(model.estates.contract_fee[commercial])
+        model.step()
+        after = float(model.estates.contract_fee[commercial])
+        results[label] = (target, before, after)
+        assert abs(after / before - 1.0) <= 0.1 + 1e-12
+        assert model.fee_charged()[commercial] == pytest.approx(after)
+    for target, before, after in results.values():
+        if target < 1.0:
+            assert after < before  # a cut needs no vote
+    target, before, after = results["agree"]
+    assert np.sign(after - before) == np.sign(target - 1.0)
+    target, before, after = results["refuse"]
+    assert after <= before  # no rise without the owners' consent
 
 
 # --- all policies: start month, combination, errors ----------------------------------

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from commsim import CommunityModel
-from commsim.agents import PropertyFirm, SelfManagement, workers_by_norm
+from commsim.agents import PropertyFirm, workers_by_norm
 from commsim.processes import participation, payment, service
 
 
@@ -113,32 +113,40 @@ def test_threshold_rule_responds_to_ties(small_model):
 
 # --- governance ----------------------------------------------------------------------
 def test_owners_committees_form_only_above_occupancy_threshold(small_scenario):
-    _, easy = run(small_scenario, months=6, oc_formation_hazard=1.0, oc_initiators_needed=1.0,
-                  oc_formation_factor_old=1.0, oc_formation_factor_resettlement=1.0)
-    assert street(easy).owners_committee_coverage.iloc[-1] == 1.0
-    _, blocked = run(small_scenario, months=6, oc_formation_hazard=1.0, oc_initiators_needed=1.0,
-                     oc_occupancy_threshold=0.99)
+    easy = dict(oc_formation_hazard=1.0, oc_initiators_needed=1.0, oc_formation_factor_old=1.0,
+                oc_formation_factor_resettlement=1.0, vote_turnout_intercept=6.0, vote_turnout_absentee_shift=0.0)
+    months = int(small_scenario.values.assembly_preparation_months) + 2  # a drive, then the first assembly
+    _, formed = run(small_scenario, months=months, **easy)
+    assert street(formed).owners_committee_coverage.iloc[-1] == 1.0
+    _, blocked = run(small_scenario, months=months, **easy, oc_occupancy_threshold=0.99)
     # only the estate that started with a committee has one
     assert street(blocked).owners_committee_coverage.max() == pytest.approx(0.25)
 
 
-def test_firms_exit_after_sustained_losses_and_estates_fall_back(small_scenario):
+def test_firms_exit_after_sustained_losses_and_estates_go_to_the_market(small_scenario):
     model, df = run(small_scenario, months=24, pay_intercept=-6.0, firm_exit_loss_months=6, firm_entry_hazard=0.0)
     s = street(df)
     exits = s.firm_exits
-    assert exits.sum() == 3  # every market firm of the small street leaves
+    assert exits.sum() >= 3  # every market firm of the small street leaves
     assert exits[exits > 0].index.min() >= 6  # not before six loss-making months
-    kinds = [type(p) for p in model.provider_of]
-    e_with_oc = [e for e, oc in enumerate(model.committee_of) if oc is not None]
-    assert all(kinds[e] is SelfManagement for e in e_with_oc)
-    assert all(p is None for e, p in enumerate(model.provider_of) if e not in e_with_oc)
+    first = exits[exits > 0].index.min()
+    assert s.firm_tenders[first] >= exits[first]  # each vacancy goes to the market that month
+    # nobody pays: no firm covers its cost, so no estate keeps a market firm
+    assert not any(isinstance(p, PropertyFirm) for p in model.provider_of)
+
+
+def _bad_firm(model):
+    firm = model.provider_of[0]
+    firm.margin = 0.9  # keeps its revenue: effort at its fixed-cost floor, owners dissatisfied
+    return firm
 
 
 def test_dismissal_vote_passes_and_replaces_the_firm(small_scenario):
     sc = small_scenario.with_overrides({"dismissal_trigger_satisfaction": 0.99, "dismissal_trigger_months": 1,
-                                       "vote_turnout_intercept": 6.0, "vote_turnout_absentee_shift": 0.0})
+                                       "vote_turnout_intercept": 6.0, "vote_turnout_absentee_shift": 0.0,
+                                       "reputation_prior": 1.0, "owners_choice_noise": 0.0})
     model = CommunityModel(sc, seed=2)
-    firm = model.provider_of[0]
+    firm = _bad_firm(model)
     model.step()
     assert model.state.votes[0] == 1 and model.state.firm_dismissals[0] == 1
     assert model.provider_of[0] is not firm and isinstance(model.provider_of[0], PropertyFirm)
@@ -148,9 +156,10 @@ def test_dismissal_vote_passes_and_replaces_the_firm(small_scenario):
 
 def test_dismissal_vote_fails_without_quorum(small_scenario):
     sc = small_scenario.with_overrides({"dismissal_trigger_satisfaction": 0.99, "dismissal_trigger_months": 1,
-                                       "vote_turnout_intercept": -6.0})
+                                       "vote_turnout_intercept": -6.0, "reputation_prior": 1.0,
+                                       "owners_choice_noise": 0.0})
     model = CommunityModel(sc, seed=2)
-    firm = model.provider_of[0]
+    firm = _bad_firm(model)
     model.step()
     assert model.state.votes[0] == 1 and model.state.firm_dismissals[0] == 0
     assert model.provider_of[0] is firm

@@ -253,20 +253,21 @@ def test_bad_folders_give_one_line_errors(tmp_path, sweep_dir):
     assert not (sweep_dir / "brief.html").exists()
 
 
-def test_a_single_policy_and_another_lead_metric(pair_dir):
+def test_a_single_policy_and_another_lead_metric(worse_pair_dir):
     """--metric leads with another outcome; a policy that makes it worse is not called an improvement."""
-    result = CliRunner().invoke(cli, ["brief", str(pair_dir), "--metric", "mean_participation_rate"])
+    pair_dir = worse_pair_dir
+    result = CliRunner().invoke(cli, ["brief", str(pair_dir), "--metric", "mean_worker_load"])
     assert result.exit_code == 0, result.output
     md = (pair_dir / "annex_en.md").read_text("utf-8")
     answer = sections(md)["answer"]
     row = pd.read_csv(pair_dir / "comparison.csv").query(
-        "metric == 'mean_participation_rate' and scenario == 'pay_campaign'").iloc[0]
-    assert row["diff_ci_high"] < 0  # paying more does not make people take part more
-    assert answer.strip().startswith("Higher willingness to pay makes participation worse: it lowers it")
+        "metric == 'mean_worker_load' and scenario == 'xian_staffing'").iloc[0]
+    assert row["diff_ci_low"] > 0  # half the workers: the load rises
+    assert answer.strip().startswith("Xi'an staffing standard makes the community-worker load worse: it raises it")
     assert len(re.findall(r"\.(?:\s|$)", answer.strip())) == 3
-    assert fmt.change("mean_participation_rate", row["diff"], "en") in answer
+    assert fmt.change("mean_worker_load", row["diff"], "en") in answer
     assert not tokens(answer) - comparison_tokens(pair_dir)
-    assert "**Which policy, how much:** Higher willingness to pay makes participation worse" in (pair_dir / "brief.md").read_text("utf-8")
+    assert "**Which policy, how much:** Xi'an staffing standard makes the community-worker load worse" in (pair_dir / "brief.md").read_text("utf-8")
     result = CliRunner().invoke(cli, ["brief", str(pair_dir), "--metric", "mean_nothing"])
     assert result.exit_code == 2 and "--metric mean_nothing: not a metric" in result.output
 

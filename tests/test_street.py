@@ -16,7 +16,7 @@ HEADER = "community,name,type,households,occupancy,fee,management,owners_committ
 ROWS = [
     "A,A-commercial,commercial,400,0.85,1.9,firm,yes,\n",
     "A,A-old,old,300,0.95,0.6,firm,no,60\n",
-    "B,B-resettlement,resettlement,350,0.8,0.7,,,\n",
+    "B,B-resettlement,resettlement,350,0.8,0.7,,no,\n",
     "B,B-unmanaged,old,150,0.9,0.5,none,否,\n",
 ]
 
@@ -66,7 +66,7 @@ def test_an_excel_table_and_a_gbk_csv(tmp_path):
     ("A,x,old,30.5,0.9,1.0,,,\n", "row 6, column households: must be a whole number"),
     ("A,x,villa,300,0.9,1.0,,,\n", "row 6, column type: Input should be"),
     ("A,x,old,300,1.5,1.0,,,\n", "row 6, column occupancy: Input should be less than or equal to 1"),
-    ("A,x,old,300,0.9,1.0,self,no,\n", "row 6: management = 'self' needs owners_committee = true"),
+    ("A,x,old,300,0.9,1.0,self,no,\n", "row 6: management = 'self' needs an owners' committee"),
     ("A,x,old,300,0.9,1.0,,maybe,\n", "row 6, column owners_committee: must be true or false"),
     ("A,x,old,300,0.9,1.0,,,1\n", "row 6, column floor_area: Input should be greater than or equal to 5"),
     ("A,A-old,old,300,0.9,1.0,,,\n", "row 6, column name: estate 'A-old' is already in community 'A' (row 3)"),

@@ -38,7 +38,10 @@ def test_world_samples_assumptions_not_calibrated_nor_what_tells_scenarios_apart
     assert not any("." in n for n in names)  # no policy is switched on
     for v in spec.varies:
         p = PARAMETERS[v.name]
-        assert "assumption" in p.source.lower() and p.range is not None
+        if spec.kinds[v.name] == "structural":  # alternative submodels: every choice, equally likely
+            assert p.group == "submodel" and set(v.values) == set(p.choices)
+        else:
+            assert "assumption" in p.source.lower() and p.range is not None
 
 
 def test_policy_parameters_join_only_for_policies_switched_on():

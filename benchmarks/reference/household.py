@@ -209,17 +209,38 @@ class Household(mesa.Agent):
         if target is not self:
             self.ties[self.random.randrange(k)] = target
 
-    # --- owners' votes ----------------------------------------------------------------------
-    def takes_part_in_vote(self, mobilisation: float) -> bool:
+    # --- owners' assemblies and votes -------------------------------------------------------------
+    def could_organise(self) -> bool:
+        """An occupying owner who took part this month and feels they belong can organise."""
+        return self.owner and self.occupied and self.participated and self.belonging >= self.p.organiser_belonging_min
+
+    def takes_part_in_vote(self, reach: float, mobilisation: float) -> bool:
+        """Turnout: age, dissatisfaction, absence, taking part, belonging, the organisers'
+        canvass reaching a share ``reach`` of owners, and the estate's mobilisation."""
         p = self.p
         x = (p.vote_turnout_intercept
              + (p.vote_turnout_retired_shift if self.age_group == 2 else 0.0)
              + (p.vote_turnout_young_shift if self.age_group == 0 else 0.0)
              + p.vote_turnout_dissatisfaction * (1.0 - self.satisfaction)
              + (0.0 if self.occupied else p.vote_turnout_absentee_shift)
+             + (p.vote_turnout_participation if self.participated else 0.0)
+             + p.vote_turnout_belonging * (self.belonging - 0.5)
+             + p.vote_turnout_canvass * reach
              + mobilisation)
         return self.random.random() < sigmoid(x)
 
-    def consents_to_dismissal(self) -> bool:
+    def consents_to(self, kind: str) -> bool:
+        """Consent to what is voted on: electing the committee, replacing the firm (the
+        dissatisfied), hiring a provider for an estate without one, a fee rise (the satisfied)."""
         p = self.p
-        return self.random.random() < sigmoid(p.vote_consent_steepness * (p.dismissal_trigger_satisfaction - self.satisfaction))
+        if kind in ("form", "reelect"):
+            x = p.assembly_consent_logit
+        elif kind == "replace":
+            x = p.vote_consent_steepness * (p.dismissal_trigger_satisfaction - self.satisfaction)
+        elif kind == "hire":
+            x = p.hire_consent_logit
+        elif kind == "fee":
+            x = p.fee_consent_intercept + p.fee_consent_satisfaction * (self.satisfaction - 0.5)
+        else:
+            raise ValueError(f"unknown vote kind {kind!r}")
+        return self.random.random() < sigmoid(x)

@@ -1,10 +1,17 @@
 """The per-agent reference model: the status-quo street with one ``mesa.Agent`` per household.
 
-It reuses commsim's institutions (``commsim.agents``: firms, self-management, owners' and
-residents' committees, the street office; the legal vote rule ``owners_vote``) and its
-starting population (``build_population``: the initial state is not what is under test),
-while every household rule runs per agent (``household.py``). Stages and their order are
-those of ``commsim.processes.STAGES``; policies are not supported (the status quo only).
+It shares commsim's institution-level code - the agents (``commsim.agents``: firms,
+self-management, owners' and residents' committees, the street office), ``Institutions``, the
+market (``commsim.market`` and ``processes/market.py``: tenders, choices, fee requests,
+contract ends), owners' assemblies (``processes/assemblies.py``: drives, committees, the legal
+vote rule), supervision (``commsim.supervision``), how providers plan effort and quality
+(``processes.service.plan_quality``) and book the month (``processes.governance``) - and its
+starting population (``build_population``: the initial state is not what is under test), while
+every household rule runs per agent (``household.py``), including how each owner votes. The
+shared code sees households only through the aggregates this model provides
+(``owners_taking_part``, ``organisers``, ``owner_counts``, ``mean_satisfaction``,
+``owner_ballots``). Stages and their order are those of ``commsim.processes.STAGES``; policies
+are not supported (the status quo only).
 
 Use: ``ReferenceModel(scenario, seed).run(months)`` -> DataFrame of street-wide metrics.
 """
@@ -19,14 +26,24 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.reference.household import COMMITTEE, COMMUNITY, FIRM, HOTLINE, STREET, Household
-from commsim.agents import PropertyFirm, ResidentsCommittee, SelfManagement, StreetOffice
+from commsim.agents import ResidentsCommittee, StreetOffice
 from commsim.estates import EstateTable
-from commsim.institutions import INITIAL_COLLECTION, Institutions
+from commsim.institutions import (
+    INITIAL_COLLECTION,
+    Institutions,
+    set_up_institutions,
+    start_committees,
+)
+from commsim.market import Market
+from commsim.model import LadderAdjustments
 from commsim.population import build_population
-from commsim.processes.governance import owners_vote
+from commsim.processes import assemblies, governance
+from commsim.processes.governance import VoteResult, owners_vote
+from commsim.processes.service import plan_quality
 from commsim.scenario import Scenario
 from commsim.state import MonthState
 from commsim.streams import Streams
+from commsim.supervision import Supervision
 from commsim.vocabulary import ESTATE_TYPES
 
 RECORDED = ("collection_rate", "paying_share", "complaints_per_1000_households", "participation_rate",
@@ -43,7 +60,7 @@ class ReferenceModel(mesa.Model):
         self.p = p = SimpleNamespace(**scenario.values)
         self.month = 0
         self.estates = est = EstateTable.from_scenario(scenario)
-        self.streams = Streams(int(seed))  # population and the community workforce (shared code)
+        self.streams = Streams(int(seed))  # institutions' draws (market, committees, workforce), as commsim's
         arrays = build_population(scenario, est, self.streams)
         self.by_estate: list[list[Household]] = [[] for _ in range(est.n)]
         rows: list[Household] = []
@@ -62,47 +79,75 @@ class ReferenceModel(mesa.Model):
         self.households = self.agents_by_type[Household]
         self.type_shift = [{"old": p.pay_shift_old, "resettlement": p.pay_shift_resettlement}.get(t, 0.0)
                            for t in (ESTATE_TYPES[c] for c in est.type_code)]
-        # institutions, as commsim.model.CommunityModel sets them up
-        # institutions through commsim's own Institutions (its counters in a MonthState)
+        # institutions through commsim's own code, as commsim.model.CommunityModel sets them up
         self.state = MonthState(est.n, arrays.n)
+        self.market = Market(self)
+        self.supervision = Supervision(self)
+        self.assemblies = assemblies.Assemblies(self)
         self.institutions = inst = Institutions(self)
-        self.provider_of, self.oc_of = inst.provider_of, inst.committee_of
-        self.supervision = np.zeros(est.n)
+        self.provider_of, self.committee_of = inst.provider_of, inst.committee_of
+        self.oc_of = self.committee_of
+        self.vote_mobilisation = np.zeros(est.n)
+        self.ladder = LadderAdjustments.zeros(est.n)
         self.collection = [None] * est.n  # last month's (paying, charged) per estate
-        for e, (_, _, estate) in enumerate(scenario.estates()):
-            if estate.owners_committee:
-                inst._seat_committee(e)
-            if estate.management == "firm":
-                self.institutions.award(PropertyFirm(self, [e]))
-            elif estate.management == "self":
-                self.institutions.award(SelfManagement(self, [e]))
+        set_up_institutions(self, scenario)
         units = np.bincount(est.community, weights=est.units, minlength=est.n_communities)
         self.rcs = [ResidentsCommittee(self, c, int(units[c])) for c in range(est.n_communities)]
+        self.residents_committees = self.rcs
         self.street = StreetOffice(self, int(est.units.sum()))
         for _ in range(init_rounds):  # start near the participation rule's equilibrium
             self.households.do("decide_participation", 0.0)
             self.households.do("commit_participation")
-        owners_taking_part = self.owners_taking_part()
-        self.owner_history = [list(owners_taking_part) for _ in range(3)]
-        for e, oc in enumerate(self.oc_of):
-            if oc is not None:
-                oc.update_activity(owners_taking_part[e] / self.owners(e))
-        self.supervision[:] = [oc.activity if oc is not None else 0.0 for oc in self.oc_of]
+        start_committees(self)
         self.records: list[dict[str, float]] = []
 
-    # --- institutions -----------------------------------------------------------------------
-    def owners(self, e: int) -> int:
-        return sum(1 for h in self.by_estate[e] if h.owner)
+    # --- households as the shared institution-level code sees them -------------------------------
+    def providers(self) -> list:
+        return self.institutions.providers()
 
-    def owners_taking_part(self) -> list[int]:
-        return [sum(1 for h in hs if h.owner and h.participated) for hs in self.by_estate]
+    def owner_counts(self) -> np.ndarray:
+        return np.array([sum(1 for h in hs if h.owner) for hs in self.by_estate], dtype=float)
+
+    def owners_taking_part(self) -> np.ndarray:
+        return np.array([sum(1 for h in hs if h.owner and h.participated) for hs in self.by_estate], dtype=float)
+
+    def organisers(self) -> np.ndarray:
+        return np.array([sum(1 for h in hs if h.could_organise()) for hs in self.by_estate], dtype=float)
+
+    def mean_satisfaction(self) -> np.ndarray:
+        out = np.ones(self.estates.n)
+        for e, hs in enumerate(self.by_estate):
+            occupied = [h.satisfaction for h in hs if h.occupied]
+            if occupied:
+                out[e] = sum(occupied) / len(occupied)
+        return out
+
+    def set_trust(self, estates, trust: float) -> None:
+        for e in estates:
+            for h in self.by_estate[e]:
+                h.trust = trust
+
+    def owner_ballots(self, e: int, kind: str, reach: float) -> VoteResult:
+        """Each owner of estate ``e`` decides whether to take part and whether to consent."""
+        owners = [h for h in self.by_estate[e] if h.owner]
+        mobilisation = float(self.vote_mobilisation[e])
+        takes_part = np.array([h.takes_part_in_vote(reach, mobilisation) for h in owners], dtype=bool)
+        consents = np.array([h.consents_to(kind) for h in owners], dtype=bool)
+        return owners_vote(np.array([h.area_m2 for h in owners]), takes_part, consents, self.p.vote_rule)
 
     # --- the month ----------------------------------------------------------------------------
     def step(self) -> None:
         self.month += 1
         self.state.reset()
+        self.ladder.reset()
+        self.supervision.new_month()
+        self.assemblies.new_month()
         for rc in self.rcs:
             rc.new_month()
+        for oc in self.committee_of:
+            if oc is not None:
+                oc.new_month()
+        self.street.new_month()
         self.service()
         self.complaints()
         self.payment()
@@ -119,14 +164,7 @@ class ReferenceModel(mesa.Model):
 
     def service(self) -> None:
         p, est = self.p, self.estates
-        est.effort[:] = 0.0
-        est.quality[:] = p.unmanaged_quality
-        for provider in {id(x): x for x in self.provider_of if x is not None}.values():
-            effort = provider.plan_effort()
-            est.effort[provider.estates] = effort
-            for e in provider.estates:  # supervision cuts shirking: more quality per unit of effort
-                gain = 1.0 + p.supervision_efficiency_gain * float(self.supervision[e])
-                est.quality[e] = min(1.0, effort * float(est.infrastructure[e]) * gain)
+        plan_quality(self)  # providers' effort and quality: commsim's own institution-level code
         for e, hs in enumerate(self.by_estate):
             q = min(1.0, max(0.0, float(est.quality[e])))
             failure_prob = p.failure_prob_min + (p.failure_prob_max - p.failure_prob_min) * (1.0 - q) ** p.failure_quality_exponent
@@ -184,10 +222,9 @@ class ReferenceModel(mesa.Model):
             h.pursue_complaint(handle[u], min(1.0, max(0.0, resolve)))
 
     def payment(self) -> None:
-        est = self.estates
+        st = self.state
         self.billed = self.payments = 0.0
         self.paying = self.charged = 0
-        self.revenue_of = [0.0] * est.n
         collection = []
         for e, hs in enumerate(self.by_estate):
             provider = self.provider_of[e]
@@ -202,9 +239,7 @@ class ReferenceModel(mesa.Model):
             paid = sum(fee * h.area_m2 * h.fee_share_payable for h in hs if h.paid)
             paying, charged = sum(1 for h in hs if h.paid), (len(hs) if fee > 0 else 0)
             collection.append((paying, charged))
-            if billed > 0:
-                est.collection_rate[e] = paid / billed
-            self.revenue_of[e] = paid
+            st.billed[e], st.payments[e], st.charged[e], st.paying[e] = billed, paid, charged, paying
             self.billed += billed
             self.payments += paid
             self.paying += paying
@@ -212,58 +247,8 @@ class ReferenceModel(mesa.Model):
         self.collection = collection
 
     def governance(self) -> None:
-        p, est = self.p, self.estates
-        for provider in {id(x): x for x in self.provider_of if x is not None}.values():
-            provider.revenue = sum(self.revenue_of[e] for e in provider.estates)
-            provider.close_month()
-            if provider.wants_to_exit():
-                self.institutions.remove(provider)
-        for e in range(est.n):
-            provider, oc = self.provider_of[e], self.oc_of[e]
-            if provider is None and oc is not None:
-                self.institutions.award(SelfManagement(self, [e]))
-            elif isinstance(provider, SelfManagement) and self.random.random() < p.firm_entry_hazard:
-                self.institutions.remove(provider)
-                self.institutions.award(PropertyFirm(self, [e]))
-        self.owner_history = [*self.owner_history[1:], self.owners_taking_part()]
-        factor = {"commercial": 1.0, "old": p.oc_formation_factor_old,
-                  "resettlement": p.oc_formation_factor_resettlement, "work_unit": p.oc_formation_factor_work_unit}
-        for e in range(est.n):
-            active = sum(month[e] for month in self.owner_history) / 3
-            owners = self.owners(e)
-            share = active / owners if owners > 0 else 0.0
-            strength = min(1.0, active / p.oc_initiators_needed)
-            oc = self.oc_of[e]
-            if oc is None:
-                hazard = p.oc_formation_hazard * factor[ESTATE_TYPES[est.type_code[e]]] * strength
-                occupancy = est.occupied_units[e] / est.units[e]
-                if occupancy >= p.oc_occupancy_threshold and self.random.random() < hazard:
-                    self.institutions.form_committee(e, share)
-            else:
-                oc.update_activity(share)
-                if self.random.random() < p.oc_dissolution_hazard * (1.0 - strength):
-                    self.institutions.dissolve_committee(e)
-        for e, hs in enumerate(self.by_estate):
-            oc, firm = self.oc_of[e], self.provider_of[e]
-            if oc is None or not isinstance(firm, PropertyFirm):
-                continue
-            occupied = [h for h in hs if h.occupied]
-            mean_sat = sum(h.satisfaction for h in occupied) / len(occupied) if occupied else 1.0
-            oc.months_dissatisfied = oc.months_dissatisfied + 1 if mean_sat < p.dismissal_trigger_satisfaction else 0
-            if oc.months_dissatisfied < p.dismissal_trigger_months or self.month - oc.last_vote_month < p.vote_cooldown_months:
-                continue
-            oc.last_vote_month = self.month
-            owners = [h for h in hs if h.owner]
-            takes_part = [h.takes_part_in_vote(0.0) for h in owners]
-            consents = [h.consents_to_dismissal() for h in owners]
-            if owners_vote(np.array([h.area_m2 for h in owners]), np.array(takes_part, dtype=bool),
-                           np.array(consents, dtype=bool), p.vote_rule).passed:
-                self.institutions.release(firm, e)
-                self.institutions.award(PropertyFirm(self, [e]))
-                for h in hs:
-                    h.trust = p.trust_new_firm
-                oc.months_dissatisfied = 0
-        self.supervision[:] = [oc.activity if oc is not None else 0.0 for oc in self.oc_of]
+        """Providers book the month, assemblies, the market, supervision: commsim's own code."""
+        governance.step(self)
 
     def belonging(self) -> None:
         est = self.estates
@@ -289,6 +274,6 @@ class ReferenceModel(mesa.Model):
             "trust": sum(h.trust for h in occupied) / n_occ,
             "belonging": sum(h.belonging for h in occupied) / n_occ,
             "service_quality": float(np.average(est.quality, weights=weights)),
-            "owners_committee_coverage": sum(oc is not None for oc in self.oc_of) / est.n,
+            "owners_committee_coverage": sum(oc is not None for oc in self.committee_of) / est.n,
             "complaints_open": sum(h.complaint_tier is not None for h in self.households),
         })

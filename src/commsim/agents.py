@@ -11,7 +11,6 @@ import math
 from typing import TYPE_CHECKING
 
 import mesa
-import numpy as np
 
 from commsim.workforce import Workforce
 
@@ -22,10 +21,13 @@ if TYPE_CHECKING:
 class ServiceProvider(mesa.Agent):
     """Whoever turns fees into service for one or more estates.
 
-    ``fee_share`` is the share of the scenario fee the provider charges; ``cost_ratio`` its full
-    cost per m2 as a share of the scenario fee at reference scale; ``quality_cap`` the best
-    quality it can deliver. Subclasses set these (market firm, self-management; policies add
-    e.g. basic-service stations).
+    The fee households pay is the estate's **contract fee** (``estates.contract_fee``, set by
+    ``model.institutions`` when the provider takes the estate and when owners agree to a change),
+    not the scenario's guided fee (``estates.fee``, the service grade the estate's full-service
+    cost is reckoned in). A provider offers ``fee_share`` x the guided fee when it takes an estate
+    (:meth:`offer_fee`); ``cost_ratio`` is its full cost per m2 as a share of the guided fee;
+    ``quality_cap`` the best effort it can deliver. Subclasses set these (market firm,
+    self-management; policies add e.g. basic-service stations).
     """
 
     kind = "provider"
@@ -45,30 +47,36 @@ class ServiceProvider(mesa.Agent):
         self.effort = 0.0
         self.entered_month = model.month
         self.cost_ratio = model.p.firm_cost_ratio
+        self.margin = model.p.firm_target_margin  # share of expected revenue it aims to keep
+        self.shirk = 0.0  # share of planned effort withheld where unsupervised (detection channel)
 
     # --- economics ---------------------------------------------------------------------
-    # Single-estate providers (the common case) take Python-float fast paths below; they give
-    # the same numbers as the numpy expressions used for several estates.
     def managed_area(self) -> float:
+        """Floor area (m2) of the estates it serves."""
         if len(self.estates) == 1:
             return float(self.model.estates.area_total[self.estates[0]])
         return float(self.model.estates.area_total[self.estates].sum())
 
-    def full_cost(self) -> float:
-        """Monthly cost (yuan) of full-effort service for all its estates, with scale economies."""
-        p = self.model.p
+    def cost_of(self, estates: list[int]) -> float:
+        """Monthly cost (yuan) of full-effort service for ``estates``: ``cost_ratio`` x guided
+        fee x floor area (no scale economies)."""
         est = self.model.estates
-        area = self.managed_area()
-        scale = (area / p.firm_scale_reference_area_m2) ** (-p.firm_scale_elasticity)
-        if len(self.estates) == 1:
-            e = self.estates[0]
-            fee_area = float(est.fee[e]) * float(est.area_total[e])
-        else:
-            fee_area = float((est.fee[self.estates] * est.area_total[self.estates]).sum())
-        return fee_area * self.cost_ratio * scale
+        if len(estates) == 1:
+            e = estates[0]
+            return float(est.fee[e]) * float(est.area_total[e]) * self.cost_ratio
+        return float((est.fee[estates] * est.area_total[estates]).sum()) * self.cost_ratio
+
+    def full_cost(self) -> float:
+        """Monthly cost (yuan) of full-effort service for all its estates."""
+        return self.cost_of(self.estates)
+
+    def offer_fee(self, e: int) -> float:
+        """Fee (yuan/m2/month) it asks when it takes estate ``e``: ``fee_share`` x guided fee."""
+        return float(self.model.estates.fee[e]) * self.fee_share
 
     def charged_fee(self, e: int) -> float:
-        return float(self.model.estates.fee[e]) * self.fee_share
+        """The contract fee of estate ``e`` (yuan/m2/month)."""
+        return float(self.model.estates.contract_fee[e])
 
     def billed(self) -> float:
         """Fees billed per month (yuan) if every unit paid in full."""
@@ -76,19 +84,16 @@ class ServiceProvider(mesa.Agent):
         return sum(self.charged_fee(e) * est.area_total[e] for e in self.estates)
 
     def supervision(self) -> float:
-        """Area-weighted activity of the supervisors (owners' committees) of its estates, 0-1."""
-        est = self.model.estates
-        weights = est.area_total[self.estates]
-        acts = np.array([self.model.supervision[e] for e in self.estates])
-        return float((acts * weights).sum() / weights.sum()) if weights.sum() > 0 else 0.0
+        """Area-weighted supervision level (0-1) of its estates (``model.supervision``)."""
+        return self.model.supervision.provider_level(self)
 
     def kept_margin(self) -> float:
-        """Share of expected revenue kept back as margin: target margin x (1 -
-        supervision_margin_capture x supervision); 0 for providers that keep no margin."""
+        """Share of expected revenue kept back as margin: its target margin, less what the
+        supervision channel makes it spend (``Supervision.margin_kept``); 0 for providers that
+        keep no margin."""
         if not self.keeps_margin:
             return 0.0
-        p = self.model.p
-        return p.firm_target_margin * (1.0 - p.supervision_margin_capture * self.supervision())
+        return self.model.supervision.margin_kept(self, self.margin)
 
     def funds(self) -> float:
         """Money (yuan/month) the provider expects to spend on service: expected revenue less
@@ -101,11 +106,8 @@ class ServiceProvider(mesa.Agent):
 
     def plan_effort(self) -> float:
         """Effort 0-1: the share of full-effort cost that :meth:`funds` cover, at least
-        :meth:`effort_floor`, at most 1 and ``quality_cap``; sets ``effort`` and ``spending``.
-
-        A supervisor (owners' committee) makes a firm spend part of its margin on service
-        (:meth:`kept_margin`).
-        """
+        :meth:`effort_floor`, at most 1 and ``quality_cap``; sets ``effort`` and ``spending``
+        (what delivering it costs; the service stage lowers both where a firm shirks)."""
         cost = self.full_cost()
         covered = self.funds() / cost if cost > 0 else 1.0
         effort = min(1.0, max(self.effort_floor(), covered))
@@ -133,14 +135,70 @@ class ServiceProvider(mesa.Agent):
 
 
 class PropertyFirm(ServiceProvider):
-    """A market property firm (物业服务企业): charges the full fee, can lose money and exit."""
+    """A market property firm (物业服务企业): wins estates in tenders, can lose money and exit.
+
+    Firms differ in ``efficiency`` (multiplier of variable cost per m2), ``orientation`` (quality
+    orientation 0-1: a quality-oriented firm keeps a smaller margin and shirks less) and
+    ``portfolio_m2`` (floor area it manages outside the street, over which its company overhead
+    is shared). A firm that serves no estate of the street stays a Mesa agent: it is a potential
+    entrant in later tenders (``model.market``). The defaults describe an average firm.
+    """
 
     kind = "firm"
     can_exit = True
 
+    def __init__(self, model: CommunityModel, estates: list[int], *, efficiency: float = 1.0,
+                 orientation: float = 0.5, portfolio_m2: float | None = None):
+        super().__init__(model, estates)
+        p = model.p
+        self.efficiency = float(efficiency)
+        self.orientation = float(orientation)
+        self.portfolio_m2 = float(p.firm_portfolio_median_m2 if portfolio_m2 is None else portfolio_m2)
+        self.margin = p.firm_target_margin * (1.0 + p.firm_margin_spread * (1.0 - 2.0 * self.orientation))
+        self.shirk = p.firm_shirk_share * (1.0 - self.orientation)
+        # the cost structure's parameters, read once (cost_of runs for every firm every month)
+        self._costs = (p.scale_economies == "none", p.firm_cost_ratio * self.efficiency,
+                       p.firm_variable_cost_ratio * self.efficiency, p.firm_estate_fixed_cost_yuan_month,
+                       p.firm_fixed_cost_yuan_month)
+
+    def cost_of(self, estates: list[int]) -> float:
+        """Monthly cost (yuan) of full-effort service for ``estates``.
+
+        ``scale_economies = fixed_costs``: variable cost (``firm_variable_cost_ratio`` x
+        efficiency x guided fee per m2) + a project office per estate
+        (``firm_estate_fixed_cost_yuan_month``) + the company overhead
+        (``firm_fixed_cost_yuan_month``) in proportion to the street's share of all the area it
+        manages. Unit cost falls with estate and firm size but never below the variable cost.
+        ``none``: ``firm_cost_ratio`` x efficiency x guided fee x area.
+        """
+        est = self.model.estates
+        if not estates:
+            return 0.0
+        if len(estates) == 1:
+            e = estates[0]
+            area = float(est.area_total[e])
+            fee_area = float(est.fee[e]) * area
+        else:
+            fee_area = float((est.fee[estates] * est.area_total[estates]).sum())
+            area = float(est.area_total[estates].sum())
+        flat, flat_ratio, variable, per_estate, company = self._costs
+        if flat:
+            return fee_area * flat_ratio
+        overhead = company * area / (area + self.portfolio_m2) if area > 0 else 0.0
+        return fee_area * variable + len(estates) * per_estate + overhead
+
+    def unit_cost(self, estates: list[int] | None = None) -> float:
+        """Full-service cost per m2 per month (yuan) of ``estates`` (default: its own)."""
+        idx = self.estates if estates is None else estates
+        area = float(self.model.estates.area_total[idx].sum())
+        return self.cost_of(list(idx)) / area if area > 0 else 0.0
+
 
 class SelfManagement(ServiceProvider):
-    """Owners managing their estate themselves through their committee (业主自治)."""
+    """Owners managing their estate themselves through their committee (业主自治): a lower fee
+    (``self_management_fee_share`` of the guided fee), hired cleaners and repairs
+    (``self_management_cost_ratio``) and committee members' volunteer hours
+    (``self_management_volunteer_hours``); no project office or company overhead."""
 
     kind = "self"
 
@@ -152,22 +210,43 @@ class SelfManagement(ServiceProvider):
 
 
 class OwnersCommittee(mesa.Agent):
-    """An estate's owners' committee (业委会): supervises, handles complaints, calls votes."""
+    """An estate's owners' committee (业委会): supervises, handles complaints, calls votes.
 
-    def __init__(self, model: CommunityModel, estate: int):
+    Its members' volunteer hours at full activity are ``oc_hours_per_member_month`` for
+    complaints and ``oc_supervision_hours_per_member_month`` for supervising the provider;
+    hours booked for other work this month (meetings, running a self-managed estate) come out of
+    the complaint hours. It serves a term (``term_end``): an assembly must then re-elect it.
+    """
+
+    def __init__(self, model: CommunityModel, estate: int, term_end: int | None = None):
         super().__init__(model)
         self.estate = estate
         self.members = int(model.p.oc_members)
         self.formed_month = model.month
+        self.term_end = model.month + int(model.p.oc_term_months) if term_end is None else int(term_end)
         self.activity = 0.5
         self.months_dissatisfied = 0
         self.last_vote_month = -10**6
+        self.booked = 0.0  # volunteer hours booked for other work this month
 
     def update_activity(self, participation: float) -> None:
         self.activity = min(1.0, participation / self.model.p.oc_activity_scale)
 
+    def new_month(self) -> None:
+        """A new month: no hours booked yet."""
+        self.booked = 0.0
+
+    def book(self, hours: float) -> None:
+        """Members spend ``hours`` of their volunteer time on other work this month."""
+        self.booked += hours
+
     def complaint_hours(self) -> float:
-        return self.members * self.model.p.oc_hours_per_member_month * self.activity
+        """Volunteer hours left for complaints this month."""
+        return max(0.0, self.members * self.model.p.oc_hours_per_member_month * self.activity - self.booked)
+
+    def supervision_hours(self) -> float:
+        """Hours members spend supervising the provider this month."""
+        return self.members * self.model.p.oc_supervision_hours_per_member_month * self.activity
 
 
 def workers_by_norm(norm: str, households: int, persons_per_household: float) -> int:
@@ -269,6 +348,14 @@ class StreetOffice(mesa.Agent):
     def __init__(self, model: CommunityModel, households: int):
         super().__init__(model)
         self.households = households
+        self.booked = 0.0  # staff hours booked for other work this month (meetings)
+
+    def new_month(self) -> None:
+        self.booked = 0.0
+
+    def book(self, hours: float) -> None:
+        """Street staff spend ``hours`` on other work this month."""
+        self.booked += hours
 
     def complaint_hours(self) -> float:
-        return self.model.p.street_hours_per_1000_households * self.households / 1000.0
+        return max(0.0, self.model.p.street_hours_per_1000_households * self.households / 1000.0 - self.booked)

@@ -21,7 +21,7 @@ class EstateTable:
     stop: np.ndarray  # int64, one past the last row
     units: np.ndarray  # int64, dwelling units
     occupied_units: np.ndarray  # int64
-    fee: np.ndarray  # float64, scenario fee, yuan/m2/month
+    fee: np.ndarray  # float64, guided fee (指导价): the scenario's fee, the estate's service grade, yuan/m2/month
     area_total: np.ndarray  # float64, m2 of all units
     infrastructure: np.ndarray  # float64, quality per unit of effort
     belonging_base: np.ndarray  # float64, baseline belonging
@@ -35,7 +35,11 @@ class EstateTable:
     charged_last: np.ndarray = field(default=None)  # last month's charged households (0 before month 1)
     paying_last: np.ndarray = field(default=None)  # last month's paying households
     participation_owner: np.ndarray = field(default=None)  # (3, E) last 3 months, owners
+    organisers: np.ndarray = field(default=None)  # (3, E) last 3 months, owners who could organise
     participation_opportunity: np.ndarray = field(default=None)  # drive added by activities
+    # --- contracts (written only by commsim.institutions) ------------------------------------
+    contract_fee: np.ndarray = field(default=None)  # fee of the current (or last) contract, yuan/m2/month; 0 never managed
+    contract_end: np.ndarray = field(default=None)  # int, month the current contract's term ends
 
     def __post_init__(self) -> None:
         n = len(self.names)
@@ -47,7 +51,10 @@ class EstateTable:
         self.charged_last = np.zeros(n)
         self.paying_last = np.zeros(n)
         self.participation_owner = np.zeros((3, n))
+        self.organisers = np.zeros((3, n))
         self.participation_opportunity = np.zeros(n)
+        self.contract_fee = np.zeros(n)
+        self.contract_end = np.zeros(n, dtype=np.int64)
 
     @property
     def n(self) -> int:

@@ -214,6 +214,37 @@ _CATALOGUE: list[Metric] = [
     _m("service_quality_sd_across_estates", "0-1", "sd of service quality across managed estates (street-level "
        "only; NaN on estate rows)", "street", LOWER, "quality_sd", summary=FM,
        en="Spread of quality across estates", zh="小区间服务质量差异"),
+    # --- firms, the market and owners' assemblies (issue 12) ------------------------------------
+    _m("contract_fee", "yuan/m2/month", "contract fee of estates with a provider, weighted by floor area", "ratio",
+       EITHER, "fee_area", den="managed_area", summary=FM, en="Contract fee", zh="合同物业费", kind="fee"),
+    _m("firm_tenders", "count", "tenders held for an estate this month (vacancy, dismissal, contract end, review)",
+       "sum", EITHER, "tenders", count=True, summary=TOTAL, en="Tenders", zh="招标选聘", kind="count"),
+    _m("switches_to_self_management", "count", "estates that moved to self-management this month", "sum", EITHER,
+       "switches_self", count=True, summary=TOTAL, en="Switches to self-management", zh="转为业主自管", kind="count"),
+    _m("fee_changes", "count", "estates whose contract fee changed this month (owners' vote, tender, cap)", "sum",
+       EITHER, "fee_changes", count=True, summary=TOTAL, en="Fee changes", zh="物业费调整", kind="count"),
+    _m("fee_rise_votes", "count", "owners' votes on a fee rise this month", "sum", EITHER, "fee_votes", count=True,
+       summary=TOTAL, en="Votes on fee rises", zh="调价表决", kind="count"),
+    _m("owners_votes", "count", "owners' votes of any kind held this month (electing a committee, dismissal, hiring, "
+       "fee)", "sum", EITHER, "owner_votes", count=True, summary=TOTAL, en="Owners' votes", zh="业主表决次数", kind="count"),
+    _m("owners_votes_quorate", "count", "owners' votes held this month that reached the rule's quorum (the share "
+       "reaching it: total_owners_votes_quorate / total_owners_votes)", "sum", EITHER, "owner_votes_quorate", count=True,
+       summary=TOTAL, en="Owners' votes reaching quorum", zh="达到法定人数的表决", kind="count"),
+    _m("committee_drives_started", "count", "drives to form an owners' committee started this month", "sum", HIGHER,
+       "drives", count=True, summary=TOTAL, en="Committee drives started", zh="业委会筹建启动", kind="count"),
+    _m("shirking_detected", "count", "firms caught shirking on planned effort this month (supervision_channel = "
+       "detection)", "sum", EITHER, "shirking", count=True, summary=TOTAL, en="Shirking detected", zh="查出的偷工减料",
+       kind="count"),
+    _m("supervision_level", "0-1", "supervision level of the estate's provider (from last month's supervision hours), "
+       "weighted by occupied units", "weighted", EITHER, "supervision_level", summary=FM, en="Supervision level",
+       zh="监督强度"),
+    _m("supervision_hours", "hours", "hours supplied this month to supervising the estate's provider (committees, "
+       "meetings, inspections, ratings)", "sum", EITHER, "supervision_hours", summary=FM, en="Supervision hours",
+       zh="监督工时", kind="hours"),
+    _m("volunteer_hours", "hours", "residents' unpaid hours booked this month (committee members, organisers, meeting "
+       "attendees)", "sum", EITHER, "volunteer_hours", summary=FM, en="Volunteer hours", zh="志愿工时", kind="hours"),
+    _m("meeting_hours", "hours", "hours consumed by meetings about the estate this month", "sum", EITHER,
+       "meeting_hours", en="Meeting hours", zh="会议工时", kind="hours"),
 ]
 
 #: every monthly metric by name, in column order

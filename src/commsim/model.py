@@ -10,17 +10,25 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
-from commsim.agents import PropertyFirm, ResidentsCommittee, SelfManagement, StreetOffice
+from commsim.agents import ResidentsCommittee, StreetOffice
 from commsim.estates import EstateTable
-from commsim.institutions import INITIAL_COLLECTION, Institutions
+from commsim.institutions import (
+    INITIAL_COLLECTION,
+    Institutions,
+    set_up_institutions,
+    start_committees,
+)
+from commsim.market import Market
+from commsim.meetings import Meeting
 from commsim.policies import Policy, registry
 from commsim.population import build_population
-from commsim.processes import STAGE_STEPS, STAGES, participation
-from commsim.processes.governance import owner_participation
+from commsim.processes import STAGE_STEPS, STAGES, assemblies, participation
+from commsim.processes.governance import VoteResult
 from commsim.recorder import Recorder, StreetCollector
 from commsim.scenario import Scenario, load_scenario
 from commsim.state import MonthState
 from commsim.streams import Streams
+from commsim.supervision import Supervision
 from commsim.vocabulary import ESTATE_TYPES, TIERS
 
 if TYPE_CHECKING:
@@ -111,18 +119,13 @@ class CommunityModel(mesa.Model):
         self.households = build_population(scenario, self.estates, self.streams)
         n_e = self.estates.n
         self.state = MonthState(n_e, self.households.n)
+        self.market = Market(self)
+        self.supervision = Supervision(self)
+        self.assemblies = assemblies.Assemblies(self)
         self.institutions = Institutions(self)
-        self.supervision = np.zeros(n_e)
         self.vote_mobilisation = np.zeros(n_e)
         self.ladder = LadderAdjustments.zeros(n_e)
-        inst = self.institutions
-        for e, (_, _, estate) in enumerate(scenario.estates()):
-            if estate.owners_committee:
-                inst._seat_committee(e)
-            if estate.management == "firm":
-                inst.award(PropertyFirm(self, [e]))
-            elif estate.management == "self":
-                inst.award(SelfManagement(self, [e]))
+        set_up_institutions(self, scenario)
         units_by_community = np.bincount(self.estates.community, weights=self.estates.units,
                                          minlength=self.estates.n_communities)
         self._units_by_community = units_by_community
@@ -132,12 +135,7 @@ class CommunityModel(mesa.Model):
         ]
         self.street = StreetOffice(self, int(self.estates.units.sum()))
         participation.initialize(self)
-        self.estates.participation_owner[:] = owner_participation(self)
-        owners = np.bincount(self.households.estate, weights=self.households.owner, minlength=n_e)
-        for committee in self.committee_of:
-            if committee is not None:
-                committee.update_activity(self.estates.participation_owner[-1, committee.estate] / owners[committee.estate])
-        self.supervision[:] = [c.activity if c is not None else 0.0 for c in self.committee_of]
+        start_committees(self)
         self.policies: list[Policy] = [
             registry.get(name)(self, values) for name, values in scenario.policies.items()
         ]
@@ -152,6 +150,36 @@ class CommunityModel(mesa.Model):
         self.datacollector = StreetCollector(self)
         self.datacollector.collect(self)
         self.running = self.horizon > 0
+
+    # --- households as institutions see them (the reference model has its own) --------------
+    def owner_counts(self) -> np.ndarray:
+        """Owners (absent owners included) per estate."""
+        return self.estates.sum_rows(self.households.owner)
+
+    def owners_taking_part(self) -> np.ndarray:
+        """Owners taking part this month, per estate (count)."""
+        hh = self.households
+        return self.estates.sum_rows(hh.owner & hh.participated)
+
+    def organisers(self) -> np.ndarray:
+        """Owners who could organise an assembly this month, per estate (``assemblies.organisers``)."""
+        return assemblies.organisers(self)
+
+    def mean_satisfaction(self) -> np.ndarray:
+        """Mean satisfaction of occupied households per estate (1 where nobody lives)."""
+        hh, est = self.households, self.estates
+        total = est.sum_rows(hh.satisfaction * hh.occupied)
+        return np.divide(total, est.occupied_units, out=np.ones(est.n), where=est.occupied_units > 0)
+
+    def set_trust(self, estates, trust: float) -> None:
+        """Households of ``estates`` start with ``trust`` in a provider (``Institutions.reset_trust``)."""
+        est, hh = self.estates, self.households
+        for e in estates:
+            hh.trust[est.start[e]:est.stop[e]] = trust
+
+    def owner_ballots(self, e: int, kind: str, reach: float) -> VoteResult:
+        """Owners of estate ``e`` vote on ``kind`` (``assemblies.owner_ballots``)."""
+        return assemblies.owner_ballots(self, e, kind, reach)
 
     # --- the month ----------------------------------------------------------------------
     @property
@@ -188,8 +216,17 @@ class CommunityModel(mesa.Model):
     def _new_month(self) -> None:
         self.state.reset()
         self.ladder.reset()
+        self.supervision.new_month()
+        self.assemblies.new_month()
+        if Meeting in self.agents_by_type:
+            for meeting in list(self.agents_by_type[Meeting]):
+                meeting.remove()  # a meeting lives for the month it was convened in
         for rc in self.residents_committees:
             rc.new_month()
+        for oc in self.committee_of:
+            if oc is not None:
+                oc.new_month()
+        self.street.new_month()
         for pol in self.policies:
             pol.new_month()
         # community workers' pay, spread over each community's estates by units (as

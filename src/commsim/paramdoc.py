@@ -11,7 +11,10 @@ GROUP_TITLES = {
     "complaints": "Complaints and the ladder",
     "payment": "Fee payment",
     "participation": "Participation, belonging and ties",
-    "governance": "Governance: committees, votes, firms",
+    "governance": "Governance: committees, assemblies, votes",
+    "firms": "Firms, the market and fees",
+    "supervision": "Supervision",
+    "submodel": "Submodel choices (alternatives sampled as structural uncertainty)",
     "staffing": "Community workers",
 }
 

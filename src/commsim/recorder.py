@@ -32,6 +32,10 @@ QUANTITIES: tuple[str, ...] = (
     "has_committee", "by_firm", "self_managed", "by_other", "unmanaged", "exits", "dismissals",
     "replacements", "entries", "votes", "formed", "lapsed", "public_cost", "profit", "cross_ties", "ties",
     "hours_firm", "hours_committee", "hours_community", "hours_street", "hours_hotline",
+    # firms, the market and owners' assemblies (issue 12)
+    "fee_area", "managed_area", "tenders", "switches_self", "fee_changes", "fee_votes", "owner_votes",
+    "owner_votes_quorate", "drives", "shirking", "supervision_level", "supervision_hours", "volunteer_hours",
+    "meeting_hours",
 )
 #: per-community quantities kept each month
 COMMUNITY: tuple[str, ...] = ("workers", "hours_available", "hours_demanded", "posts", "vacancies", "departures",
@@ -125,6 +129,7 @@ class Recorder:
             "profit": st.provider_profit,
             **dict(zip(("hours_firm", "hours_committee", "hours_community", "hours_street", "hours_hotline"),
                        st.hours_used, strict=True)),
+            **self._firms_and_governance(kinds),
         }
         for name, value in values.items():
             out[_INDEX[name]] = value
@@ -142,6 +147,20 @@ class Recorder:
             **{f"policy_cost_yuan_{p.name}": p.month_cost_yuan for p in m.policies},
             **{f"policy_hours_{p.name}": p.month_hours for p in m.policies},
         })
+
+    def _firms_and_governance(self, kinds: list[str]) -> dict[str, np.ndarray]:
+        """This month's quantities of the market, assemblies and supervision (issue 12)."""
+        m = self.model
+        est, st = m.estates, m.state
+        managed = np.array([k != "none" for k in kinds], dtype=float)
+        return {
+            "fee_area": est.contract_fee * est.area_total * managed, "managed_area": est.area_total * managed,
+            "tenders": st.tenders, "switches_self": st.switches_to_self, "fee_changes": st.fee_changes,
+            "fee_votes": st.fee_votes, "owner_votes": st.owner_votes, "owner_votes_quorate": st.owner_votes_quorate,
+            "drives": st.drives_started, "shirking": st.shirking_detected,
+            "supervision_level": m.supervision.levels() * managed, "supervision_hours": st.supervision_hours,
+            "volunteer_hours": st.volunteer_hours, "meeting_hours": st.meeting_hours,
+        }
 
     # --- metrics from the quantities ------------------------------------------------------------
     def metrics(self) -> np.ndarray:

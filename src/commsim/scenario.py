@@ -123,7 +123,7 @@ class Estate(_Strict):
     floor_area: FloorArea = FloorArea()
     fee_yuan_per_m2_month: float = Field(ge=0.0, le=50.0)
     management: Literal[MANAGEMENT] = "firm"  # type: ignore[valid-type]
-    owners_committee: bool = False
+    owners_committee: bool | None = Field(None, description="starts with an owners' committee; absent: drawn by estate type (oc_initial_share_<type>)")
     household_mix: HouseholdMix | None = None
 
     _name = field_validator("name")(_check_name)
@@ -132,8 +132,8 @@ class Estate(_Strict):
     def _fee_needs_payer(self):
         if self.management != "none" and self.fee_yuan_per_m2_month <= 0:
             raise ValueError("a managed estate needs fee_yuan_per_m2_month > 0")
-        if self.management == "self" and not self.owners_committee:
-            raise ValueError("management = 'self' needs owners_committee = true")
+        if self.management == "self" and self.owners_committee is False:
+            raise ValueError("management = 'self' needs an owners' committee (owners_committee = true or absent)")
         return self
 
 

@@ -45,6 +45,20 @@ class MonthState:
             tiers 0-1), handled by the firm; complaint_age_closed: summed months from filing
             of the complaints closed this month.
         hours_used: (tiers, estates) hours spent handling complaints, by the tier's unit.
+
+        Firms and governance (issue 12):
+        tenders: tenders held for the estate (a vacancy, a contract end, a dismissal, a review).
+        switches_to_self: the estate moved to self-management.
+        fee_changes: the estate's contract fee changed (a vote, a tender, a cap).
+        fee_votes: owners' votes on a firm's request to raise the fee.
+        owner_votes, owner_votes_quorate: owners' votes of any kind held (electing a committee,
+            dismissal, hiring, fee), and those that reached the rule's quorum.
+        drives_started: drives to form an owners' committee started.
+        shirking_detected: a firm caught shirking (supervision_channel = detection).
+        volunteer_hours: residents' unpaid hours booked (committee members, organisers, meeting
+            attendees without an office).
+        supervision_hours: hours supplied to the supervision of the estate's provider.
+        meeting_hours: hours consumed by meetings about the estate.
     """
 
     n_estates: int
@@ -76,13 +90,28 @@ class MonthState:
     complaints_handled_firm: np.ndarray = field(init=False)
     complaint_age_closed: np.ndarray = field(init=False)
     hours_used: np.ndarray = field(init=False)
+    # --- firms and governance (issue 12) ---------------------------------------------------
+    tenders: np.ndarray = field(init=False)
+    switches_to_self: np.ndarray = field(init=False)
+    fee_changes: np.ndarray = field(init=False)
+    fee_votes: np.ndarray = field(init=False)
+    owner_votes: np.ndarray = field(init=False)
+    owner_votes_quorate: np.ndarray = field(init=False)
+    drives_started: np.ndarray = field(init=False)
+    shirking_detected: np.ndarray = field(init=False)
+    volunteer_hours: np.ndarray = field(init=False)
+    supervision_hours: np.ndarray = field(init=False)
+    meeting_hours: np.ndarray = field(init=False)
 
     #: the integer counters (everything else per estate is float64)
     COUNTS = ("charged", "paying", "firm_entries", "firm_exits", "firm_dismissals",
               "firm_replacements", "votes", "committees_formed", "committees_lapsed",
               "early_fixes", "complaints_filed", "complaints_resolved", "complaints_abandoned",
               "complaints_escalated", "complaints_beyond_estate",
-              "complaints_settled_in_estate", "complaints_handled_firm")
+              "complaints_settled_in_estate", "complaints_handled_firm",
+              # firms and governance (issue 12)
+              "tenders", "switches_to_self", "fee_changes", "fee_votes", "owner_votes",
+              "owner_votes_quorate", "drives_started", "shirking_detected")
 
     def __post_init__(self) -> None:
         for f in fields(self):

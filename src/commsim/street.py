@@ -12,7 +12,7 @@ households         yes       dwelling units, occupied or not (whole number)
 fee                yes       fee_yuan_per_m2_month (0 for an unmanaged estate)
 occupancy          no        share of units lived in (default 0.9)
 management         no        firm, self or none (default firm)
-owners_committee   no        true/false, yes/no, 1/0, 是/否 (default false)
+owners_committee   no        true/false, yes/no, 1/0, 是/否 (empty: drawn by estate type)
 floor_area         no        mean floor area per dwelling, m2 (default 92)
 =================  ========  =====================================================
 

@@ -112,7 +112,8 @@ class Policy:
         """
 
     def initialize(self) -> None:
-        """Called once when the model is built. Must not change model state or draw numbers."""
+        """Called once when the model is built. Must not change model state or draw numbers, except
+        to register options the policy offers the market (``model.market.offer``)."""
 
     def active(self) -> bool:
         """Whether the policy acts this month (from ``start_month`` on)."""

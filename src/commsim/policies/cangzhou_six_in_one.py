@@ -16,17 +16,23 @@ property management committees, the community property manager, published firm r
    post's hours handles complaints "on the spot" at the residents'-committee and community
    tiers (extra hours at tier 2, which feed the community pool that also serves the
    residents' committee standing in at tier 1) with a better chance of settling them
-   (``model.ladder.resolve_bonus`` at tiers 1 and 2). Pay is public cost.
+   (``model.ladder.resolve_bonus`` at tiers 1 and 2); another share
+   (``manager_inspection_share``) inspects the firms of the community's estates, supplied as
+   supervision hours (``model.supervision``), firms on warning weighted by
+   ``warning_inspection_weight``. Pay is public cost.
 3. **Three-tier ladder with committees.** In meeting months the community property
    management committee (monthly) settles up to ``community_meeting_cases`` more complaints at
    tier 2 by three-party consultation, and the street committee (quarterly) up to
    ``street_meeting_cases`` at tier 3, each with a resolution bonus. Meeting hours are booked
    on the community workers.
 4. **Published ratings** every ``rating_interval_months``: rating = w x satisfaction rate +
-   (1 - w) x service quality (the community's evaluation). Once ratings are published, firms
-   are under public scrutiny (``model.supervision`` + ``rating_supervision``, more for firms
-   rated under ``warning_line``); a firm rated under the line ``blacklist_after_ratings``
-   times in a row is blacklisted and replaced by a new firm (``model.dismiss``).
+   (1 - w) x service quality (the community's evaluation). The community workers' rating hours
+   are supervision of the rated firm; the published rating enters the firm's street record
+   (``model.market.rate``), which owners weigh when they choose a firm; a firm rated under
+   ``warning_line`` is on warning (more of the manager's inspections); one rated under the line
+   ``blacklist_after_ratings`` times in a row is blacklisted (``model.market.blacklist``: it bids
+   for no estate again), its contract ends (``institutions.dismiss``) and the estate goes to the
+   market at once (``processes.market.fill``).
 """
 
 from __future__ import annotations
@@ -36,9 +42,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from commsim.agents import PropertyFirm
+from commsim.errors import ParameterError
 from commsim.params import SEED_CANGZHOU
-from commsim.policies.base import Policy, policy_param
+from commsim.policies.base import Policy, policy_param, switch
 from commsim.policies.registry import register_policy
+from commsim.processes.market import fill
 from commsim.vocabulary import Tier
 
 if TYPE_CHECKING:
@@ -64,6 +72,7 @@ PARAMETERS = (
     policy_param("managers_per_community", 1, "posts", (1, 2), f"{S} §3(3) (社区物业管理员)", "Community property manager posts per community.", kind="int", bounds=(0, 10)),
     policy_param("manager_pay_yuan_month", 3500.0, "yuan/post/month", (2500.0, 4500.0), "targets: community worker pay 2,500-4,000 yuan/month", "Public cost of one manager post.", bounds=(0.0, INF)),
     policy_param("manager_complaint_share", 0.5, "share of hours", (0.3, 0.8), f"assumption; the post also runs the committee, publicity, inspections and ratings ({S} §3(3))", "Share of the manager's working hours spent settling complaints.", bounds=(0.0, 1.0)),
+    policy_param("manager_inspection_share", 0.25, "share of hours", (0.1, 0.4), f"assumption; the post inspects and rates firms ({S} §3(3))", "Share of the manager's working hours spent inspecting the firms of the community's estates (supervision hours).", bounds=(0.0, 1.0)),
     policy_param("manager_resolve_bonus", 0.10, "probability", (0.0, 0.2), f"assumption; '能够自行解决的,及时就地解决' ({S} §3(6))", "Added chance that the residents'-committee and community tiers settle a complaint.", bounds=(0.0, 1.0)),
     # committees on the ladder ------------------------------------------------------------
     policy_param("community_meeting_interval_months", 1, "months", None, f"{S} §3(2) ('每月召开一次')", "Months between community property management committee meetings.", kind="int", bounds=(1, 24)),
@@ -78,10 +87,10 @@ PARAMETERS = (
     policy_param("rating_interval_months", 6, "months", None, f"{S} §3(4) ('每半年向社会公布')", "Months between published ratings of firms.", kind="int", bounds=(1, 60)),
     policy_param("rating_satisfaction_weight", 0.5, "weight", (0.3, 0.8), f"assumption; owners' satisfaction and party-organisation evaluation both count ({S} §3(4))", "Weight of the satisfaction rate in a rating (the rest: service quality as the community sees it).", bounds=(0.0, 1.0)),
     policy_param("satisfied_cutoff", 0.5, "satisfaction 0-1", (0.4, 0.6), A, "Satisfaction at which a household counts as satisfied.", bounds=(0.0, 1.0)),
-    policy_param("rating_supervision", 0.2, "supervision 0-1", (0.0, 0.5), A, "Supervision added to every rated firm once ratings are published (public scrutiny).", bounds=(0.0, 1.0)),
     policy_param("warning_line", 0.5, "rating 0-1", (0.4, 0.6), A, "Rating under which a firm is on warning.", bounds=(0.0, 1.0)),
-    policy_param("warning_supervision", 0.3, "supervision 0-1", (0.0, 0.6), A, "Further supervision on a firm rated under the warning line.", bounds=(0.0, 1.0)),
-    policy_param("blacklist_after_ratings", 2, "ratings", (1, 4), f"{S} §3(4) (黑名单制度, '探索建立'); rule an assumption", "Consecutive ratings under the line after which a firm is blacklisted and replaced (0 = never).", kind="int", bounds=(0, 100)),
+    policy_param("warning_inspection_weight", 2.0, "weight", (1.0, 4.0), A, "Weight of an estate whose firm is on warning in the manager's inspection rounds (others weigh 1).", bounds=(0.0, 100.0)),
+    switch("published_ratings", "Firms are rated and the ratings published every rating_interval_months (feeding their records, the manager's inspections and the blacklist).", f"{S} §3(4)"),
+    policy_param("blacklist_after_ratings", 2, "ratings", (1, 4), f"{S} §3(4) (黑名单制度, '探索建立'); rule an assumption", "Consecutive ratings under the line after which a firm is blacklisted, its contract ends and the estate goes to the market (0 = never).", kind="int", bounds=(0, 100)),
     policy_param("rating_worker_hours", 4.0, "hours/estate/rating", (1.0, 10.0), A, "Community-worker hours to rate one estate's firm.", bounds=(0.0, INF)),
 )
 
@@ -99,9 +108,14 @@ class CangzhouSixInOne(Policy):
         "committees": {"community_meeting_cases": 0.0, "street_meeting_cases": 0.0, "community_meeting_resolve_bonus": 0.0,
                        "street_meeting_resolve_bonus": 0.0, "community_meeting_worker_hours": 0.0,
                        "street_meeting_worker_hours": 0.0},
-        "ratings": {"rating_supervision": 0.0, "warning_supervision": 0.0, "blacklist_after_ratings": 0,
-                    "rating_worker_hours": 0.0},
+        "ratings": {"published_ratings": False},
     }
+
+    @classmethod
+    def check_values(cls, values, where: str) -> None:
+        share = values["manager_complaint_share"] + values["manager_inspection_share"]
+        if share > 1.0 + 1e-12:
+            raise ParameterError(f"{where}manager_complaint_share, manager_inspection_share: must add up to at most 1 (got {share:g})")
 
     def initialize(self) -> None:
         p, est = self.pars, self.model.estates
@@ -161,6 +175,7 @@ class CangzhouSixInOne(Policy):
                 lad.resolve_bonus[COMMITTEE, members[~has_oc[members]]] += p.manager_resolve_bonus
                 lad.resolve_bonus[COMMUNITY, members] += p.manager_resolve_bonus
                 self.spend(p.managers_per_community * p.manager_pay_yuan_month, community=c, purpose="manager")
+                self.inspect(model, members, p.managers_per_community * mp.worker_hours_month * p.manager_inspection_share)
             if community_meeting:
                 lad.extra_hours[COMMUNITY, first] += p.community_meeting_cases * mp.hours_per_complaint_community
                 lad.resolve_bonus[COMMUNITY, members] += p.community_meeting_resolve_bonus
@@ -174,20 +189,23 @@ class CangzhouSixInOne(Policy):
             lad.extra_hours[STREET, 0] += p.street_meeting_cases * mp.hours_per_complaint_street
             lad.resolve_bonus[STREET] += p.street_meeting_resolve_bonus
 
-    # --- published ratings --------------------------------------------------------------------
-    def before_service(self, model: CommunityModel) -> None:
-        """Public scrutiny after publication: supervision for rated firms (clipped at 1)."""
-        if not self.published:
+    # --- inspections and published ratings ----------------------------------------------------
+    def inspect(self, model: CommunityModel, members: np.ndarray, hours: float) -> None:
+        """The manager's inspection hours, spread over the community's firm-served estates
+        (firms on warning weigh ``warning_inspection_weight``): supervision hours."""
+        firm = np.array([isinstance(model.provider_of[e], PropertyFirm) for e in members])
+        if hours <= 0 or not firm.any():
             return
-        p = self.pars
-        firm = np.array([isinstance(f, PropertyFirm) for f in model.provider_of])
-        same = np.array([f is not None and f.unique_id == r for f, r in zip(model.provider_of, self._rated, strict=True)])
-        warned = firm & same & (self.ratings < p.warning_line)  # NaN (not rated) compares False
-        add = np.where(firm, p.rating_supervision, 0.0) + np.where(warned, p.warning_supervision, 0.0)
-        model.supervision[:] = np.minimum(1.0, model.supervision + add)
+        estates = members[firm]
+        same = np.array([model.provider_of[e].unique_id == self._rated[e] for e in estates])
+        warned = same & (self.ratings[estates] < self.pars.warning_line)  # NaN (not rated) compares False
+        weight = np.where(warned, self.pars.warning_inspection_weight, 1.0)
+        if weight.sum() > 0:
+            model.supervision.supply(estates, hours * weight / weight.sum(), "inspection")
 
     def after_governance(self, model: CommunityModel) -> None:
-        if self._due(self.pars.rating_interval_months, end_of_period=True):
+        """Rate and publish the firms at the end of each rating period (if ratings are on)."""
+        if self.pars.published_ratings and self._due(self.pars.rating_interval_months, end_of_period=True):
             self.rate(model)
 
     def rating(self, model: CommunityModel) -> np.ndarray:
@@ -212,8 +230,14 @@ class CangzhouSixInOne(Policy):
             self.below[e] = self.below[e] + 1 if rating[e] < p.warning_line else 0
             self._rated[e] = firm.unique_id
             self.spend(hours=p.rating_worker_hours, community=int(model.estates.community[e]), purpose="rating")
+            model.supervision.supply(e, p.rating_worker_hours, "rating")
+            model.market.rate(firm, float(rating[e]))
             if p.blacklist_after_ratings and self.below[e] >= p.blacklist_after_ratings:
-                model.institutions.dismiss(firm, e, PropertyFirm(model, [e]), counted=False)
+                model.market.blacklist(firm)
+                model.institutions.dismiss(firm, e, counted=False)
+                fill(model, e, exclude=firm)
                 self.blacklisted += 1
-                self.ratings[e], self.below[e], self._rated[e] = np.nan, 0, model.provider_of[e].unique_id
+                new = model.provider_of[e]
+                self.ratings[e], self.below[e] = np.nan, 0
+                self._rated[e] = new.unique_id if new is not None else None
         self.published = True

@@ -9,9 +9,12 @@ Article 28: people with "群众满意率低于60%" at the annual review are adju
 
 Mechanisms (all through the model's machinery):
 
-1. **Stations.** From the start month every estate with no provider (old estates only, by
-   default) gets a :class:`BasicServiceStation`, also when a firm exits later. The station
-   charges the cost price of its basic package (cleaning + repairs + greening, yuan/m2/month),
+1. **Stations.** From the start month the policy offers the market a station
+   (``model.market.offer("station", ...)``) for every estate with no provider (old estates only,
+   by default): the street arranges one where owners have no committee, owners with a committee
+   may choose it among their options; also when a firm exits later. A
+   :class:`BasicServiceStation` charges the cost price of its basic package (cleaning + repairs
+   + greening, yuan/m2/month),
    cannot exit, and delivers at most effort ``quality_cap`` (basic service; how much quality
    the package buys varies with the station's management, drawn per station). It plans effort
    from expected fees plus the top-up it expects.
@@ -25,8 +28,10 @@ Mechanisms (all through the model's machinery):
    replaced by a new one (new management: a new draw of its quality cap, trust starts afresh).
    A market firm under the line, or whose complaint rate over the review period exceeds
    ``complaint_rate_line``, is fined ``fine_fee_months`` of its monthly billed fees (from its
-   cash, as from the credit deposit; shown in firm profit) and is put under the regulator's
-   supervision (``model.supervision`` + ``penalty_supervision``) for the next review period.
+   cash, as from the credit deposit; shown in firm profit), the penalty is a strike on its street
+   record (``model.market``), and until the next review community workers inspect it
+   ``penalty_inspection_hours`` a month (booked as the policy's hours, supplied to
+   ``model.supervision``).
 """
 
 from __future__ import annotations
@@ -70,7 +75,7 @@ class BasicServiceStation(ServiceProvider):
         self.topup_share = topup_share
         self.fee_share = 0.0  # unused: charged_fee is the station's own price
 
-    def charged_fee(self, e: int) -> float:
+    def offer_fee(self, e: int) -> float:
         """The station's price, yuan/m2/month."""
         return self.price
 
@@ -149,8 +154,9 @@ class HarbinBasicService(Policy):
         Param("fine_fee_months", 0.5, "months of billed fees", (0.0, 2.0),
               f"{SEED_HARBIN} art. 18 (penalty, credit deposit); size an assumption",
               "Fine on a failing firm, in months of its estate's billed fees.", bounds=(0.0, 24.0)),
-        Param("penalty_supervision", 0.3, "supervision 0-1", (0.0, 0.6), A,
-              "Supervision added to a penalised firm's estate until the next review.", bounds=(0.0, 1.0)),
+        Param("penalty_inspection_hours", 8.0, "worker-hours/estate/month", (0.0, 16.0), A,
+              "Community-worker hours a month inspecting a penalised firm's estate until the next review (supervision hours).",
+              bounds=(0.0, 1000.0)),
         Param("review_firms", True, "flag", None, f"{SEED_HARBIN} art. 18",
               "Review and penalise market firms too (else stations only).", kind="bool"),
     )
@@ -170,6 +176,9 @@ class HarbinBasicService(Policy):
         self.fines = 0
         self.fines_yuan = 0.0
         self.topups_yuan = 0.0
+        self.model.market.offer("station", eligible=lambda e: self.active() and self.eligible(e),
+                                fee=lambda e: self.price, effort=lambda e: self.pars.quality_cap,
+                                make=self.install)
 
     # --- stations ------------------------------------------------------------------------
     def eligible(self, e: int) -> bool:
@@ -186,22 +195,25 @@ class HarbinBasicService(Policy):
         return BasicServiceStation(model, [e], price=self.price, cost_ratio=p.cost_ratio,
                                    quality_cap=cap, topup_share=p.topup_share)
 
-    def install(self, e: int) -> None:
-        """A new station serves estate ``e``; households meet it with ``trust_new_firm``."""
-        model = self.model
-        model.institutions.award(self.new_station(e), trust=model.p.trust_new_firm)
+    def install(self, e: int) -> BasicServiceStation:
+        """A new station for estate ``e`` (the market awards it when it is chosen)."""
+        self.installed += 1
+        return self.new_station(e)
 
     def stations(self) -> list[BasicServiceStation]:
         return [s for s in self.model.providers() if isinstance(s, BasicServiceStation)]
 
     # --- hooks ---------------------------------------------------------------------------
     def before_service(self, model: CommunityModel) -> None:
-        for e in range(model.estates.n):
-            if self.eligible(e):
-                self.install(e)
-                self.installed += 1
-        pen = np.array([f is not None and f.unique_id in self.penalised for f in model.provider_of])
-        model.supervision[pen] = np.minimum(1.0, model.supervision[pen] + self.pars.penalty_supervision)
+        hours = self.pars.penalty_inspection_hours
+        for e, firm in enumerate(model.provider_of):
+            if firm is not None and firm.unique_id in self.penalised and hours > 0:
+                self.spend(hours=hours, community=int(model.estates.community[e]), purpose="inspection")
+                model.supervision.supply(e, hours, "inspection")
+
+    def after_service(self, model: CommunityModel) -> None:
+        """Public-benefit posts of every station serving this month (stations the street arranged
+        at the start of the service stage included)."""
         for station in self.stations():
             posts = self.pars.public_posts * self.pars.public_post_pay_yuan_month
             self.spend(posts, estate=station.estates[0], purpose="public_posts")
@@ -252,6 +264,7 @@ class HarbinBasicService(Policy):
             ):
                 fine = p.fine_fee_months * float(model.state.billed[e])
                 model.institutions.fine(provider, fine, e)
+                model.market.strike(provider, "penalised")
                 self.penalised.add(provider.unique_id)
                 self.fines += 1
                 self.fines_yuan += fine

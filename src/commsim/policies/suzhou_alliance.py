@@ -14,10 +14,12 @@ source names them but gives no rule; the rule is commsim's):
   committees form and lapse.
 
 Mechanisms, each switchable: ``federation`` (committees lend a share of their complaint hours to
-associated estates and extend supervision to their firm), ``common_firm`` (one property firm
-serves the member estates that had a market firm, and unmanaged ones if
-``common_firm_includes_unmanaged``: its unit cost falls through the scale elasticity of
-``ServiceProvider.full_cost``, and one effort level serves all, so quality converges),
+associated estates; a monthly federation meeting - a :class:`~commsim.meetings.Meeting` of a
+community worker and one member of each member committee - supplies the hours it consumes as
+supervision of the associated estates' providers), ``common_firm`` (one property firm serves the
+member estates that had a market firm, and unmanaged ones if ``common_firm_includes_unmanaged``:
+its unit cost falls as its fixed costs are shared (``PropertyFirm.cost_of``), and one effort
+level serves all, so quality converges),
 ``common_convention`` (payment norm measured over the alliance: ``estates.norm_group``),
 ``joint_activities`` (a drive to take part in activity months; attendees gain belonging and make
 cross-estate ties in extra tie slots). Costs: coordination hours of community workers, and the
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from commsim.agents import PropertyFirm, ServiceProvider
+from commsim.meetings import Attendance, Meeting
 from commsim.params import SEED_SUZHOU, Param
 from commsim.policies.base import Policy, policy_param, switch
 from commsim.policies.registry import register_policy
@@ -48,8 +51,8 @@ PARAMETERS: tuple[Param, ...] = (
        "Weight of owners'-committee activity (0-1) next to service quality (0-1) when choosing the flagship.", bounds=(0.0, 10.0)),
     policy_param("federation_hours_share", 0.25, "share of committee hours", (0.1, 0.5), A,
        "Share of each member committee's complaint hours lent to associated estates (no committee of their own).", bounds=(0.0, 1.0)),
-    policy_param("federation_supervision_reach", 0.5, "share of activity", (0.2, 0.8), A,
-       "Supervision of an associated estate's firm, as a share of the federation's (area-weighted) committee activity.", bounds=(0.0, 1.0)),
+    policy_param("federation_owner_hours", 3.0, "hours/member committee/month", (1.0, 6.0), A,
+       "Hours one member of each member committee spends a month at the federation meeting (supervising associated estates' firms).", bounds=(0.0, 100.0)),
     policy_param("federation_meeting_hours", 8.0, "worker-hours/alliance/month", (4.0, 16.0), A,
        "Community-worker hours to convene and serve the federation each month.", bounds=(0.0, 1000.0)),
     policy_param("activities_per_year", 12, "activities/year", (4, 12), A,
@@ -153,7 +156,8 @@ class SuzhouAlliance(Policy):
             for e in a.firm_scope:
                 if model.provider_of[e] is not None:
                     inst.release(model.provider_of[e], e)
-            a.firm = inst.award(PropertyFirm(model, a.firm_scope), trust=model.p.trust_new_firm)
+            a.firm = inst.award(model.market.new_firm(a.firm_scope, model.month, a.flagship), trust=model.p.trust_new_firm,
+                                entry=True)
 
     def extend(self, model, firm: ServiceProvider, estates: list[int]) -> None:
         """``firm`` takes over ``estates``: revenue expectation and cash grow with the contract."""
@@ -168,7 +172,8 @@ class SuzhouAlliance(Policy):
         if a.firm is not None and a.firm.estates:
             self.extend(model, a.firm, free)
         else:
-            a.firm = model.institutions.award(PropertyFirm(model, free), trust=model.p.trust_new_firm)
+            a.firm = model.institutions.award(model.market.new_firm(free, model.month, a.flagship),
+                                              trust=model.p.trust_new_firm, entry=True)
 
     # --- monthly hooks -------------------------------------------------------------------
     def before_service(self, model) -> None:
@@ -176,8 +181,6 @@ class SuzhouAlliance(Policy):
             self.form(model)
         p = self.pars
         self.held = p.joint_activities and self.activity_month()
-        activity = model.committee_activity()
-        area = model.estates.area_total
         for a in self.alliances:
             if self.held:
                 households = float(model.estates.units[a.members].sum())
@@ -185,17 +188,23 @@ class SuzhouAlliance(Policy):
                            hours=p.activity_organising_hours, community=a.community, purpose="activities")
             if p.common_firm:
                 self.keep_common_firm(model, a)
-            if not p.federation:
-                continue
-            acts = activity[a.members]
-            has = ~np.isnan(acts)
-            if not has.any():
-                continue
-            fed = float(np.average(acts[has], weights=area[a.members][has]))
-            assoc = a.members[~has]
-            model.supervision[assoc] = np.minimum(
-                1.0, model.supervision[assoc] + p.federation_supervision_reach * fed)
-            self.spend(hours=p.federation_meeting_hours, community=a.community, purpose="federation")
+            if p.federation:
+                self.convene_federation(model, a)
+
+    def convene_federation(self, model, a: Alliance) -> None:
+        """The federation meets: a community worker and one member of each member committee;
+        the hours they spend supervise the associated estates' providers."""
+        has = model.has_committee()[a.members]
+        coop, assoc = a.members[has], a.members[~has]
+        if coop.size == 0:
+            return
+        attendees = [Attendance("community_worker", 1, self.pars.federation_meeting_hours)]
+        attendees += [Attendance("owners_committee", 1, self.pars.federation_owner_hours, int(e)) for e in coop]
+        meeting = Meeting(model, a.community, a.members, attendees, "federation", policy=self)
+        meeting.convene()
+        served = [int(e) for e in assoc if model.provider_of[e] is not None]
+        if served:
+            meeting.supply_supervision(meeting.available, served)
 
     def before_complaints(self, model) -> None:
         """Federation: committees lend hours to the estate tier of associated estates."""

@@ -8,11 +8,13 @@ class; old estates (改善型) and resettlement estates (安置房, a kind of �
 class by default (``guaranteed_types``). Mechanisms:
 
 - market pricing: every ``price_review_months`` a market firm serving only market-class estates
-  re-prices its contract (``fee_share``, the share of the formerly guided fee it charges) toward
-  the price at which its expected revenue covers full-effort cost and its margin, moving at most
-  ``price_step_max`` per review and staying within ``price_band`` of the guided price. Cost does
-  not follow the price (cost is set per m2 by the guided fee), so the price change reaches effort
-  and, through the burden term, payment. New firms start at the guided price.
+  proposes a new contract fee for each of its estates, toward the price at which its expected
+  revenue covers full-effort cost and its margin, moving at most ``price_step_max`` per review
+  and staying within ``price_band`` of the guided price. A fee change is the owners' decision
+  (Civil Code art. 278): a cut applies at once, a rise only if the owners consent by vote
+  (``processes.market.request_fee_change``; the core fee cap holds). Cost does not follow the
+  price (cost is set per m2 by the guided fee), so the price change reaches effort and, through
+  the burden term, payment.
 - government-guaranteed service: in guaranteed estates the government takes over the contract:
   a :class:`GuaranteedService` provider (one per estate, no exit, not subject to dismissal votes)
   charges ``guaranteed_fee_share`` of the guided fee and delivers at least
@@ -30,6 +32,7 @@ from commsim.agents import PropertyFirm, SelfManagement, ServiceProvider
 from commsim.params import SEED_SUZHOU, Param
 from commsim.policies.base import Policy, policy_param, switch
 from commsim.policies.registry import register_policy
+from commsim.processes.market import request_fee_change
 
 A = "assumption"
 GUARANTEED = {
@@ -135,24 +138,22 @@ class SuzhouClassified(Policy):
                 and model.month > self.start_month:
             self.review_prices(model)
 
-    def target_fee_share(self, model, firm: ServiceProvider) -> float:
-        """Price (share of guided fee) at which expected revenue covers full cost and margin."""
+    def target_ratio(self, model, firm: ServiceProvider) -> float:
+        """Price change (new / current fee) at which expected revenue covers full cost and margin."""
         expected = firm.expected_revenue * (1.0 - model.p.firm_target_margin)
-        cost = firm.full_cost()
-        return firm.fee_share * cost / expected if expected > 0 else firm.fee_share
+        return firm.full_cost() / expected if expected > 0 else 1.0
 
     def review_prices(self, model) -> None:
-        p = self.pars
+        p, est = self.pars, model.estates
         for firm in model.providers():
             if not isinstance(firm, PropertyFirm) or not self.market[firm.estates].all():
                 continue
-            old = firm.fee_share
-            step = np.clip(self.target_fee_share(model, firm) / old - 1.0, -p.price_step_max, p.price_step_max)
-            new = float(np.clip(old * (1.0 + step), 1.0 - p.price_band, 1.0 + p.price_band))
-            firm.fee_share = new
-            if old > 0:
-                firm.expected_revenue *= new / old  # the same collection, at the new price
-            self.price_changes.append((model.month, firm.unique_id, old, new))
+            step = float(np.clip(self.target_ratio(model, firm) - 1.0, -p.price_step_max, p.price_step_max))
+            for e in list(firm.estates):
+                old, guided = float(est.contract_fee[e]), float(est.fee[e])
+                new = float(np.clip(old * (1.0 + step), guided * (1.0 - p.price_band), guided * (1.0 + p.price_band)))
+                if request_fee_change(model, e, new):
+                    self.price_changes.append((model.month, firm.unique_id, old, float(est.contract_fee[e])))
 
     def before_governance(self, model) -> None:
         """Pay guaranteed providers' deficits (after every policy's payment-stage subsidies)."""

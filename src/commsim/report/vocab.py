@@ -38,6 +38,7 @@ UNITS: dict[str, tuple[str, str, str, str]] = {
     "hours": ("hours", "小时", "hours", "小时"),
     "months": ("months", "个月", "months", "个月"),
     "ratio": ("hours demanded per hour available", "需求工时/可用工时", "hours demanded per hour available", "需求工时/可用工时"),
+    "fee": ("yuan per m² a month", "元/平方米/月", "yuan per m² a month", "元/平方米/月"),
 }
 
 #: summary-column prefixes (commsim.runner.summarize) -> (en, zh) qualifier of the label
