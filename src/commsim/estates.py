@@ -36,6 +36,9 @@ class EstateTable:
     paying_last: np.ndarray = field(default=None)  # last month's paying households
     participation_owner: np.ndarray = field(default=None)  # (3, E) last 3 months, owners
     participation_opportunity: np.ndarray = field(default=None)  # drive added by activities
+    # households v2 (issue 11): value for money
+    adapted_quality: np.ndarray = field(default=None)  # quality households have got used to (NaN before month 1)
+    expected_quality: np.ndarray = field(default=None)  # quality households expect this month
 
     def __post_init__(self) -> None:
         n = len(self.names)
@@ -48,6 +51,8 @@ class EstateTable:
         self.paying_last = np.zeros(n)
         self.participation_owner = np.zeros((3, n))
         self.participation_opportunity = np.zeros(n)
+        self.adapted_quality = np.full(n, np.nan)
+        self.expected_quality = np.zeros(n)
 
     @property
     def n(self) -> int:

@@ -34,6 +34,9 @@ class Households:
     complaint_wait: np.ndarray  # int16, months the open complaint has waited at its tier
     complaint_age: np.ndarray  # int16, months since the open complaint was filed
     ties: np.ndarray  # int32 (n, k), neighbour rows; -1 = empty slot (column-major)
+    # --- households v2 (issue 11) ---
+    stance: np.ndarray  # int8, payment stance (vocabulary.Stance); kept while not charged
+    complaint_weight: np.ndarray  # float32, own complaint propensity multiplier (fixed, mean 1)
     inv_tie_count: np.ndarray | None = None  # float32, 1 / number of non-empty ties (0 if none)
 
     @property

@@ -211,3 +211,13 @@ class Institutions:
         attributed to estate ``e``; it shows in the month's provider profit."""
         provider.cash -= yuan
         self.model.state.provider_profit[e] -= yuan
+
+    # --- households v2 (issue 11): collection of arrears ------------------------------------
+    def charge_collection(self, e: int, yuan: float) -> None:
+        """Estate ``e``'s provider spends ``yuan`` collecting arrears (staff time, suits): part of
+        its spending this month, so it shows in its profit; recorded as ``collection_cost``."""
+        provider = self._provider_of[e]
+        if provider is None:
+            raise RuntimeError(f"estate {self.model.estates.names[e]} has no provider to collect arrears")
+        provider.spending += yuan
+        self.model.state.collection_cost[e] += yuan

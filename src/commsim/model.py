@@ -15,7 +15,7 @@ from commsim.estates import EstateTable
 from commsim.institutions import INITIAL_COLLECTION, Institutions
 from commsim.policies import Policy, registry
 from commsim.population import build_population
-from commsim.processes import STAGE_STEPS, STAGES, participation
+from commsim.processes import STAGE_STEPS, STAGES, expectations, participation, stances
 from commsim.processes.governance import owner_participation
 from commsim.recorder import Recorder, StreetCollector
 from commsim.scenario import Scenario, load_scenario
@@ -138,6 +138,8 @@ class CommunityModel(mesa.Model):
             if committee is not None:
                 committee.update_activity(self.estates.participation_owner[-1, committee.estate] / owners[committee.estate])
         self.supervision[:] = [c.activity if c is not None else 0.0 for c in self.committee_of]
+        expectations.warm_start(self)  # estates' satisfaction and trust spread by their service
+        stances.initialize(self)  # payment stances near their equilibrium (stance model only)
         self.policies: list[Policy] = [
             registry.get(name)(self, values) for name, values in scenario.policies.items()
         ]

@@ -12,6 +12,9 @@ GROUP_TITLES = {
     "participation": "Participation, belonging and ties",
     "governance": "Governance: committees, votes, firms",
     "staffing": "Community workers",
+    "satisfaction": "Satisfaction: value for money",
+    "collection": "Collection of arrears",
+    "submodel": "Submodels (structural alternatives)",
 }
 
 

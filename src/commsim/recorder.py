@@ -19,7 +19,7 @@ import pandas as pd
 
 from commsim.households import NO_COMPLAINT
 from commsim.metrics import METRICS, SUMMARY_METRICS, Metric
-from commsim.vocabulary import AGE_GROUPS, ESTATE_TYPES
+from commsim.vocabulary import AGE_GROUPS, ESTATE_TYPES, TIERS, Stance
 
 _AGES = range(len(AGE_GROUPS))
 
@@ -32,12 +32,17 @@ QUANTITIES: tuple[str, ...] = (
     "has_committee", "by_firm", "self_managed", "by_other", "unmanaged", "exits", "dismissals",
     "replacements", "entries", "votes", "formed", "lapsed", "public_cost", "profit", "cross_ties", "ties",
     "hours_firm", "hours_committee", "hours_community", "hours_street", "hours_hotline",
+    # households v2 (issue 11)
+    "regular", "occasional", "refusers", "nonpaying_12m", *(f"reaching_{t}" for t in TIERS), "area",
+    "reminders", "legal_actions", "collection_cost", "collection_hours", "recovered", "expected_quality",
 )
 #: per-community quantities kept each month
 COMMUNITY: tuple[str, ...] = ("workers", "hours_available", "hours_demanded")
 #: street-level figures kept each month
 STREET: tuple[str, ...] = ("quality_sd",)
 _INDEX = {name: i for i, name in enumerate(QUANTITIES)}
+#: the window of ``nonpaying_12m_share``: paid nothing in this many months (a definition, not a parameter)
+NONPAYING_WINDOW_MONTHS = 12
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -85,6 +90,29 @@ class Recorder:
         out[_INDEX["belonging"]] = est.sum_rows(hh.belonging * occ)
         out[_INDEX["arrears"]] = est.sum_rows(hh.arrears_months) * (m.fee_charged() > 0)  # charged only
 
+    def _households_v2(self, out: np.ndarray) -> None:
+        """Charged households by payment stance, and those that paid nothing in 12 months
+        (charged as in this month's payment stage, so the shares add up over ``charged``)."""
+        m = self.model
+        hh, est, st = m.households, m.estates, m.state
+        charged = est.per_household(st.charged > 0)
+        stack = np.empty((4, hh.n), dtype=np.float32)
+        for i, stance in enumerate(Stance):
+            np.logical_and(hh.stance == stance, charged, out=stack[i], casting="unsafe")
+        np.logical_and(hh.arrears_months >= NONPAYING_WINDOW_MONTHS, charged, out=stack[3], casting="unsafe")
+        rows = np.add.reduceat(stack, est.start, axis=1)
+        for name, row in zip(("regular", "occasional", "refusers", "nonpaying_12m"), rows, strict=True):
+            out[_INDEX[name]] = row
+        for t, arrivals in zip(TIERS, st.complaints_reaching, strict=True):
+            out[_INDEX[f"reaching_{t}"]] = arrivals
+        out[_INDEX["area"]] = est.area_total
+        out[_INDEX["reminders"]] = st.reminders
+        out[_INDEX["legal_actions"]] = st.legal_actions
+        out[_INDEX["collection_cost"]] = st.collection_cost
+        out[_INDEX["collection_hours"]] = st.collection_hours
+        out[_INDEX["recovered"]] = st.arrears_recovered
+        out[_INDEX["expected_quality"]] = est.expected_quality
+
     def _ties(self, out: np.ndarray) -> None:
         """Neighbour ties reaching another estate, and all ties (only where policies added
         tie slots beyond the estate's own; otherwise no tie crosses: 0 of 1)."""
@@ -105,6 +133,7 @@ class Recorder:
         est, st = m.estates, m.state
         out = np.empty((len(QUANTITIES), est.n))
         self._household_sums(out)
+        self._households_v2(out)
         self._ties(out)
         kinds = [prov.kind if prov is not None else "none" for prov in m.provider_of]
         values = {

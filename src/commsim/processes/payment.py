@@ -1,5 +1,11 @@
 """Fee payment: each charged household pays this month's fee or withholds it.
 
+Under ``payment_model = "monthly"`` every charged household decides afresh each month by the
+log-odds below. Under ``"stances"`` (``processes.stances``) the log-odds also fall with
+organised refusal, households first update a lasting stance, and then regular payers pay bar a
+lapse, occasional payers by the log-odds, refusers not at all. Before either, firms remind and
+sue households in arrears (``processes.collection``); a sued household pays.
+
 log-odds of paying = pay_intercept
     + pay_beta_satisfaction (satisfaction - 0.5) + pay_beta_trust (trust - 0.5)
     + pay_beta_norm (norm - 0.5) + pay_beta_belonging (belonging - 0.5)
@@ -22,6 +28,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from commsim.vocabulary import Stance
 
 if TYPE_CHECKING:
     from commsim.model import CommunityModel
@@ -97,13 +105,28 @@ def pays(logit: np.ndarray, draw: np.ndarray) -> np.ndarray:
 
 
 def step(model: CommunityModel) -> None:
-    hh, est = model.households, model.estates
+    """Collection actions, stances (``payment_model = "stances"``), then who pays this month."""
+    p, hh, est = model.p, model.households, model.estates
     fee_charged = model.fee_charged()
-    logit = payment_logit(model, fee_charged)
-    draw = model.streams.uniform("payment", hh.n)
     fee_h = est.per_household(fee_charged)
     charged = fee_h > 0
+    reminded, sued = collection.act(model, charged, fee_h)
+    logit = payment_logit(model, fee_charged)
+    draw = model.streams.uniform("payment", hh.n)
+    by_stance = p.payment_model == "stances"
+    if by_stance:
+        stances.recruit(model, logit)
+        stances.transition(model, logit, charged)
+    if p.collection_reminder_effect and reminded.any():
+        logit[reminded] += p.collection_reminder_effect
     pay = pays(logit, draw)
+    if by_stance:  # regular payers pay bar a lapse, occasional payers as drawn, refusers never
+        stance = hh.stance
+        pay &= stance == Stance.OCCASIONAL
+        regular = stance == Stance.REGULAR
+        regular &= draw >= np.float32(p.pay_regular_lapse)
+        pay |= regular
+    pay |= sued  # a suit ends with the household paying
     pay &= charged
     arrears = hh.arrears_months + np.int16(1)
     np.minimum(arrears, 32000, out=arrears)
@@ -120,3 +143,6 @@ def step(model: CommunityModel) -> None:
     st.paying[:] = est.sum_rows(pay)
     est.charged_last[:] = st.charged
     est.paying_last[:] = st.paying
+
+
+from commsim.processes import collection, stances  # noqa: E402  (they use this module's sigmoid)

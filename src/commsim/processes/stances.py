@@ -1,0 +1,144 @@
+"""Payment stances and organised refusal (``payment_model = "stances"``).
+
+Each household holds a lasting stance (``vocabulary.Stance``): a **regular** payer pays every
+month except a lapse (``pay_regular_lapse``); an **occasional** payer pays with probability
+logistic(z), z being the log-odds of paying of ``payment.payment_logit``; a **refuser** pays
+nothing. Stances move only for charged households, once a month, before anyone pays:
+
+- a regular or occasional payer reconsiders with probability ``stance_review_rate``; it then
+  takes a stance by an ordered logit on z: refuser with logistic(``stance_refusal_cut`` - z),
+  regular with logistic(z - ``stance_regular_cut``), occasional otherwise;
+- a refuser reconsiders with the lower ``stance_refuser_review_rate`` and stays a refuser with
+  logistic(``stance_refusal_cut`` + ``stance_return_margin`` - z), else it pays occasionally
+  again. The margin is hysteresis: refusing starts at lower z than it ends, so one good month
+  does not end it (nor does the slow review). A refuser whose dispute was resolved, or whom a
+  mediator reached (``MonthState.stance_review``), reconsiders at once without the margin.
+
+**Organised refusal.** In the stance model z also falls by
+
+    pay_beta_recruit x (1 - satisfaction) x [(1 - w) x share of the household's ties refusing
+                                             + w x campaign of its estate]
+
+with w = ``refusal_campaign_weight``; the campaign is the estate's share of refusers once at
+least ``refusal_group_min`` occupied refusers act as a group (canvassing, owners' chat groups),
+else 0. Refusers recruit the dissatisfied: in a poorly served estate refusal feeds on itself
+and can tip the estate into mass non-payment (arrears then hold it there: the arrears term of
+z and the margin); in a well-served estate the same pressure finds few takers.
+
+Draws: one uniform per household a month from ``stance`` (whether it reconsiders, and which
+stance: u / rate is uniform given u < rate), used or not.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from commsim.processes.payment import sigmoid
+from commsim.vocabulary import Stance
+
+if TYPE_CHECKING:
+    from commsim.model import CommunityModel
+
+REGULAR, OCCASIONAL, REFUSER = (np.int8(s) for s in Stance)
+f32 = np.float32
+
+
+def refusal_pressure(model: CommunityModel) -> np.ndarray:
+    """Per household: (1 - w) x share of ties refusing + w x its estate's campaign (float32)."""
+    p, hh, est = model.p, model.households, model.estates
+    refusing = hh.stance == REFUSER
+    w = p.refusal_campaign_weight
+    pressure = hh.tie_share(refusing)
+    pressure *= f32(1.0 - w)
+    if w > 0:
+        organised = est.sum_rows(refusing & hh.occupied) >= p.refusal_group_min
+        campaign = np.where(organised, est.sum_rows(refusing) / est.units, 0.0)
+        pressure += est.per_household((w * campaign).astype(np.float32))
+    return pressure
+
+
+def recruit(model: CommunityModel, logit: np.ndarray) -> None:
+    """Lower the log-odds of paying by organised refusal's pull on the dissatisfied (in place)."""
+    p = model.p
+    if p.pay_beta_recruit == 0:
+        return
+    pull = refusal_pressure(model)
+    pull *= f32(1.0) - model.households.satisfaction
+    pull *= f32(p.pay_beta_recruit)
+    logit -= pull
+
+
+def ordered_choice(z: np.ndarray, v: np.ndarray, p) -> np.ndarray:
+    """A reconsidering payer's new stance from uniform ``v`` (refuser, occasional or regular)."""
+    p_refuse = sigmoid(p.stance_refusal_cut - z)
+    p_regular = sigmoid(z - p.stance_regular_cut)
+    return np.where(v < p_refuse, REFUSER, np.where(v >= 1.0 - p_regular, REGULAR, OCCASIONAL)).astype(np.int8)
+
+
+def transition(model: CommunityModel, logit: np.ndarray, charged: np.ndarray) -> None:
+    """Each charged household may change its stance this month (see the module docstring)."""
+    p, hh = model.p, model.households
+    u = model.streams.uniform("stance", hh.n)
+    stance = hh.stance
+    refuser = stance == REFUSER
+    rate = np.where(refuser, f32(p.stance_refuser_review_rate), f32(p.stance_review_rate))
+    triggered = model.state.stance_review & refuser
+    review = u < rate
+    review |= triggered
+    review &= charged
+    rows = np.flatnonzero(review)
+    if rows.size == 0:
+        return
+    trig = triggered[rows]
+    v = np.where(trig, u[rows], u[rows] / rate[rows]).astype(np.float64)  # uniform given review
+    z = logit[rows]
+    new = ordered_choice(z, v, p)
+    was_refuser = refuser[rows]
+    margin = np.where(trig, 0.0, p.stance_return_margin)
+    stays = v < sigmoid(p.stance_refusal_cut + margin - z)
+    new[was_refuser] = np.where(stays[was_refuser], REFUSER, OCCASIONAL)
+    stance[rows] = new
+
+
+def stationary_shares(z: np.ndarray, p) -> tuple[np.ndarray, np.ndarray]:
+    """(P(regular), P(refuser)) of a household that kept log-odds ``z`` for long: the
+    stationary distribution of the monthly stance chain (a refuser's log-odds carry the
+    arrears term at its cap)."""
+    p_refuse = sigmoid(p.stance_refusal_cut - z)
+    p_regular = sigmoid(z - p.stance_regular_cut)
+    z_refuser = z - p.pay_beta_arrears * p.pay_arrears_cap_months
+    leave = p.stance_refuser_review_rate * (1.0 - sigmoid(p.stance_refusal_cut + p.stance_return_margin - z_refuser))
+    enter = p.stance_review_rate * p_refuse
+    refuse = np.divide(enter, enter + leave, out=np.ones_like(z), where=(enter + leave) > 0)
+    return (1.0 - refuse) * p_regular, refuse
+
+
+def initialize(model: CommunityModel, rounds: int = 4) -> None:
+    """Start near the stance chain's equilibrium: a few rounds of drawing every household's
+    stance from its stationary distribution given its log-odds (refusal pressure from the
+    round before); refusers start with 1 to ``stance_initial_arrears_max_months`` unpaid months;
+    regular payers paid last month, refusers did not, occasional payers with logistic(z).
+    Draws from stream ``stance_init``. Nothing happens under ``payment_model = "monthly"``."""
+    from commsim.processes.payment import payment_logit
+
+    p, hh, est = model.p, model.households, model.estates
+    if p.payment_model != "stances":
+        return
+    rng = model.streams["stance_init"]
+    fee = model.fee_charged()
+    for _ in range(rounds):
+        z = payment_logit(model, fee)
+        recruit(model, z)
+        regular, refuse = stationary_shares(z, p)
+        v = rng.random(hh.n)
+        hh.stance = np.where(v < refuse, REFUSER, np.where(v >= 1.0 - regular, REGULAR, OCCASIONAL)).astype(np.int8)
+    charged = est.per_household(fee) > 0
+    refusers = (hh.stance == REFUSER) & charged
+    months = rng.integers(1, int(p.stance_initial_arrears_max_months) + 1, hh.n)
+    hh.arrears_months = np.where(refusers, months, 0).astype(np.int16)
+    z = payment_logit(model, fee)
+    recruit(model, z)
+    paid = rng.random(hh.n) < sigmoid(z)
+    hh.paid = np.where(hh.stance == REGULAR, True, np.where(hh.stance == REFUSER, False, paid)) & charged
