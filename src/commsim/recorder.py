@@ -92,17 +92,20 @@ class Recorder:
 
     def _households_v2(self, out: np.ndarray) -> None:
         """Charged households by payment stance, and those that paid nothing in 12 months
-        (charged as in this month's payment stage, so the shares add up over ``charged``)."""
+        (charged as in this month's payment stage, so the shares add up over ``charged``; an
+        estate's households are all charged or none)."""
         m = self.model
         hh, est, st = m.households, m.estates, m.state
-        charged = est.per_household(st.charged > 0)
-        stack = np.empty((4, hh.n), dtype=np.float32)
-        for i, stance in enumerate(Stance):
-            np.logical_and(hh.stance == stance, charged, out=stack[i], casting="unsafe")
-        np.logical_and(hh.arrears_months >= NONPAYING_WINDOW_MONTHS, charged, out=stack[3], casting="unsafe")
-        rows = np.add.reduceat(stack, est.start, axis=1)
-        for name, row in zip(("regular", "occasional", "refusers", "nonpaying_12m"), rows, strict=True):
-            out[_INDEX[name]] = row
+        charged = st.charged > 0
+
+        def count(flag: np.ndarray) -> np.ndarray:
+            return np.add.reduceat(flag.view(np.uint8), est.start, dtype=np.int32) * charged
+
+        regular, refusers = count(hh.stance == Stance.REGULAR), count(hh.stance == Stance.REFUSER)
+        out[_INDEX["regular"]] = regular
+        out[_INDEX["refusers"]] = refusers
+        out[_INDEX["occasional"]] = st.charged - regular - refusers
+        out[_INDEX["nonpaying_12m"]] = count(hh.arrears_months >= NONPAYING_WINDOW_MONTHS)
         for t, arrivals in zip(TIERS, st.complaints_reaching, strict=True):
             out[_INDEX[f"reaching_{t}"]] = arrivals
         out[_INDEX["area"]] = est.area_total

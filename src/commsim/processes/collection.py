@@ -8,8 +8,8 @@ At the start of the payment stage, in every estate served by a market firm (``ki
   suit ends with the household paying its arrears (at most ``collection_recovery_cap_months``,
   the limitation period) and this month's fee: the back fees are provider revenue
   (``arrears_recovered``), not this month's collection. A sued refuser goes back to paying
-  occasionally with probability ``collection_legal_return_prob`` (stream
-  ``collection_outcome``); a sued household loses ``collection_legal_satisfaction_drop`` of
+  occasionally with probability ``collection_legal_return_prob`` (the same draw, scaled); a
+  sued household loses ``collection_legal_satisfaction_drop`` of
   satisfaction and ``collection_legal_trust_drop`` of trust. Cost: ``collection_legal_cost_yuan``
   plus ``collection_legal_hours`` of staff time;
 - any other charged household with at least ``collection_reminder_months`` unpaid months is
@@ -34,34 +34,43 @@ if TYPE_CHECKING:
 
 
 def act(model: CommunityModel, charged: np.ndarray, fee_h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Reminders and suits of this month; returns (reminded, sued) masks over households."""
+    """Reminders and suits of this month; returns (reminded, sued) masks over households.
+
+    One uniform per household a month (stream ``collection``): sued when below
+    ``collection_legal_prob``; a sued refuser goes back to paying when (uniform /
+    ``collection_legal_prob``), uniform given the suit, is below ``collection_legal_return_prob``.
+    """
     p, hh, est, st = model.p, model.households, model.estates, model.state
-    u_legal = model.streams.uniform("collection_legal", hh.n)
-    u_outcome = model.streams.uniform("collection_outcome", hh.n)
+    u = model.streams.uniform("collection", hh.n)
+    f32 = np.float32
     by_firm = np.fromiter((prov is not None and prov.kind == "firm" for prov in model.provider_of),
                           dtype=bool, count=est.n)
     arrears = hh.arrears_months
     chased = est.per_household(by_firm)
     chased &= charged
-    sued = chased & (arrears >= p.collection_legal_months)
-    sued &= u_legal < np.float32(p.collection_legal_prob)
-    reminded = chased & (arrears >= p.collection_reminder_months)
+    legal_prob = f32(p.collection_legal_prob)
+    sued = u < legal_prob
+    sued &= arrears >= p.collection_legal_months
+    sued &= chased
+    reminded = arrears >= p.collection_reminder_months
+    reminded &= chased
     reminded &= ~sued
-    if not (reminded.any() or sued.any()):
+    n_reminded = np.add.reduceat(reminded.view(np.uint8), est.start, dtype=np.int32)
+    n_sued = np.add.reduceat(sued.view(np.uint8), est.start, dtype=np.int32)
+    if not (n_reminded.any() or n_sued.any()):
         return reminded, sued
-    n_reminded = est.sum_rows(reminded)
-    n_sued = est.sum_rows(sued)
     hours = n_reminded * p.collection_reminder_hours + n_sued * p.collection_legal_hours
     cost = hours * p.firm_staff_cost_yuan_hour + n_sued * p.collection_legal_cost_yuan
-    st.reminders += n_reminded.astype(np.int64)
-    st.legal_actions += n_sued.astype(np.int64)
+    st.reminders += n_reminded
+    st.legal_actions += n_sued
     st.collection_hours += hours
     for e in np.flatnonzero(cost > 0).tolist():
         model.institutions.charge_collection(e, float(cost[e]))
 
-    f32 = np.float32
-    rem = np.flatnonzero(reminded)
-    hh.satisfaction[rem] = np.maximum(hh.satisfaction[rem] - f32(p.collection_reminder_satisfaction_drop), f32(0.0))
+    if p.collection_reminder_satisfaction_drop:
+        sat = hh.satisfaction
+        sat -= f32(p.collection_reminder_satisfaction_drop) * reminded  # 0 where not reminded
+        np.maximum(sat, f32(0.0), out=sat)
     rows = np.flatnonzero(sued)
     if rows.size:
         months = np.minimum(arrears[rows], p.collection_recovery_cap_months).astype(np.float64)
@@ -69,6 +78,6 @@ def act(model: CommunityModel, charged: np.ndarray, fee_h: np.ndarray) -> tuple[
         st.arrears_recovered += np.bincount(hh.estate[rows], weights=back, minlength=est.n)
         hh.satisfaction[rows] = np.maximum(hh.satisfaction[rows] - f32(p.collection_legal_satisfaction_drop), f32(0.0))
         hh.trust[rows] = np.maximum(hh.trust[rows] - f32(p.collection_legal_trust_drop), f32(0.0))
-        back_to_paying = rows[(hh.stance[rows] == Stance.REFUSER) & (u_outcome[rows] < f32(p.collection_legal_return_prob))]
-        hh.stance[back_to_paying] = Stance.OCCASIONAL
+        back_to_paying = (hh.stance[rows] == Stance.REFUSER) & (u[rows] / legal_prob < f32(p.collection_legal_return_prob))
+        hh.stance[rows[back_to_paying]] = Stance.OCCASIONAL
     return reminded, sued

@@ -53,8 +53,12 @@ def _sigmoid_inplace(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def payment_logit(model: CommunityModel, fee_charged: np.ndarray) -> np.ndarray:
-    """Log-odds of paying this month for every household (float64; meaningless where no fee)."""
+def payment_logit(model: CommunityModel, fee_charged: np.ndarray, ties_paid: np.ndarray | None = None) -> np.ndarray:
+    """Log-odds of paying this month for every household (float64; meaningless where no fee).
+
+    ``ties_paid``: the share of each household's ties who paid last month, if already computed
+    (``Households.tie_share(paid)``; it is consumed).
+    """
     p, hh, est = model.p, model.households, model.estates
     w = p.norm_estate_weight
     # float32 part: intercept + satisfaction + trust terms
@@ -65,7 +69,7 @@ def payment_logit(model: CommunityModel, fee_charged: np.ndarray) -> np.ndarray:
     t *= f32(p.pay_beta_trust)
     acc += t
     # float64 from here on: norm term
-    norm = hh.tie_share(hh.paid)
+    norm = hh.tie_share(hh.paid) if ties_paid is None else ties_paid
     norm *= f32(1.0 - w)
     logit = w * est.per_household(model.group_paying_share())
     logit += norm
@@ -111,21 +115,25 @@ def step(model: CommunityModel) -> None:
     fee_h = est.per_household(fee_charged)
     charged = fee_h > 0
     reminded, sued = collection.act(model, charged, fee_h)
-    logit = payment_logit(model, fee_charged)
-    draw = model.streams.uniform("payment", hh.n)
     by_stance = p.payment_model == "stances"
-    if by_stance:
-        stances.recruit(model, logit)
+    if by_stance:  # the ties' paying and refusing shares in one gather
+        ties_paid, ties_refusing = hh.tie_shares(hh.paid, hh.stance == Stance.REFUSER)
+        logit = payment_logit(model, fee_charged, ties_paid)
+        stances.recruit(model, logit, ties_refusing)
         stances.transition(model, logit, charged)
-    if p.collection_reminder_effect and reminded.any():
-        logit[reminded] += p.collection_reminder_effect
-    pay = pays(logit, draw)
+    else:
+        logit = payment_logit(model, fee_charged)
+    draw = model.streams.uniform("payment", hh.n)
+    if p.collection_reminder_effect:
+        logit += p.collection_reminder_effect * reminded  # adds 0 where not reminded
     if by_stance:  # regular payers pay bar a lapse, occasional payers as drawn, refusers never
         stance = hh.stance
-        pay &= stance == Stance.OCCASIONAL
-        regular = stance == Stance.REGULAR
-        regular &= draw >= np.float32(p.pay_regular_lapse)
-        pay |= regular
+        pay = stance == Stance.REGULAR
+        pay &= draw >= np.float32(p.pay_regular_lapse)
+        occasional = np.flatnonzero(stance == Stance.OCCASIONAL)
+        pay[occasional] = pays(logit[occasional], draw[occasional])
+    else:
+        pay = pays(logit, draw)
     pay |= sued  # a suit ends with the household paying
     pay &= charged
     arrears = hh.arrears_months + np.int16(1)

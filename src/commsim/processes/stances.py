@@ -26,7 +26,8 @@ and can tip the estate into mass non-payment (arrears then hold it there: the ar
 z and the margin); in a well-served estate the same pressure finds few takers.
 
 Draws: one uniform per household a month from ``stance`` (whether it reconsiders, and which
-stance: u / rate is uniform given u < rate), used or not.
+stance: u / rate is uniform given u < rate), used or not. The ties' refusing share is gathered
+with their paying share (``Households.tie_shares``).
 """
 
 from __future__ import annotations
@@ -45,36 +46,48 @@ REGULAR, OCCASIONAL, REFUSER = (np.int8(s) for s in Stance)
 f32 = np.float32
 
 
-def refusal_pressure(model: CommunityModel) -> np.ndarray:
-    """Per household: (1 - w) x share of ties refusing + w x its estate's campaign (float32)."""
+def refusal_pressure(model: CommunityModel, ties_refusing: np.ndarray | None = None) -> np.ndarray:
+    """Per household: (1 - w) x share of ties refusing + w x its estate's campaign (float32).
+
+    ``ties_refusing``: the ties' refusing share, if already computed (it is consumed)."""
     p, hh, est = model.p, model.households, model.estates
     refusing = hh.stance == REFUSER
     w = p.refusal_campaign_weight
-    pressure = hh.tie_share(refusing)
+    pressure = hh.tie_share(refusing) if ties_refusing is None else ties_refusing
     pressure *= f32(1.0 - w)
     if w > 0:
-        organised = est.sum_rows(refusing & hh.occupied) >= p.refusal_group_min
-        campaign = np.where(organised, est.sum_rows(refusing) / est.units, 0.0)
-        pressure += est.per_household((w * campaign).astype(np.float32))
+        counts = np.add.reduceat(refusing.view(np.uint8), est.start, dtype=np.int32)
+        active = np.add.reduceat((refusing & hh.occupied).view(np.uint8), est.start, dtype=np.int32)
+        if (active >= p.refusal_group_min).any():
+            campaign = np.where(active >= p.refusal_group_min, w * counts / est.units, 0.0)
+            pressure += est.per_household(campaign.astype(np.float32))
     return pressure
 
 
-def recruit(model: CommunityModel, logit: np.ndarray) -> None:
+def recruit(model: CommunityModel, logit: np.ndarray, ties_refusing: np.ndarray | None = None) -> None:
     """Lower the log-odds of paying by organised refusal's pull on the dissatisfied (in place)."""
     p = model.p
     if p.pay_beta_recruit == 0:
         return
-    pull = refusal_pressure(model)
+    pull = refusal_pressure(model, ties_refusing)
     pull *= f32(1.0) - model.households.satisfaction
     pull *= f32(p.pay_beta_recruit)
     logit -= pull
 
 
+def uniform_logit(v: np.ndarray) -> np.ndarray:
+    """log(v / (1 - v)) of uniforms ``v`` in [0, 1): ``v < logistic(x)`` exactly when this is
+    below ``x``, so stance draws compare log-odds (one logarithm a draw, no sigmoid)."""
+    with np.errstate(divide="ignore"):
+        return np.log(v) - np.log1p(-v)
+
+
 def ordered_choice(z: np.ndarray, v: np.ndarray, p) -> np.ndarray:
-    """A reconsidering payer's new stance from uniform ``v`` (refuser, occasional or regular)."""
-    p_refuse = sigmoid(p.stance_refusal_cut - z)
-    p_regular = sigmoid(z - p.stance_regular_cut)
-    return np.where(v < p_refuse, REFUSER, np.where(v >= 1.0 - p_regular, REGULAR, OCCASIONAL)).astype(np.int8)
+    """A reconsidering payer's new stance from uniform ``v``: refuser when v <
+    logistic(refusal cut - z), regular when v >= 1 - logistic(z - regular cut), else occasional."""
+    lv = uniform_logit(v)
+    return np.where(lv < p.stance_refusal_cut - z, REFUSER,
+                    np.where(lv >= p.stance_regular_cut - z, REGULAR, OCCASIONAL)).astype(np.int8)
 
 
 def transition(model: CommunityModel, logit: np.ndarray, charged: np.ndarray) -> None:
@@ -83,21 +96,27 @@ def transition(model: CommunityModel, logit: np.ndarray, charged: np.ndarray) ->
     u = model.streams.uniform("stance", hh.n)
     stance = hh.stance
     refuser = stance == REFUSER
-    rate = np.where(refuser, f32(p.stance_refuser_review_rate), f32(p.stance_review_rate))
-    triggered = model.state.stance_review & refuser
-    review = u < rate
+    rate_payer, rate_refuser = f32(p.stance_review_rate), f32(p.stance_refuser_review_rate)
+    triggered = model.state.stance_review & refuser  # reconsider at once
+    # review = u < (rate_refuser if refuser else rate_payer), in a few boolean passes
+    review = u < max(rate_payer, rate_refuser)
+    review &= ~(refuser & (u >= rate_refuser)) if rate_refuser < rate_payer else refuser | (u < rate_payer)
     review |= triggered
     review &= charged
     rows = np.flatnonzero(review)
     if rows.size == 0:
         return
-    trig = triggered[rows]
-    v = np.where(trig, u[rows], u[rows] / rate[rows]).astype(np.float64)  # uniform given review
-    z = logit[rows]
-    new = ordered_choice(z, v, p)
+    ur = u[rows]
     was_refuser = refuser[rows]
+    trig = triggered[rows]
+    rate = np.where(was_refuser, rate_refuser, rate_payer)
+    v = np.where(trig, ur, ur / rate).astype(np.float64)  # uniform given review
+    z = logit[rows]
+    lv = uniform_logit(v)
+    new = np.where(lv < p.stance_refusal_cut - z, REFUSER,
+                   np.where(lv >= p.stance_regular_cut - z, REGULAR, OCCASIONAL)).astype(np.int8)
     margin = np.where(trig, 0.0, p.stance_return_margin)
-    stays = v < sigmoid(p.stance_refusal_cut + margin - z)
+    stays = lv < p.stance_refusal_cut + margin - z
     new[was_refuser] = np.where(stays[was_refuser], REFUSER, OCCASIONAL)
     stance[rows] = new
 
