@@ -158,11 +158,13 @@ def test_suits_recover_arrears_cost_the_firm_and_anger_the_sued(small_model):
     spending = {id(pr): pr.spending for pr in model.providers()}
     sc = model.scenario.with_overrides({"collection_legal_prob": 1.0})
     model.p = sc.values
+    arrears_before = hh.arrears_months.copy()
     reminded, sued = collection.act(model, charged, fee_h)
-    assert sued[rows].all() and model.state.legal_actions.sum() == sued.sum()
-    back = (fee_h[rows] * hh.area_m2[rows] * hh.fee_share_payable[rows] * 20).sum()
-    assert model.state.arrears_recovered.sum() == pytest.approx(back + (fee_h * hh.area_m2 * hh.fee_share_payable
-                                                                        * np.minimum(hh.arrears_months, 36) * (sued & ~np.isin(np.arange(hh.n), rows))).sum())
+    assert np.isin(rows, sued).all() and model.state.legal_actions.sum() == sued.size
+    assert not np.isin(sued, reminded).any()  # a household is sued or reminded, not both
+    months = np.minimum(arrears_before[sued], p.collection_recovery_cap_months)
+    back = fee_h[sued] * hh.area_m2[sued] * hh.fee_share_payable[sued] * months
+    assert model.state.arrears_recovered.sum() == pytest.approx(back.sum())
     assert (hh.satisfaction[rows] <= sat).all() and (hh.trust[rows] < trust).all()
     returned = (hh.stance[rows] != Stance.REFUSER).mean()
     assert 0.3 < returned < 0.95  # collection_legal_return_prob of them go back to paying

@@ -1,7 +1,9 @@
 """One household as a Mesa agent: the status-quo household rules, one method per rule.
 
 This is the per-agent *specification* of the rules that ``commsim.processes`` applies to
-arrays. Every number comes from the parameter table (``self.p``); every random decision is a
+arrays, issue 11's included: payment stances with hysteresis and organised refusal, firms'
+reminders and suits, value-for-money satisfaction (the estate-level target is computed by the
+model), each household's own complaint propensity. Every number comes from the parameter table (``self.p``); every random decision is a
 scalar draw from the model's ``random.Random`` (``self.random``), the plain Mesa way. The
 vectorised model must agree with these rules in distribution (tests/test_reference_oracle.py).
 """

@@ -2,8 +2,10 @@
 
 It reuses commsim's institutions (``commsim.agents``: firms, self-management, owners' and
 residents' committees, the street office; the legal vote rule ``owners_vote``) and its
-starting population (``build_population``: the initial state is not what is under test),
-while every household rule runs per agent (``household.py``). Stages and their order are
+starting population (``build_population``: the initial state is not what is under test) and
+the estate-level warm start of satisfaction and trust (``expectations.initial_spread``), while
+every household rule runs per agent (``household.py``) and the estate-level value-for-money
+target, refusal campaign and stance initialisation are written out here. Stages and their order are
 those of ``commsim.processes.STAGES``; policies are not supported (the status quo only).
 
 Use: ``ReferenceModel(scenario, seed).run(months)`` -> DataFrame of street-wide metrics.

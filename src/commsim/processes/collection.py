@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 
 def act(model: CommunityModel, charged: np.ndarray, fee_h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Reminders and suits of this month; returns (reminded, sued) masks over households.
+    """Reminders and suits of this month; returns the rows (household indices) reminded and sued.
 
     One uniform per household a month (stream ``collection``): sued when below
     ``collection_legal_prob``; a sued refuser goes back to paying when (uniform /
@@ -45,20 +45,24 @@ def act(model: CommunityModel, charged: np.ndarray, fee_h: np.ndarray) -> tuple[
     f32 = np.float32
     by_firm = np.fromiter((prov is not None and prov.kind == "firm" for prov in model.provider_of),
                           dtype=bool, count=est.n)
-    arrears = hh.arrears_months
-    chased = est.per_household(by_firm)
-    chased &= charged
+    none = np.empty(0, dtype=np.intp)
+    if not by_firm.any():
+        return none, none
+    # households a firm chases: charged, served by a firm, behind by the shorter of the two delays
+    behind = hh.arrears_months >= min(p.collection_reminder_months, p.collection_legal_months)
+    behind &= charged
+    behind &= est.per_household(by_firm)
+    rows = np.flatnonzero(behind)
+    if rows.size == 0:
+        return none, none
+    arrears = hh.arrears_months[rows]
     legal_prob = f32(p.collection_legal_prob)
-    sued = u < legal_prob
-    sued &= arrears >= p.collection_legal_months
-    sued &= chased
-    reminded = arrears >= p.collection_reminder_months
-    reminded &= chased
-    reminded &= ~sued
-    n_reminded = np.add.reduceat(reminded.view(np.uint8), est.start, dtype=np.int32)
-    n_sued = np.add.reduceat(sued.view(np.uint8), est.start, dtype=np.int32)
-    if not (n_reminded.any() or n_sued.any()):
-        return reminded, sued
+    is_sued = (u[rows] < legal_prob) & (arrears >= p.collection_legal_months)
+    sued = rows[is_sued]
+    reminded = rows[~is_sued & (arrears >= p.collection_reminder_months)]
+    estate_of = hh.estate
+    n_reminded = np.bincount(estate_of[reminded], minlength=est.n)
+    n_sued = np.bincount(estate_of[sued], minlength=est.n)
     hours = n_reminded * p.collection_reminder_hours + n_sued * p.collection_legal_hours
     cost = hours * p.firm_staff_cost_yuan_hour + n_sued * p.collection_legal_cost_yuan
     st.reminders += n_reminded
@@ -67,17 +71,15 @@ def act(model: CommunityModel, charged: np.ndarray, fee_h: np.ndarray) -> tuple[
     for e in np.flatnonzero(cost > 0).tolist():
         model.institutions.charge_collection(e, float(cost[e]))
 
-    if p.collection_reminder_satisfaction_drop:
-        sat = hh.satisfaction
-        sat -= f32(p.collection_reminder_satisfaction_drop) * reminded  # 0 where not reminded
-        np.maximum(sat, f32(0.0), out=sat)
-    rows = np.flatnonzero(sued)
-    if rows.size:
-        months = np.minimum(arrears[rows], p.collection_recovery_cap_months).astype(np.float64)
-        back = fee_h[rows] * hh.area_m2[rows] * hh.fee_share_payable[rows] * months
-        st.arrears_recovered += np.bincount(hh.estate[rows], weights=back, minlength=est.n)
-        hh.satisfaction[rows] = np.maximum(hh.satisfaction[rows] - f32(p.collection_legal_satisfaction_drop), f32(0.0))
-        hh.trust[rows] = np.maximum(hh.trust[rows] - f32(p.collection_legal_trust_drop), f32(0.0))
-        back_to_paying = (hh.stance[rows] == Stance.REFUSER) & (u[rows] / legal_prob < f32(p.collection_legal_return_prob))
-        hh.stance[rows[back_to_paying]] = Stance.OCCASIONAL
+    if reminded.size and p.collection_reminder_satisfaction_drop:
+        hh.satisfaction[reminded] = np.maximum(
+            hh.satisfaction[reminded] - f32(p.collection_reminder_satisfaction_drop), f32(0.0))
+    if sued.size:
+        months = np.minimum(hh.arrears_months[sued], p.collection_recovery_cap_months).astype(np.float64)
+        back = fee_h[sued] * hh.area_m2[sued] * hh.fee_share_payable[sued] * months
+        st.arrears_recovered += np.bincount(estate_of[sued], weights=back, minlength=est.n)
+        hh.satisfaction[sued] = np.maximum(hh.satisfaction[sued] - f32(p.collection_legal_satisfaction_drop), f32(0.0))
+        hh.trust[sued] = np.maximum(hh.trust[sued] - f32(p.collection_legal_trust_drop), f32(0.0))
+        back_to_paying = (hh.stance[sued] == Stance.REFUSER) & (u[sued] / legal_prob < f32(p.collection_legal_return_prob))
+        hh.stance[sued[back_to_paying]] = Stance.OCCASIONAL
     return reminded, sued

@@ -114,18 +114,19 @@ def step(model: CommunityModel) -> None:
     fee_charged = model.fee_charged()
     fee_h = est.per_household(fee_charged)
     charged = fee_h > 0
-    reminded, sued = collection.act(model, charged, fee_h)
+    reminded, sued = collection.act(model, charged, fee_h)  # rows
     by_stance = p.payment_model == "stances"
     if by_stance:  # the ties' paying and refusing shares in one gather
-        ties_paid, ties_refusing = hh.tie_shares(hh.paid, hh.stance == Stance.REFUSER)
+        refusing = hh.stance == Stance.REFUSER
+        ties_paid, ties_refusing = hh.tie_shares(hh.paid, refusing)
         logit = payment_logit(model, fee_charged, ties_paid)
-        stances.recruit(model, logit, ties_refusing)
-        stances.transition(model, logit, charged)
+        stances.recruit(model, logit, refusing, ties_refusing)
+        stances.transition(model, logit, charged, refusing)
     else:
         logit = payment_logit(model, fee_charged)
     draw = model.streams.uniform("payment", hh.n)
-    if p.collection_reminder_effect:
-        logit += p.collection_reminder_effect * reminded  # adds 0 where not reminded
+    if p.collection_reminder_effect and reminded.size:
+        logit[reminded] += p.collection_reminder_effect
     if by_stance:  # regular payers pay bar a lapse, occasional payers as drawn, refusers never
         stance = hh.stance
         pay = stance == Stance.REGULAR
@@ -134,7 +135,7 @@ def step(model: CommunityModel) -> None:
         pay[occasional] = pays(logit[occasional], draw[occasional])
     else:
         pay = pays(logit, draw)
-    pay |= sued  # a suit ends with the household paying
+    pay[sued] = True  # a suit ends with the household paying
     pay &= charged
     arrears = hh.arrears_months + np.int16(1)
     np.minimum(arrears, 32000, out=arrears)

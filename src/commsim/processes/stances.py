@@ -46,32 +46,50 @@ REGULAR, OCCASIONAL, REFUSER = (np.int8(s) for s in Stance)
 f32 = np.float32
 
 
+def campaign(model: CommunityModel, refusing: np.ndarray) -> np.ndarray | None:
+    """Per estate: its share of refusers where at least ``refusal_group_min`` occupied
+    households refuse (an organised group), else 0; None where no estate has a group."""
+    p, hh, est = model.p, model.households, model.estates
+    active = np.add.reduceat((refusing & hh.occupied).view(np.uint8), est.start, dtype=np.int32)
+    organised = active >= p.refusal_group_min
+    if not organised.any():
+        return None
+    counts = np.add.reduceat(refusing.view(np.uint8), est.start, dtype=np.int32)
+    return np.where(organised, counts / est.units, 0.0)
+
+
 def refusal_pressure(model: CommunityModel, ties_refusing: np.ndarray | None = None) -> np.ndarray:
     """Per household: (1 - w) x share of ties refusing + w x its estate's campaign (float32).
 
     ``ties_refusing``: the ties' refusing share, if already computed (it is consumed)."""
-    p, hh, est = model.p, model.households, model.estates
+    hh = model.households
     refusing = hh.stance == REFUSER
-    w = p.refusal_campaign_weight
+    w = model.p.refusal_campaign_weight
     pressure = hh.tie_share(refusing) if ties_refusing is None else ties_refusing
     pressure *= f32(1.0 - w)
-    if w > 0:
-        counts = np.add.reduceat(refusing.view(np.uint8), est.start, dtype=np.int32)
-        active = np.add.reduceat((refusing & hh.occupied).view(np.uint8), est.start, dtype=np.int32)
-        if (active >= p.refusal_group_min).any():
-            campaign = np.where(active >= p.refusal_group_min, w * counts / est.units, 0.0)
-            pressure += est.per_household(campaign.astype(np.float32))
+    by_estate = campaign(model, refusing) if w > 0 else None
+    if by_estate is not None:
+        pressure += model.estates.per_household((w * by_estate).astype(np.float32))
     return pressure
 
 
-def recruit(model: CommunityModel, logit: np.ndarray, ties_refusing: np.ndarray | None = None) -> None:
-    """Lower the log-odds of paying by organised refusal's pull on the dissatisfied (in place)."""
-    p = model.p
-    if p.pay_beta_recruit == 0:
+def recruit(model: CommunityModel, logit: np.ndarray, refusing: np.ndarray | None = None,
+            ties_refusing: np.ndarray | None = None) -> None:
+    """Lower the log-odds of paying by organised refusal's pull on the dissatisfied (in place):
+    ``pay_beta_recruit`` x (1 - satisfaction) x refusal pressure. ``refusing`` (stance mask) and
+    ``ties_refusing`` (the ties' refusing share, consumed) may be passed if already computed."""
+    p, hh = model.p, model.households
+    beta, w = p.pay_beta_recruit, p.refusal_campaign_weight
+    if beta == 0:
         return
-    pull = refusal_pressure(model, ties_refusing)
-    pull *= f32(1.0) - model.households.satisfaction
-    pull *= f32(p.pay_beta_recruit)
+    if refusing is None:
+        refusing = hh.stance == REFUSER
+    pull = hh.tie_share(refusing) if ties_refusing is None else ties_refusing
+    pull *= f32(beta * (1.0 - w))
+    by_estate = campaign(model, refusing) if w > 0 else None
+    if by_estate is not None:
+        pull += model.estates.per_household((beta * w * by_estate).astype(np.float32))
+    pull *= f32(1.0) - hh.satisfaction
     logit -= pull
 
 
@@ -79,23 +97,25 @@ def uniform_logit(v: np.ndarray) -> np.ndarray:
     """log(v / (1 - v)) of uniforms ``v`` in [0, 1): ``v < logistic(x)`` exactly when this is
     below ``x``, so stance draws compare log-odds (one logarithm a draw, no sigmoid)."""
     with np.errstate(divide="ignore"):
-        return np.log(v) - np.log1p(-v)
+        return np.log(v / (1.0 - v))
 
 
-def ordered_choice(z: np.ndarray, v: np.ndarray, p) -> np.ndarray:
-    """A reconsidering payer's new stance from uniform ``v``: refuser when v <
+def ordered_choice(z: np.ndarray, lv: np.ndarray, p) -> np.ndarray:
+    """A reconsidering payer's new stance from ``lv`` = uniform_logit(v): refuser when v <
     logistic(refusal cut - z), regular when v >= 1 - logistic(z - regular cut), else occasional."""
-    lv = uniform_logit(v)
     return np.where(lv < p.stance_refusal_cut - z, REFUSER,
                     np.where(lv >= p.stance_regular_cut - z, REGULAR, OCCASIONAL)).astype(np.int8)
 
 
-def transition(model: CommunityModel, logit: np.ndarray, charged: np.ndarray) -> None:
-    """Each charged household may change its stance this month (see the module docstring)."""
+def transition(model: CommunityModel, logit: np.ndarray, charged: np.ndarray,
+               refuser: np.ndarray | None = None) -> None:
+    """Each charged household may change its stance this month (see the module docstring);
+    ``refuser``: the refusers' mask, if already computed."""
     p, hh = model.p, model.households
     u = model.streams.uniform("stance", hh.n)
     stance = hh.stance
-    refuser = stance == REFUSER
+    if refuser is None:
+        refuser = stance == REFUSER
     rate_payer, rate_refuser = f32(p.stance_review_rate), f32(p.stance_refuser_review_rate)
     triggered = model.state.stance_review & refuser  # reconsider at once
     # review = u < (rate_refuser if refuser else rate_payer), in a few boolean passes
@@ -113,8 +133,7 @@ def transition(model: CommunityModel, logit: np.ndarray, charged: np.ndarray) ->
     v = np.where(trig, ur, ur / rate).astype(np.float64)  # uniform given review
     z = logit[rows]
     lv = uniform_logit(v)
-    new = np.where(lv < p.stance_refusal_cut - z, REFUSER,
-                   np.where(lv >= p.stance_regular_cut - z, REGULAR, OCCASIONAL)).astype(np.int8)
+    new = ordered_choice(z, lv, p)
     margin = np.where(trig, 0.0, p.stance_return_margin)
     stays = lv < p.stance_refusal_cut + margin - z
     new[was_refuser] = np.where(stays[was_refuser], REFUSER, OCCASIONAL)
