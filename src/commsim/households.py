@@ -38,6 +38,7 @@ class Households:
     stance: np.ndarray  # int8, payment stance (vocabulary.Stance); kept while not charged
     complaint_weight: np.ndarray  # float32, own complaint propensity multiplier (fixed, mean 1)
     inv_tie_count: np.ndarray | None = None  # float32, 1 / number of non-empty ties (0 if none)
+    pay_static: np.ndarray | None = None  # float64, fixed payment log-odds shifts (payment.payment_logit)
 
     @property
     def n(self) -> int:

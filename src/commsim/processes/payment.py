@@ -18,7 +18,8 @@ the group policies put it in). Payments go to the estate's provider; policies ma
 subsidies or grants (``model.institutions.pay_subsidy`` / ``pay_grant``) around this stage.
 
 Numerics: the first three terms are summed in float32 (the household arrays' type), the rest
-in float64, term by term in the order above, in place. A household pays when its float32
+in float64, term by term in the order above, in place; the last three (fixed for a household)
+are summed once per run and added together. A household pays when its float32
 uniform draw is below ``sigmoid(log-odds)`` in float64; :func:`pays` decides this exactly
 with a float32 sigmoid and re-checks in float64 the few draws that fall near the boundary.
 """
@@ -85,9 +86,13 @@ def payment_logit(model: CommunityModel, fee_charged: np.ndarray, ties_paid: np.
     burden *= p.pay_beta_burden
     logit -= burden
     logit -= np.minimum(hh.arrears_months, p.pay_arrears_cap_months) * p.pay_beta_arrears
-    logit += p.pay_tenant_shift * ~hh.owner  # adds 0 (or -0) where the flag is off
-    logit += p.pay_absentee_shift * ~hh.occupied
-    logit += est.per_household(model.pay_type_shift())
+    static = hh.pay_static  # tenant, absentee and estate-type shifts never change in a run
+    if static is None:
+        static = p.pay_tenant_shift * ~hh.owner  # 0 (or -0) where the flag is off
+        static += p.pay_absentee_shift * ~hh.occupied
+        static += est.per_household(model.pay_type_shift())
+        hh.pay_static = static
+    logit += static
     return logit
 
 
