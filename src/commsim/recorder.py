@@ -21,6 +21,8 @@ from commsim.households import NO_COMPLAINT
 from commsim.metrics import METRICS, SUMMARY_METRICS, Metric
 from commsim.vocabulary import AGE_GROUPS, ESTATE_TYPES, TIERS, Stance
 
+REGULAR, REFUSER = np.int8(Stance.REGULAR), np.int8(Stance.REFUSER)  # int8 scalars (no int64 casts)
+
 _AGES = range(len(AGE_GROUPS))
 
 #: per-estate quantities kept each month; metrics are derived from them
@@ -101,7 +103,7 @@ class Recorder:
         def count(flag: np.ndarray) -> np.ndarray:
             return np.add.reduceat(flag.view(np.uint8), est.start, dtype=np.int32) * charged
 
-        regular, refusers = count(hh.stance == Stance.REGULAR), count(hh.stance == Stance.REFUSER)
+        regular, refusers = count(hh.stance == REGULAR), count(hh.stance == REFUSER)
         out[_INDEX["regular"]] = regular
         out[_INDEX["refusers"]] = refusers
         out[_INDEX["occasional"]] = st.charged - regular - refusers

@@ -29,6 +29,8 @@ import numpy as np
 
 from commsim.vocabulary import Stance
 
+REFUSER, OCCASIONAL = np.int8(Stance.REFUSER), np.int8(Stance.OCCASIONAL)  # int8 scalars (no int64 casts)
+
 if TYPE_CHECKING:
     from commsim.model import CommunityModel
 
@@ -80,6 +82,6 @@ def act(model: CommunityModel, charged: np.ndarray, fee_h: np.ndarray) -> tuple[
         st.arrears_recovered += np.bincount(estate_of[sued], weights=back, minlength=est.n)
         hh.satisfaction[sued] = np.maximum(hh.satisfaction[sued] - f32(p.collection_legal_satisfaction_drop), f32(0.0))
         hh.trust[sued] = np.maximum(hh.trust[sued] - f32(p.collection_legal_trust_drop), f32(0.0))
-        back_to_paying = (hh.stance[sued] == Stance.REFUSER) & (u[sued] / legal_prob < f32(p.collection_legal_return_prob))
-        hh.stance[sued[back_to_paying]] = Stance.OCCASIONAL
+        back_to_paying = (hh.stance[sued] == REFUSER) & (u[sued] / legal_prob < f32(p.collection_legal_return_prob))
+        hh.stance[sued[back_to_paying]] = OCCASIONAL
     return reminded, sued

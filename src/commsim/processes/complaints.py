@@ -35,6 +35,8 @@ from commsim.households import NO_COMPLAINT
 from commsim.processes import expectations
 from commsim.vocabulary import TIERS, TOP_TIER, Stance, Tier
 
+REFUSER = np.int8(Stance.REFUSER)  # an int8 scalar: comparing int8 arrays with an IntEnum casts them to int64
+
 if TYPE_CHECKING:
     from commsim.model import CommunityModel
 
@@ -68,7 +70,7 @@ def file_new(model: CommunityModel) -> np.ndarray:
     sat = hh.satisfaction[can_file]
     propensity = p.complaint_propensity * (1.0 + p.complaint_dissatisfaction_gain * (1.0 - sat))
     propensity *= hh.complaint_weight[can_file]  # a minority complains often
-    propensity[hh.stance[can_file] == Stance.REFUSER] *= p.complaint_refuser_factor
+    propensity[hh.stance[can_file] == REFUSER] *= p.complaint_refuser_factor
     rows = can_file[draw[can_file] < propensity]
     start_tier = np.where(model.has_provider(), 0, 1).astype(np.int8)
     tier = start_tier[hh.estate[rows]]

@@ -30,8 +30,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from commsim.vocabulary import Stance
-
 if TYPE_CHECKING:
     from commsim.model import CommunityModel
 
@@ -122,7 +120,7 @@ def step(model: CommunityModel) -> None:
     reminded, sued = collection.act(model, charged, fee_h)  # rows
     by_stance = p.payment_model == "stances"
     if by_stance:  # the ties' paying and refusing shares in one gather
-        refusing = hh.stance == Stance.REFUSER
+        refusing = hh.stance == stances.REFUSER
         ties_paid, ties_refusing = hh.tie_shares(hh.paid, refusing)
         logit = payment_logit(model, fee_charged, ties_paid)
         stances.recruit(model, logit, refusing, ties_refusing)
@@ -134,9 +132,9 @@ def step(model: CommunityModel) -> None:
         logit[reminded] += p.collection_reminder_effect
     if by_stance:  # regular payers pay bar a lapse, occasional payers as drawn, refusers never
         stance = hh.stance
-        pay = stance == Stance.REGULAR
+        pay = stance == stances.REGULAR
         pay &= draw >= np.float32(p.pay_regular_lapse)
-        occasional = np.flatnonzero(stance == Stance.OCCASIONAL)
+        occasional = np.flatnonzero(stance == stances.OCCASIONAL)
         pay[occasional] = pays(logit[occasional], draw[occasional])
     else:
         pay = pays(logit, draw)

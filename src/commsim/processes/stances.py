@@ -42,6 +42,8 @@ from commsim.vocabulary import Stance
 if TYPE_CHECKING:
     from commsim.model import CommunityModel
 
+#: stance codes as int8 scalars: comparing the int8 stance array with an IntEnum member would cast
+#: the whole array to int64
 REGULAR, OCCASIONAL, REFUSER = (np.int8(s) for s in Stance)
 f32 = np.float32
 
