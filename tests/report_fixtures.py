@@ -42,7 +42,7 @@ STAFF_STAY = {"worker_turnover_annual": 0.0}
 #: the test street's variants: name -> (title_en, title_zh, [parameters])
 VARIANTS: dict[str, tuple[str, str, dict]] = {
     "small": ("Status quo (test street)", "现状（测试街道）", {**STAFF_STAY}),
-    "pay_campaign": ("Higher willingness to pay", "缴费意愿提高", {"pay_intercept": 2.4, **STAFF_STAY}),
+    "pay_campaign": ("Higher willingness to pay", "缴费意愿提高", {"pay_intercept": 2.6, **STAFF_STAY}),
     "xian_staffing": ("Xi'an staffing standard", "西安社区工作者配备标准", {"staffing_norm": "xian", **STAFF_STAY}),
     "committee_support": ("Easier owners' committees", "业委会组建便利化", {"oc_formation_hazard": 0.06, **STAFF_STAY}),
 }

@@ -1,7 +1,9 @@
 """One household as a Mesa agent: the status-quo household rules, one method per rule.
 
 This is the per-agent *specification* of the rules that ``commsim.processes`` applies to
-arrays. Every number comes from the parameter table (``self.p``); every random decision is a
+arrays, issue 11's included: payment stances with hysteresis and organised refusal, firms'
+reminders and suits, value-for-money satisfaction (the estate-level target is computed by the
+model), each household's own complaint propensity. Every number comes from the parameter table (``self.p``); every random decision is a
 scalar draw from the model's ``random.Random`` (``self.random``), the plain Mesa way. The
 vectorised model must agree with these rules in distribution (tests/test_reference_oracle.py).
 """
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
 
 #: complaint ladder tiers (commsim.processes.complaints.TIERS)
 FIRM, COMMITTEE, COMMUNITY, STREET, HOTLINE = range(5)
+#: payment stances (commsim.vocabulary.Stance)
+REGULAR, OCCASIONAL, REFUSER = range(3)
 HOURS = ("hours_per_complaint_firm", "hours_per_complaint_committee",
          "hours_per_complaint_community", "hours_per_complaint_street", "hours_per_complaint_hotline")
 
@@ -37,7 +41,7 @@ class Household(mesa.Agent):
 
     def __init__(self, model: ReferenceModel, estate: int, *, occupied: bool, owner: bool,
                  area_m2: float, income_yuan: float, age_group: int, satisfaction: float,
-                 trust: float, belonging: float, threshold: float, paid: bool):
+                 trust: float, belonging: float, threshold: float, paid: bool, complaint_weight: float = 1.0):
         super().__init__(model)
         self.p = model.p
         self.estate = estate
@@ -55,6 +59,9 @@ class Household(mesa.Agent):
         self.complaint_wait = 0
         self.complaint_age = 0
         self._next_paid = paid
+        self.stance = OCCASIONAL  # payment stance (set by the model's initialisation)
+        self.complaint_weight = complaint_weight  # own complaint propensity multiplier (fixed)
+        self.dispute_resolved = False  # a complaint of mine was resolved this month
         self._next_participated = False
 
     # --- neighbours -----------------------------------------------------------------------
@@ -70,11 +77,12 @@ class Household(mesa.Agent):
         self.failure = self.occupied and self.random.random() < failure_prob
 
     # --- 2 complaints ---------------------------------------------------------------------
-    def move_satisfaction(self, quality: float) -> None:
-        """Satisfaction and trust move toward the estate's quality; a failure lowers both."""
+    def move_satisfaction(self, target: float) -> None:
+        """Satisfaction and trust move toward the estate's target (value for money, or quality
+        under the absolute model); a failure lowers both."""
         p = self.p
-        sat = self.satisfaction + p.satisfaction_adjust_rate * (quality - self.satisfaction)
-        trust = self.trust + p.trust_adjust_rate * (quality - self.trust)
+        sat = self.satisfaction + p.satisfaction_adjust_rate * (target - self.satisfaction)
+        trust = self.trust + p.trust_adjust_rate * (target - self.trust)
         if self.failure:
             sat -= p.satisfaction_failure_drop
             trust -= p.trust_failure_drop
@@ -86,6 +94,7 @@ class Household(mesa.Agent):
         if not self.failure or self.complaint_tier is not None:
             return False
         propensity = p.complaint_propensity * (1.0 + p.complaint_dissatisfaction_gain * (1.0 - self.satisfaction))
+        propensity *= self.complaint_weight * (p.complaint_refuser_factor if self.stance == REFUSER else 1.0)
         if self.random.random() >= propensity:
             return False
         self.complaint_tier = FIRM if estate_has_provider else COMMITTEE
@@ -109,6 +118,7 @@ class Household(mesa.Agent):
         from_firm = tier == FIRM
         if self.random.random() < handle_prob:
             if self.random.random() < resolve_prob:
+                self.dispute_resolved = True
                 self.satisfaction = clip01(self.satisfaction + p.satisfaction_resolve_gain)
                 if from_firm:
                     self.trust = clip01(self.trust + p.trust_resolve_gain)
@@ -161,16 +171,86 @@ class Household(mesa.Agent):
             + type_shift
         )
 
-    def decide_payment(self, fee: float, group_paying_share: float, type_shift: float) -> None:
-        """Pay or withhold (decided on last month's neighbours; applied by ``commit_payment``)."""
+    def refusal_pressure(self, campaign: float) -> float:
+        """(1 - w) x share of my ties refusing + w x my estate's organised campaign."""
+        w = self.p.refusal_campaign_weight
+        refusing = sum(1 for t in self.ties if t.stance == REFUSER) / len(self.ties) if self.ties else 0.0
+        return (1.0 - w) * refusing + w * campaign
+
+    def stance_log_odds(self, fee: float, group_paying_share: float, type_shift: float, campaign: float) -> float:
+        """Log-odds of paying, less organised refusal's pull on the dissatisfied (stance model)."""
+        x = self.payment_log_odds(fee, group_paying_share, type_shift)
+        if self.p.payment_model == "stances":
+            x -= self.p.pay_beta_recruit * (1.0 - self.satisfaction) * self.refusal_pressure(campaign)
+        return x
+
+    def choose_stance(self, z: float, v: float) -> int:
+        """Ordered logit: refuser, regular or occasional payer, from a uniform ``v``."""
+        p = self.p
+        if v < sigmoid(p.stance_refusal_cut - z):
+            return REFUSER
+        return REGULAR if v >= 1.0 - sigmoid(z - p.stance_regular_cut) else OCCASIONAL
+
+    def reconsider_stance(self, z: float) -> None:
+        """A charged household may change its stance: payers now and then, refusers rarely and
+        only past the hysteresis margin, unless a resolved dispute makes them reconsider at once."""
+        p = self.p
+        if self.stance == REFUSER:
+            if self.dispute_resolved:
+                margin = 0.0
+            elif self.random.random() < p.stance_refuser_review_rate:
+                margin = p.stance_return_margin
+            else:
+                return
+            if self.random.random() >= sigmoid(p.stance_refusal_cut + margin - z):
+                self.stance = OCCASIONAL
+        elif self.random.random() < p.stance_review_rate:
+            self.stance = self.choose_stance(z, self.random.random())
+
+    def face_collection(self, by_firm: bool, fee: float) -> tuple[bool, bool, float]:
+        """A firm chases my arrears: (reminded, sued, back fees recovered in yuan)."""
+        p = self.p
+        if not by_firm or fee <= 0:
+            return False, False, 0.0
+        if self.arrears_months >= p.collection_legal_months and self.random.random() < p.collection_legal_prob:
+            back = fee * self.area_m2 * self.fee_share_payable * min(self.arrears_months, p.collection_recovery_cap_months)
+            self.satisfaction = max(0.0, self.satisfaction - p.collection_legal_satisfaction_drop)
+            self.trust = max(0.0, self.trust - p.collection_legal_trust_drop)
+            if self.stance == REFUSER and self.random.random() < p.collection_legal_return_prob:
+                self.stance = OCCASIONAL
+            return False, True, back
+        if self.arrears_months >= p.collection_reminder_months:
+            self.satisfaction = max(0.0, self.satisfaction - p.collection_reminder_satisfaction_drop)
+            return True, False, 0.0
+        return False, False, 0.0
+
+    def decide_payment(self, fee: float, z: float, reminded: bool = False, sued: bool = False) -> None:
+        """Pay or withhold (decided on last month's neighbours; applied by ``commit_payment``).
+
+        ``z`` is this month's log-odds of paying (``stance_log_odds``); a reminder raises it
+        this month; a sued household pays; under the stance model regular payers pay bar a
+        lapse and refusers do not pay.
+        """
+        p = self.p
         if fee <= 0:
             self._next_paid = False
             return
-        self._next_paid = self.random.random() < sigmoid(self.payment_log_odds(fee, group_paying_share, type_shift))
+        if sued:
+            self._next_paid = True
+            return
+        if reminded:
+            z += p.collection_reminder_effect
+        if p.payment_model == "stances" and self.stance == REGULAR:
+            self._next_paid = self.random.random() >= p.pay_regular_lapse
+        elif p.payment_model == "stances" and self.stance == REFUSER:
+            self._next_paid = False
+        else:
+            self._next_paid = self.random.random() < sigmoid(z)
 
     def commit_payment(self, fee: float) -> None:
         self.paid = self._next_paid
         self.arrears_months = 0 if (self.paid or fee <= 0) else min(self.arrears_months + 1, 32000)
+        self.dispute_resolved = False
 
     # --- 4 participation ------------------------------------------------------------------
     def decide_participation(self, opportunity: float) -> None:

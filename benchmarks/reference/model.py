@@ -7,7 +7,9 @@ contract ends), owners' assemblies (``processes/assemblies.py``: drives, committ
 vote rule), supervision (``commsim.supervision``), how providers plan effort and quality
 (``processes.service.plan_quality``) and book the month (``processes.governance``) - and its
 starting population (``build_population``: the initial state is not what is under test), while
-every household rule runs per agent (``household.py``), including how each owner votes. The
+every household rule runs per agent (``household.py``), including how each owner votes, and the
+estate-level value-for-money target, refusal campaign and stance initialisation are written out
+here (the warm start of satisfaction and trust is commsim's ``expectations.initial_spread``). The
 shared code sees households only through the aggregates this model provides
 (``owners_taking_part``, ``organisers``, ``owner_counts``, ``mean_satisfaction``,
 ``owner_ballots``). Stages and their order are those of ``commsim.processes.STAGES``; policies
@@ -25,6 +27,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from benchmarks.reference import household as rules
 from benchmarks.reference.household import COMMITTEE, COMMUNITY, FIRM, HOTLINE, STREET, Household
 from commsim.agents import ResidentsCommittee, StreetOffice
 from commsim.estates import EstateTable
@@ -38,17 +41,18 @@ from commsim.market import Market
 from commsim.model import LadderAdjustments
 from commsim.population import build_population
 from commsim.processes import assemblies, governance
+from commsim.processes.expectations import initial_spread
 from commsim.processes.governance import VoteResult, owners_vote
 from commsim.processes.service import plan_quality
 from commsim.scenario import Scenario
 from commsim.state import MonthState
 from commsim.streams import Streams
 from commsim.supervision import Supervision
-from commsim.vocabulary import ESTATE_TYPES
+from commsim.vocabulary import ESTATE_TYPES, Stance
 
 RECORDED = ("collection_rate", "paying_share", "complaints_per_1000_households", "participation_rate",
             "satisfaction", "trust", "belonging", "service_quality", "owners_committee_coverage",
-            "complaints_open")
+            "complaints_open", "refuser_share")
 
 
 class ReferenceModel(mesa.Model):
@@ -71,6 +75,7 @@ class ReferenceModel(mesa.Model):
                 age_group=int(arrays.age_group[i]), satisfaction=float(arrays.satisfaction[i]),
                 trust=float(arrays.trust[i]), belonging=float(arrays.belonging[i]),
                 threshold=float(arrays.threshold[i]), paid=bool(arrays.paid[i]),
+                complaint_weight=float(arrays.complaint_weight[i]),
             )
             rows.append(h)
             self.by_estate[h.estate].append(h)
@@ -99,7 +104,83 @@ class ReferenceModel(mesa.Model):
             self.households.do("decide_participation", 0.0)
             self.households.do("commit_participation")
         start_committees(self)
+        self.adapted: list[float | None] = [None] * est.n  # quality each estate has got used to
+        # estates' satisfaction and trust spread by their service (commsim's estate-level estimate)
+        d_sat, d_trust = initial_spread(self, np.array([self.fee_of(e) for e in range(est.n)]))
+        for e, hs in enumerate(self.by_estate):
+            for h in hs:
+                h.satisfaction = rules.clip01(h.satisfaction + float(d_sat[e]))
+                h.trust = rules.clip01(h.trust + float(d_trust[e]))
+        self.initialize_stances()
         self.records: list[dict[str, float]] = []
+
+    # --- payment stances and value for money (issue 11) -------------------------------------------
+    def fee_of(self, e: int) -> float:
+        provider = self.provider_of[e]
+        return provider.charged_fee(e) if provider is not None else 0.0
+
+    def campaign(self, e: int) -> float:
+        """The estate's organised refusal campaign: its refusers' share once enough occupied
+        refusers act as a group, else 0."""
+        hs = self.by_estate[e]
+        organised = sum(1 for h in hs if h.stance == Stance.REFUSER and h.occupied) >= self.p.refusal_group_min
+        return sum(1 for h in hs if h.stance == Stance.REFUSER) / len(hs) if organised else 0.0
+
+    def log_odds(self, group_share: list[float]) -> dict[int, float]:
+        """Every household's log-odds of paying this month (stance model: less refusal's pull)."""
+        out = {}
+        for e, hs in enumerate(self.by_estate):
+            fee, campaign = self.fee_of(e), self.campaign(e)
+            for h in hs:
+                out[h.unique_id] = h.stance_log_odds(fee, group_share[e], self.type_shift[e], campaign)
+        return out
+
+    def initialize_stances(self, rounds: int = 4) -> None:
+        """Draw stances from the stance chain's stationary distribution a few times; refusers
+        start with 1..stance_initial_arrears_max_months unpaid months (as commsim does)."""
+        p = self.p
+        if p.payment_model != "stances":
+            return
+        share = [INITIAL_COLLECTION] * self.estates.n
+        for _ in range(rounds):
+            z = self.log_odds(share)
+            for h in self.households:
+                x = z[h.unique_id]
+                enter = p.stance_review_rate * rules.sigmoid(p.stance_refusal_cut - x)
+                x_refuser = x - p.pay_beta_arrears * p.pay_arrears_cap_months
+                leave = p.stance_refuser_review_rate * (1.0 - rules.sigmoid(p.stance_refusal_cut + p.stance_return_margin - x_refuser))
+                refuse = enter / (enter + leave) if enter + leave > 0 else 1.0
+                regular = (1.0 - refuse) * rules.sigmoid(x - p.stance_regular_cut)
+                v = self.random.random()
+                h.stance = Stance.REFUSER if v < refuse else Stance.REGULAR if v >= 1.0 - regular else Stance.OCCASIONAL
+        for e, hs in enumerate(self.by_estate):
+            for h in hs:
+                charged = self.fee_of(e) > 0
+                h.arrears_months = self.random.randint(1, int(p.stance_initial_arrears_max_months)) if charged and h.stance == Stance.REFUSER else 0
+        z = self.log_odds(share)
+        for e, hs in enumerate(self.by_estate):
+            for h in hs:
+                paid = h.stance == Stance.REGULAR or (h.stance == Stance.OCCASIONAL and self.random.random() < rules.sigmoid(z[h.unique_id]))
+                h.paid = paid and self.fee_of(e) > 0
+
+    def satisfaction_target(self, e: int) -> float:
+        """What satisfaction and trust move toward in estate ``e`` this month (updates its
+        adapted quality): quality relative to the fee-based expectation, or quality itself."""
+        p, q = self.p, float(self.estates.quality[e])
+        if p.satisfaction_model == "absolute":
+            return q
+        if self.adapted[e] is None:
+            self.adapted[e] = q
+        by_fee = max(p.expectation_floor, p.expectation_reference_quality * (self.fee_of(e) / p.expectation_reference_fee) ** p.expectation_fee_elasticity)
+        by_fee += {"old": p.expectation_shift_old, "resettlement": p.expectation_shift_resettlement}.get(ESTATE_TYPES[self.estates.type_code[e]], 0.0)
+        w = p.expectation_experience_weight
+        expected = (1.0 - w) * min(1.0, max(0.0, by_fee)) + w * self.adapted[e]
+        self.adapted[e] += p.expectation_adapt_rate * (q - self.adapted[e])
+        return min(1.0, max(0.0, p.satisfaction_neutral + p.satisfaction_vfm_sensitivity * (q - expected)))
+
+    # --- institutions -----------------------------------------------------------------------
+    def owners(self, e: int) -> int:
+        return sum(1 for h in self.by_estate[e] if h.owner)
 
     # --- households as the shared institution-level code sees them -------------------------------
     def providers(self) -> list:
@@ -175,10 +256,10 @@ class ReferenceModel(mesa.Model):
         p, est = self.p, self.estates
         self.filed = 0
         for e, hs in enumerate(self.by_estate):
-            q = float(est.quality[e])
+            target = self.satisfaction_target(e)
             has_provider = self.provider_of[e] is not None
             for h in hs:
-                h.move_satisfaction(q)
+                h.move_satisfaction(target)
                 self.filed += h.maybe_file_complaint(has_provider)
         # who handles each open complaint, and how many hours each unit is asked for
         def unit_of(h: Household) -> tuple:
@@ -222,17 +303,38 @@ class ReferenceModel(mesa.Model):
             h.pursue_complaint(handle[u], min(1.0, max(0.0, resolve)))
 
     def payment(self) -> None:
-        st = self.state
+        p, st = self.p, self.state
         self.billed = self.payments = 0.0
-        self.paying = self.charged = 0
+        self.paying = self.charged = self.refusers = 0
         collection = []
-        for e, hs in enumerate(self.by_estate):
-            provider = self.provider_of[e]
-            fee = provider.charged_fee(e) if provider is not None else 0.0
-            last = self.collection[e]  # the estate is the payment reference group
-            group_share = INITIAL_COLLECTION if last is None or last[1] == 0 else last[0] / last[1]
+        chased: dict[int, tuple[bool, bool]] = {}
+        for e, hs in enumerate(self.by_estate):  # firms remind and sue first
+            provider, fee = self.provider_of[e], self.fee_of(e)
+            by_firm = provider is not None and provider.kind == "firm"
+            reminders = suits = 0
             for h in hs:
-                h.decide_payment(fee, group_share, self.type_shift[e])
+                reminded, sued, back = h.face_collection(by_firm, fee)
+                chased[h.unique_id] = (reminded, sued)
+                reminders += reminded
+                suits += sued
+                st.arrears_recovered[e] += back  # revenue the shared bookkeeping counts
+            hours = reminders * p.collection_reminder_hours + suits * p.collection_legal_hours
+            cost = hours * p.firm_staff_cost_yuan_hour + suits * p.collection_legal_cost_yuan
+            if cost > 0:
+                self.institutions.charge_collection(e, cost)
+        share = []  # last month's paying share: the estate is the payment reference group
+        for last in self.collection:
+            share.append(INITIAL_COLLECTION if last is None or last[1] == 0 else last[0] / last[1])
+        z = self.log_odds(share)  # synchronous: every household on last month's stances
+        if p.payment_model == "stances":
+            for e, hs in enumerate(self.by_estate):
+                if self.fee_of(e) > 0:
+                    for h in hs:
+                        h.reconsider_stance(z[h.unique_id])
+        for e, hs in enumerate(self.by_estate):
+            fee = self.fee_of(e)
+            for h in hs:
+                h.decide_payment(fee, z[h.unique_id], *chased[h.unique_id])
             for h in hs:  # decisions above read neighbours' last-month payments
                 h.commit_payment(fee)
             billed = sum(fee * h.area_m2 for h in hs)
@@ -244,6 +346,7 @@ class ReferenceModel(mesa.Model):
             self.payments += paid
             self.paying += paying
             self.charged += charged
+            self.refusers += sum(1 for h in hs if h.stance == Stance.REFUSER) if fee > 0 else 0
         self.collection = collection
 
     def governance(self) -> None:
@@ -276,4 +379,5 @@ class ReferenceModel(mesa.Model):
             "service_quality": float(np.average(est.quality, weights=weights)),
             "owners_committee_coverage": sum(oc is not None for oc in self.committee_of) / est.n,
             "complaints_open": sum(h.complaint_tier is not None for h in self.households),
+            "refuser_share": self.refusers / self.charged if self.charged else float("nan"),
         })

@@ -33,6 +33,8 @@ STATISTICS = {
     "type_difference": "mean over estates of type `higher` minus type `lower` (after burn-in)",
     "type_difference_final": "as type_difference, in the last month",
     "estate_share_above": "share of estates whose after-burn-in mean of metric exceeds `threshold`",
+    "estate_top_share": "share of the street's after-burn-in total of metric from the `top` share of estates "
+                        "with the largest totals (at least one estate)",
 }
 
 
@@ -132,6 +134,13 @@ def statistic(target: Target, monthly: pd.DataFrame, burn_in: int) -> float:
     if kind == "estate_share_above":
         per_estate = estates.groupby("estate")[m].mean().dropna()
         return float((per_estate > opt["threshold"]).mean()) if len(per_estate) else math.nan
+    if kind == "estate_top_share":
+        per_estate = estates.groupby("estate", observed=True)[m].sum()
+        total = float(per_estate.sum())
+        if total <= 0:
+            return math.nan
+        k = max(1, round(float(opt["top"]) * len(per_estate)))
+        return float(per_estate.nlargest(k).sum()) / total
     raise ValueError(kind)
 
 

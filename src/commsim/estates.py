@@ -40,6 +40,9 @@ class EstateTable:
     # --- contracts (written only by commsim.institutions) ------------------------------------
     contract_fee: np.ndarray = field(default=None)  # fee of the current (or last) contract, yuan/m2/month; 0 never managed
     contract_end: np.ndarray = field(default=None)  # int, month the current contract's term ends
+    # households v2 (issue 11): value for money
+    adapted_quality: np.ndarray = field(default=None)  # quality households have got used to (NaN before month 1)
+    expected_quality: np.ndarray = field(default=None)  # quality households expect this month
 
     def __post_init__(self) -> None:
         n = len(self.names)
@@ -55,6 +58,8 @@ class EstateTable:
         self.participation_opportunity = np.zeros(n)
         self.contract_fee = np.zeros(n)
         self.contract_end = np.zeros(n, dtype=np.int64)
+        self.adapted_quality = np.full(n, np.nan)
+        self.expected_quality = np.zeros(n)
 
     @property
     def n(self) -> int:

@@ -34,7 +34,11 @@ class Households:
     complaint_wait: np.ndarray  # int16, months the open complaint has waited at its tier
     complaint_age: np.ndarray  # int16, months since the open complaint was filed
     ties: np.ndarray  # int32 (n, k), neighbour rows; -1 = empty slot (column-major)
+    # --- households v2 (issue 11) ---
+    stance: np.ndarray  # int8, payment stance (vocabulary.Stance); kept while not charged
+    complaint_weight: np.ndarray  # float32, own complaint propensity multiplier (fixed, mean 1)
     inv_tie_count: np.ndarray | None = None  # float32, 1 / number of non-empty ties (0 if none)
+    pay_static: np.ndarray | None = None  # float64, fixed payment log-odds shifts (payment.payment_logit)
 
     @property
     def n(self) -> int:
@@ -73,6 +77,29 @@ class Households:
         lookup = np.zeros(self.n + 1, dtype=np.float32)
         lookup[:-1] = flag
         return lookup[self.ties].sum(axis=1) * self.inv_tie_count
+
+    def tie_shares(self, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(tie_share(first), tie_share(second))`` of two boolean flags in one gather.
+
+        Each tie's two flags are packed in one byte (``first + 16 x second``); with fewer than
+        16 slots the per-household sums keep the two counts apart exactly, so the results equal
+        two calls of :meth:`tie_share` bit for bit (otherwise it makes the two calls).
+        """
+        k = self.ties.shape[1]
+        if k >= 16:
+            return self.tie_share(first), self.tie_share(second)
+        if self.inv_tie_count is None:
+            self.refresh_ties()
+        lookup = np.empty(self.n + 1, dtype=np.uint8)
+        np.multiply(second, np.uint8(16), out=lookup[:-1], casting="unsafe")
+        lookup[:-1] += first
+        lookup[-1] = 0
+        count = np.take(lookup, self.ties[:, 0])
+        for j in range(1, k):
+            count += np.take(lookup, self.ties[:, j])
+        low = count & np.uint8(15)
+        count >>= 4
+        return low * self.inv_tie_count, count * self.inv_tie_count
 
     def add_tie_slots(self, k: int) -> None:
         """Append ``k`` empty tie slots per household (for ties that policies create)."""

@@ -311,6 +311,15 @@ class Institutions:
         provider.cash -= yuan
         self.model.state.provider_profit[e] -= yuan
 
+    # --- households v2 (issue 11): collection of arrears ------------------------------------
+    def charge_collection(self, e: int, yuan: float) -> None:
+        """Estate ``e``'s provider spends ``yuan`` collecting arrears (staff time, suits): part of
+        its spending this month, so it shows in its profit; recorded as ``collection_cost``."""
+        provider = self._provider_of[e]
+        if provider is None:
+            raise RuntimeError(f"estate {self.model.estates.names[e]} has no provider to collect arrears")
+        provider.spending += yuan
+        self.model.state.collection_cost[e] += yuan
 
 # --- the start of a run (shared with the per-agent reference model) ------------------------------
 def set_up_institutions(model: CommunityModel, scenario: Scenario) -> None:

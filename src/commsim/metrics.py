@@ -26,7 +26,7 @@ import difflib
 from dataclasses import dataclass
 
 from commsim.errors import ParameterError
-from commsim.vocabulary import AGE_GROUPS
+from commsim.vocabulary import AGE_GROUPS, TIERS
 
 HIGHER, LOWER, EITHER = "higher", "lower", "ambiguous"
 STREET_RULES = ("sum", "ratio", "weighted", "estate_share", "community", "street")
@@ -106,8 +106,8 @@ _CATALOGUE: list[Metric] = [
        "subsidies", summary=TOTAL, en="Fee subsidies", zh="物业费补贴", kind="yuan"),
     _m("grants_yuan", "yuan", "public top-ups and deficit grants to providers this month", "sum", LOWER, "grants",
        summary=TOTAL, en="Grants to providers", zh="政府补助", kind="yuan"),
-    _m("firm_revenue_yuan", "yuan", "providers' revenue = payments + fee subsidies + grants", "sum", HIGHER,
-       ("payments", "subsidies", "grants"), en="Providers' revenue", zh="物业服务收入", kind="yuan"),
+    _m("firm_revenue_yuan", "yuan", "providers' revenue = payments + fee subsidies + grants + arrears recovered by "
+       "suits", "sum", HIGHER, ("payments", "subsidies", "grants", "recovered"), en="Providers' revenue", zh="物业服务收入", kind="yuan"),
     _m("firm_profit_yuan", "yuan", "providers' revenue - spending - fines, attributed to estates by revenue", "sum",
        HIGHER, "profit", en="Providers' profit", zh="物业服务利润", kind="yuan"),
     _m("arrears_months_mean", "months", "mean consecutive unpaid months, charged households", "ratio", LOWER,
@@ -245,6 +245,47 @@ _CATALOGUE: list[Metric] = [
        "attendees)", "sum", EITHER, "volunteer_hours", summary=FM, en="Volunteer hours", zh="志愿工时", kind="hours"),
     _m("meeting_hours", "hours", "hours consumed by meetings about the estate this month", "sum", EITHER,
        "meeting_hours", en="Meeting hours", zh="会议工时", kind="hours"),
+    # --- households v2 (issue 11): payment stances, collection, value for money, tiers ---------
+    _m("regular_payer_share", "0-1", "share of charged households that are regular payers (stance model; 0 under "
+       "the monthly model)", "ratio", HIGHER, "regular", den="charged", summary=FM, en="Regular payers",
+       zh="按时缴费户比例", kind="share"),
+    _m("occasional_payer_share", "0-1", "share of charged households that pay occasionally (all of them under the "
+       "monthly model)", "ratio", EITHER, "occasional", den="charged", en="Occasional payers", zh="间断缴费户比例",
+       kind="share"),
+    _m("refuser_share", "0-1", "share of charged households refusing to pay (stance model)", "ratio", LOWER,
+       "refusers", den="charged", summary=FM, en="Households refusing to pay", zh="拒缴户比例", kind="share"),
+    _m("nonpaying_12m_share", "0-1", "share of charged households that paid nothing in the last 12 months (12 or "
+       "more consecutive unpaid months)", "ratio", LOWER, "nonpaying_12m", den="charged", summary=FM,
+       en="Paid nothing in 12 months", zh="12个月未缴费户比例", kind="share"),
+    *[_m(f"complaints_reaching_{t}", "count", f"complaints arriving at the {label} this month (new filings and "
+         "escalations)", "sum", EITHER if t == "firm" else LOWER, f"reaching_{t}", count=True, summary=TOTAL,
+         en=f"Complaints reaching the {label}", zh=zh, kind="count")
+      for t, label, zh in zip(TIERS, ("provider", "owners' or residents' committee", "community",
+                                      "street office", "city hotline"),
+                              ("到达物业的投诉", "到达业委会或居委会的投诉", "到达社区的投诉", "到达街道的投诉",
+                               "到达市民热线的投诉"), strict=True)],
+    _m("hotline_complaints_per_100k_m2_year", "per 100,000 m2 a year", "complaints reaching the city hotline, "
+       "annualised, per 100,000 m2 of floor area (Shanghai 2018: 22)", "ratio", LOWER, "reaching_hotline",
+       den="area", scale=1.2e6, summary=FM, en="Hotline complaints per 100,000 m2", zh="每十万平方米热线投诉量",
+       kind="ratio"),
+    _m("arrears_reminders", "count", "arrears reminders firms sent this month", "sum", EITHER, "reminders",
+       count=True, summary=TOTAL, en="Arrears reminders", zh="催缴通知", kind="count"),
+    _m("legal_actions", "count", "suits for arrears firms filed this month", "sum", EITHER, "legal_actions",
+       count=True, summary=TOTAL, en="Suits for arrears", zh="物业费诉讼", kind="count"),
+    _m("legal_actions_per_1000_households_year", "per 1,000 households a year", "suits for arrears, annualised, "
+       "per 1,000 dwellings", "ratio", LOWER, "legal_actions", den="units", scale=12000.0, summary=FM,
+       en="Suits per 1,000 households a year", zh="每千户年诉讼量", kind="ratio"),
+    _m("collection_cost_yuan", "yuan", "what firms spent collecting arrears (staff time, suits); part of their "
+       "spending", "sum", LOWER, "collection_cost", summary=TOTAL, en="Cost of collecting arrears",
+       zh="催缴成本", kind="yuan"),
+    _m("hours_collection", "hours", "firm staff-hours spent collecting arrears", "sum", LOWER, "collection_hours",
+       en="Hours collecting arrears", zh="催缴工时", kind="hours"),
+    _m("arrears_recovered_yuan", "yuan", "back fees paid after suits (provider revenue, not this month's "
+       "collection)", "sum", HIGHER, "recovered", summary=TOTAL, en="Arrears recovered", zh="追回欠费",
+       kind="yuan"),
+    _m("expected_quality", "0-1", "service quality households expect (value-for-money model; NaN under the "
+       "absolute model), weighted by occupied units", "weighted", EITHER, "expected_quality",
+       en="Expected service quality", zh="期望服务质量"),
 ]
 
 #: every monthly metric by name, in column order

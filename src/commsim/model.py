@@ -22,7 +22,7 @@ from commsim.market import Market
 from commsim.meetings import Meeting
 from commsim.policies import Policy, registry
 from commsim.population import build_population
-from commsim.processes import STAGE_STEPS, STAGES, assemblies, participation
+from commsim.processes import STAGE_STEPS, STAGES, assemblies, expectations, participation, stances
 from commsim.processes.governance import VoteResult
 from commsim.recorder import Recorder, StreetCollector
 from commsim.scenario import Scenario, load_scenario
@@ -136,6 +136,8 @@ class CommunityModel(mesa.Model):
         self.street = StreetOffice(self, int(self.estates.units.sum()))
         participation.initialize(self)
         start_committees(self)
+        expectations.warm_start(self)  # estates' satisfaction and trust spread by their service
+        stances.initialize(self)  # payment stances near their equilibrium (stance model only)
         self.policies: list[Policy] = [
             registry.get(name)(self, values) for name, values in scenario.policies.items()
         ]

@@ -14,8 +14,10 @@ GROUP_TITLES = {
     "governance": "Governance: committees, assemblies, votes",
     "firms": "Firms, the market and fees",
     "supervision": "Supervision",
-    "submodel": "Submodel choices (alternatives sampled as structural uncertainty)",
     "staffing": "Community workers",
+    "satisfaction": "Satisfaction: value for money",
+    "collection": "Collection of arrears",
+    "submodel": "Submodel choices (alternatives sampled as structural uncertainty)",
 }
 
 

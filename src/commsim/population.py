@@ -1,7 +1,9 @@
 """Build the households of a scenario: attributes per row and the neighbour-tie network.
 
 Everything is drawn estate by estate from the ``population`` and ``ties`` streams, in file
-order, so a scenario and seed give the same street whatever policies are switched on.
+order (households' own complaint propensity from ``complaint_weight``), so a scenario and seed
+give the same street whatever policies are switched on. Payment stances are set once providers
+exist (``processes.stances.initialize``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from commsim.households import NO_COMPLAINT, Households
 from commsim.params import Values
 from commsim.scenario import Estate, HouseholdMix, Scenario
 from commsim.streams import Streams
-from commsim.vocabulary import AGE_GROUPS, INCOME_CLASSES
+from commsim.vocabulary import AGE_GROUPS, INCOME_CLASSES, Stance
 
 
 def _counts(shares: list[float], n: int) -> np.ndarray:
@@ -106,9 +108,21 @@ def build_population(scenario: Scenario, estates: EstateTable, streams: Streams)
         complaint_wait=np.zeros(n_total, dtype=np.int16),
         complaint_age=np.zeros(n_total, dtype=np.int16),
         ties=build_ties(estates, int(p.neighbour_ties), streams["ties"]),
+        stance=np.full(n_total, Stance.OCCASIONAL, dtype=np.int8),  # set by payment.initialize
+        complaint_weight=complaint_weights(p.complaint_propensity_cv, n_total, streams["complaint_weight"]),
     )
     hh.refresh_ties()
     return hh
+
+
+def complaint_weights(cv: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Each household's own complaint propensity multiplier: gamma with mean 1 and coefficient of
+    variation ``cv`` (all 1 when ``cv`` is 0, or so small its square underflows), so a minority
+    complains often."""
+    if cv * cv < 1e-12:
+        return np.ones(n, dtype=np.float32)
+    shape = 1.0 / cv**2
+    return rng.gamma(shape, 1.0 / shape, n).astype(np.float32)
 
 
 def build_ties(estates: EstateTable, k: int, rng: np.random.Generator) -> np.ndarray:

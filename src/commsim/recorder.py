@@ -19,7 +19,9 @@ import pandas as pd
 
 from commsim.households import NO_COMPLAINT
 from commsim.metrics import METRICS, SUMMARY_METRICS, Metric
-from commsim.vocabulary import AGE_GROUPS, ESTATE_TYPES
+from commsim.vocabulary import AGE_GROUPS, ESTATE_TYPES, TIERS, Stance
+
+REGULAR, REFUSER = np.int8(Stance.REGULAR), np.int8(Stance.REFUSER)  # int8 scalars (no int64 casts)
 
 _AGES = range(len(AGE_GROUPS))
 
@@ -36,6 +38,9 @@ QUANTITIES: tuple[str, ...] = (
     "fee_area", "managed_area", "tenders", "switches_self", "fee_changes", "fee_votes", "owner_votes",
     "owner_votes_quorate", "drives", "shirking", "supervision_level", "supervision_hours", "volunteer_hours",
     "meeting_hours",
+    # households v2 (issue 11)
+    "regular", "occasional", "refusers", "nonpaying_12m", *(f"reaching_{t}" for t in TIERS), "area",
+    "reminders", "legal_actions", "collection_cost", "collection_hours", "recovered", "expected_quality",
 )
 #: per-community quantities kept each month
 COMMUNITY: tuple[str, ...] = ("workers", "hours_available", "hours_demanded", "posts", "vacancies", "departures",
@@ -43,6 +48,8 @@ COMMUNITY: tuple[str, ...] = ("workers", "hours_available", "hours_demanded", "p
 #: street-level figures kept each month
 STREET: tuple[str, ...] = ("quality_sd",)
 _INDEX = {name: i for i, name in enumerate(QUANTITIES)}
+#: the window of ``nonpaying_12m_share``: paid nothing in this many months (a definition, not a parameter)
+NONPAYING_WINDOW_MONTHS = 12
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -90,6 +97,32 @@ class Recorder:
         out[_INDEX["belonging"]] = est.sum_rows(hh.belonging * occ)
         out[_INDEX["arrears"]] = est.sum_rows(hh.arrears_months) * (m.fee_charged() > 0)  # charged only
 
+    def _households_v2(self, out: np.ndarray) -> None:
+        """Charged households by payment stance, and those that paid nothing in 12 months
+        (charged as in this month's payment stage, so the shares add up over ``charged``; an
+        estate's households are all charged or none)."""
+        m = self.model
+        hh, est, st = m.households, m.estates, m.state
+        charged = st.charged > 0
+
+        def count(flag: np.ndarray) -> np.ndarray:
+            return np.add.reduceat(flag.view(np.uint8), est.start, dtype=np.int32) * charged
+
+        regular, refusers = count(hh.stance == REGULAR), count(hh.stance == REFUSER)
+        out[_INDEX["regular"]] = regular
+        out[_INDEX["refusers"]] = refusers
+        out[_INDEX["occasional"]] = st.charged - regular - refusers
+        out[_INDEX["nonpaying_12m"]] = count(hh.arrears_months >= NONPAYING_WINDOW_MONTHS)
+        for t, arrivals in zip(TIERS, st.complaints_reaching, strict=True):
+            out[_INDEX[f"reaching_{t}"]] = arrivals
+        out[_INDEX["area"]] = est.area_total
+        out[_INDEX["reminders"]] = st.reminders
+        out[_INDEX["legal_actions"]] = st.legal_actions
+        out[_INDEX["collection_cost"]] = st.collection_cost
+        out[_INDEX["collection_hours"]] = st.collection_hours
+        out[_INDEX["recovered"]] = st.arrears_recovered
+        out[_INDEX["expected_quality"]] = est.expected_quality
+
     def _ties(self, out: np.ndarray) -> None:
         """Neighbour ties reaching another estate, and all ties (only where policies added
         tie slots beyond the estate's own; otherwise no tie crosses: 0 of 1)."""
@@ -110,6 +143,7 @@ class Recorder:
         est, st = m.estates, m.state
         out = np.empty((len(QUANTITIES), est.n))
         self._household_sums(out)
+        self._households_v2(out)
         self._ties(out)
         kinds = [prov.kind if prov is not None else "none" for prov in m.provider_of]
         values = {

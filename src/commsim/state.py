@@ -59,6 +59,16 @@ class MonthState:
             attendees without an office).
         supervision_hours: hours supplied to the supervision of the estate's provider.
         meeting_hours: hours consumed by meetings about the estate.
+        Households v2 (issue 11):
+        complaints_reaching: (tiers, estates) complaints arriving at each tier this month (new
+            filings at their first tier and escalations into it).
+        stance_review: per household, a refuser reconsiders at once this month (its dispute was
+            resolved, a mediator or a collection action reached it); processes and policies set it.
+        reminders, legal_actions: arrears reminders sent and suits filed by firms.
+        collection_hours, collection_cost: firm staff-hours and yuan spent collecting arrears
+            (the cost is part of the firm's spending, so it shows in its profit).
+        arrears_recovered: back fees paid after a suit (yuan; provider revenue, not this
+            month's fees).
     """
 
     n_estates: int
@@ -102,6 +112,14 @@ class MonthState:
     volunteer_hours: np.ndarray = field(init=False)
     supervision_hours: np.ndarray = field(init=False)
     meeting_hours: np.ndarray = field(init=False)
+    # --- households v2 (issue 11) ---
+    complaints_reaching: np.ndarray = field(init=False)
+    stance_review: np.ndarray = field(init=False)
+    reminders: np.ndarray = field(init=False)
+    legal_actions: np.ndarray = field(init=False)
+    collection_hours: np.ndarray = field(init=False)
+    collection_cost: np.ndarray = field(init=False)
+    arrears_recovered: np.ndarray = field(init=False)
 
     #: the integer counters (everything else per estate is float64)
     COUNTS = ("charged", "paying", "firm_entries", "firm_exits", "firm_dismissals",
@@ -111,7 +129,9 @@ class MonthState:
               "complaints_settled_in_estate", "complaints_handled_firm",
               # firms and governance (issue 12)
               "tenders", "switches_to_self", "fee_changes", "fee_votes", "owner_votes",
-              "owner_votes_quorate", "drives_started", "shirking_detected")
+              "owner_votes_quorate", "drives_started", "shirking_detected",
+              # households v2 (issue 11)
+              "reminders", "legal_actions")
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -121,6 +141,10 @@ class MonthState:
                 value = np.zeros(self.n_households, dtype=bool)
             elif f.name == "hours_used":
                 value = np.zeros((len(TIERS), self.n_estates))
+            elif f.name == "complaints_reaching":
+                value = np.zeros((len(TIERS), self.n_estates), dtype=np.int64)
+            elif f.name == "stance_review":
+                value = np.zeros(self.n_households, dtype=bool)
             else:
                 value = _estates(self.n_estates, np.int64 if f.name in self.COUNTS else np.float64)
             setattr(self, f.name, value)
@@ -139,5 +163,6 @@ class MonthState:
 
     @property
     def revenue(self) -> np.ndarray:
-        """Providers' revenue per estate: payments, fee subsidies and grants (yuan)."""
-        return self.payments + self.subsidies + self.grants
+        """Providers' revenue per estate: payments, fee subsidies, grants and arrears recovered
+        by suits (yuan)."""
+        return self.payments + self.subsidies + self.grants + self.arrears_recovered

@@ -39,6 +39,22 @@ TIERS: tuple[str, ...] = tuple(t.name.lower() for t in Tier)
 TOP_TIER = Tier.HOTLINE
 
 
+class Stance(IntEnum):
+    """A charged household's lasting payment stance (``payment_model = "stances"``).
+
+    ``REGULAR`` pays every month bar an occasional lapse; ``OCCASIONAL`` decides month by month;
+    ``REFUSER`` pays nothing until it reconsiders (or is sued).
+    """
+
+    REGULAR = 0
+    OCCASIONAL = 1
+    REFUSER = 2
+
+
+#: stance names, indexed by :class:`Stance` value
+STANCES: tuple[str, ...] = tuple(s.name.lower() for s in Stance)
+
+
 def estate_type_code(name: str) -> int:
     """The code of estate type ``name`` (index into :data:`ESTATE_TYPES`)."""
     return ESTATE_TYPES.index(name)

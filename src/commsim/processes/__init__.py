@@ -1,8 +1,10 @@
 """The monthly processes, one module each, run by the model in the order of ``STAGES``.
 
 1. service       providers turn expected revenue into effort and quality; households meet failures
-2. complaints    satisfaction and trust move; complaints are filed and climb the ladder of tiers
-3. payment       households pay this month's fee or not; providers' revenue
+2. complaints    satisfaction and trust move (value for money: ``expectations``); complaints are
+                 filed and climb the ladder of tiers
+3. payment       firms remind and sue households in arrears (``collection``); households update
+                 their payment stance (``stances``) and pay this month's fee or not; revenue
 4. participation households take part in community affairs (threshold rule)
 5. governance    providers book the month, exit; owners' committees form, lapse, vote to dismiss
 6. belonging     belonging drifts; participation rewires ties

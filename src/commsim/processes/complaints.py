@@ -5,10 +5,12 @@ residents' committee standing in where there is none (seeds/002, seeds/001 art. 
 2 community coordination (community workers); 3 the street office; 4 the city hotline.
 
 Each month:
-1. satisfaction and trust move toward the estate's quality; a failure lowers both;
+1. satisfaction and trust move toward the estate's target (value for money, or quality:
+   ``processes.expectations``); a failure lowers both;
 2. a household with a failure and no open complaint files one with probability
-   ``complaint_propensity * (1 + complaint_dissatisfaction_gain * (1 - satisfaction))``;
-   it enters at tier 0, or tier 1 where the estate has no provider;
+   ``complaint_propensity * (1 + complaint_dissatisfaction_gain * (1 - satisfaction))`` times its
+   own fixed multiplier (mean 1, ``complaint_propensity_cv``) and ``complaint_refuser_factor``
+   if it refuses to pay; it enters at tier 0, or tier 1 where the estate has no provider;
 3. every open complaint is handled with probability min(1, hours available / hours demanded)
    of its tier's unit (estate, community or street); a handled complaint is resolved with the
    tier's chance, else the household escalates it (``escalate_prob``) or gives up; an
@@ -18,7 +20,9 @@ Hours demanded at tiers 1 (stand-in) and 2 are booked on the community's residen
 committee, which serves them from what administrative work leaves (the staffing load).
 Policies adjust the ladder through ``model.ladder`` (extra hours and resolution bonuses per
 tier and estate, reset each month). Counts go to the month state (``model.state``):
-filed = resolved + abandoned + change in open.
+filed = resolved + abandoned + change in open; arrivals at each tier (new filings and
+escalations) in ``complaints_reaching``; a resolved complaint makes a refuser reconsider its
+stance (``stance_review``).
 """
 
 from __future__ import annotations
@@ -28,7 +32,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from commsim.households import NO_COMPLAINT
-from commsim.vocabulary import TIERS, TOP_TIER, Tier
+from commsim.processes import expectations
+from commsim.vocabulary import TIERS, TOP_TIER, Stance, Tier
+
+REFUSER = np.int8(Stance.REFUSER)  # an int8 scalar: comparing int8 arrays with an IntEnum casts them to int64
 
 if TYPE_CHECKING:
     from commsim.model import CommunityModel
@@ -37,8 +44,10 @@ TOP = int(TOP_TIER)
 
 
 def move_satisfaction(model: CommunityModel) -> None:
+    """Satisfaction and trust move toward the estate's target (its quality relative to what
+    the fee leads households to expect, or the quality itself: ``satisfaction_model``)."""
     p, hh, est = model.p, model.households, model.estates
-    q = est.per_household(est.quality.astype(np.float32))
+    q = est.per_household(expectations.satisfaction_target(model).astype(np.float32))
     fail = model.state.failure
     f32 = np.float32
     for name, rate, drop in (
@@ -60,11 +69,17 @@ def file_new(model: CommunityModel) -> np.ndarray:
     can_file = np.flatnonzero(model.state.failure & (hh.complaint_tier == NO_COMPLAINT))
     sat = hh.satisfaction[can_file]
     propensity = p.complaint_propensity * (1.0 + p.complaint_dissatisfaction_gain * (1.0 - sat))
+    propensity *= hh.complaint_weight[can_file]  # a minority complains often
+    propensity[hh.stance[can_file] == REFUSER] *= p.complaint_refuser_factor
     rows = can_file[draw[can_file] < propensity]
     start_tier = np.where(model.has_provider(), 0, 1).astype(np.int8)
-    hh.complaint_tier[rows] = start_tier[hh.estate[rows]]
+    tier = start_tier[hh.estate[rows]]
+    hh.complaint_tier[rows] = tier
     hh.complaint_wait[rows] = 0
     hh.complaint_age[rows] = 0
+    n_e = model.estates.n
+    model.state.complaints_reaching += np.bincount(tier.astype(np.intp) * n_e + hh.estate[rows],
+                                                   minlength=len(TIERS) * n_e).reshape(len(TIERS), n_e)
     return rows
 
 
@@ -179,6 +194,10 @@ def ladder(model: CommunityModel) -> None:
         return np.bincount(e[mask], weights=None if weights is None else weights[mask], minlength=n_e)
 
     st = model.state
+    up = escalate.nonzero()[0]  # arrivals at the next tier up
+    st.complaints_reaching += np.bincount((tier[up] + 1) * n_e + e[up],
+                                          minlength=len(TIERS) * n_e).reshape(len(TIERS), n_e)
+    st.stance_review[rows[resolved]] = True  # a resolved dispute: a refuser reconsiders
     st.complaints_resolved[:] = per_estate(resolved)
     st.complaints_abandoned[:] = per_estate(abandoned)
     st.complaint_age_closed[:] = per_estate(closed, age.astype(np.float64))

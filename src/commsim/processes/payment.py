@@ -1,5 +1,11 @@
 """Fee payment: each charged household pays this month's fee or withholds it.
 
+Under ``payment_model = "monthly"`` every charged household decides afresh each month by the
+log-odds below. Under ``"stances"`` (``processes.stances``) the log-odds also fall with
+organised refusal, households first update a lasting stance, and then regular payers pay bar a
+lapse, occasional payers by the log-odds, refusers not at all. Before either, firms remind and
+sue households in arrears (``processes.collection``); a sued household pays.
+
 log-odds of paying = pay_intercept
     + pay_beta_satisfaction (satisfaction - 0.5) + pay_beta_trust (trust - 0.5)
     + pay_beta_norm (norm - 0.5) + pay_beta_belonging (belonging - 0.5)
@@ -12,7 +18,8 @@ the group policies put it in). Payments go to the estate's provider; policies ma
 subsidies or grants (``model.institutions.pay_subsidy`` / ``pay_grant``) around this stage.
 
 Numerics: the first three terms are summed in float32 (the household arrays' type), the rest
-in float64, term by term in the order above, in place. A household pays when its float32
+in float64, term by term in the order above, in place; the last three (fixed for a household)
+are summed once per run and added together. A household pays when its float32
 uniform draw is below ``sigmoid(log-odds)`` in float64; :func:`pays` decides this exactly
 with a float32 sigmoid and re-checks in float64 the few draws that fall near the boundary.
 """
@@ -45,8 +52,12 @@ def _sigmoid_inplace(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def payment_logit(model: CommunityModel, fee_charged: np.ndarray) -> np.ndarray:
-    """Log-odds of paying this month for every household (float64; meaningless where no fee)."""
+def payment_logit(model: CommunityModel, fee_charged: np.ndarray, ties_paid: np.ndarray | None = None) -> np.ndarray:
+    """Log-odds of paying this month for every household (float64; meaningless where no fee).
+
+    ``ties_paid``: the share of each household's ties who paid last month, if already computed
+    (``Households.tie_share(paid)``; it is consumed).
+    """
     p, hh, est = model.p, model.households, model.estates
     w = p.norm_estate_weight
     # float32 part: intercept + satisfaction + trust terms
@@ -57,7 +68,7 @@ def payment_logit(model: CommunityModel, fee_charged: np.ndarray) -> np.ndarray:
     t *= f32(p.pay_beta_trust)
     acc += t
     # float64 from here on: norm term
-    norm = hh.tie_share(hh.paid)
+    norm = hh.tie_share(hh.paid) if ties_paid is None else ties_paid
     norm *= f32(1.0 - w)
     logit = w * est.per_household(model.group_paying_share())
     logit += norm
@@ -73,9 +84,13 @@ def payment_logit(model: CommunityModel, fee_charged: np.ndarray) -> np.ndarray:
     burden *= p.pay_beta_burden
     logit -= burden
     logit -= np.minimum(hh.arrears_months, p.pay_arrears_cap_months) * p.pay_beta_arrears
-    logit += p.pay_tenant_shift * ~hh.owner  # adds 0 (or -0) where the flag is off
-    logit += p.pay_absentee_shift * ~hh.occupied
-    logit += est.per_household(model.pay_type_shift())
+    static = hh.pay_static  # tenant, absentee and estate-type shifts never change in a run
+    if static is None:
+        static = p.pay_tenant_shift * ~hh.owner  # 0 (or -0) where the flag is off
+        static += p.pay_absentee_shift * ~hh.occupied
+        static += est.per_household(model.pay_type_shift())
+        hh.pay_static = static
+    logit += static
     return logit
 
 
@@ -97,13 +112,33 @@ def pays(logit: np.ndarray, draw: np.ndarray) -> np.ndarray:
 
 
 def step(model: CommunityModel) -> None:
-    hh, est = model.households, model.estates
+    """Collection actions, stances (``payment_model = "stances"``), then who pays this month."""
+    p, hh, est = model.p, model.households, model.estates
     fee_charged = model.fee_charged()
-    logit = payment_logit(model, fee_charged)
-    draw = model.streams.uniform("payment", hh.n)
     fee_h = est.per_household(fee_charged)
     charged = fee_h > 0
-    pay = pays(logit, draw)
+    reminded, sued = collection.act(model, charged, fee_h)  # rows
+    by_stance = p.payment_model == "stances"
+    if by_stance:  # the ties' paying and refusing shares in one gather
+        refusing = hh.stance == stances.REFUSER
+        ties_paid, ties_refusing = hh.tie_shares(hh.paid, refusing)
+        logit = payment_logit(model, fee_charged, ties_paid)
+        stances.recruit(model, logit, refusing, ties_refusing)
+        stances.transition(model, logit, charged, refusing)
+    else:
+        logit = payment_logit(model, fee_charged)
+    draw = model.streams.uniform("payment", hh.n)
+    if p.collection_reminder_effect and reminded.size:
+        logit[reminded] += p.collection_reminder_effect
+    if by_stance:  # regular payers pay bar a lapse, occasional payers as drawn, refusers never
+        stance = hh.stance
+        pay = stance == stances.REGULAR
+        pay &= draw >= np.float32(p.pay_regular_lapse)
+        occasional = np.flatnonzero(stance == stances.OCCASIONAL)
+        pay[occasional] = pays(logit[occasional], draw[occasional])
+    else:
+        pay = pays(logit, draw)
+    pay[sued] = True  # a suit ends with the household paying
     pay &= charged
     arrears = hh.arrears_months + np.int16(1)
     np.minimum(arrears, 32000, out=arrears)
@@ -120,3 +155,6 @@ def step(model: CommunityModel) -> None:
     st.paying[:] = est.sum_rows(pay)
     est.charged_last[:] = st.charged
     est.paying_last[:] = st.paying
+
+
+from commsim.processes import collection, stances  # noqa: E402  (they use this module's sigmoid)
