@@ -85,21 +85,40 @@ class Meeting(mesa.Agent):
         self.consumed = 0.0
         self.supplied = 0.0
         self.convened = False
+        self.lapsed = False
 
     @property
     def hours(self) -> float:
         """Hours all attendees spend (consumed once convened)."""
         return sum(a.hours for a in self.attendees)
 
-    def convene(self) -> float:
+    def workers_short(self) -> bool:
+        """Whether the community workers this meeting needs lack the hours: what they must still
+        give this month (administration and work already booked) leaves less than the meeting's
+        community-worker hours. Such a meeting lapses (the policy's actors run short of hours)."""
+        need = sum(a.hours for a in self.attendees if a.kind == "community_worker")
+        if need <= 0:
+            return False
+        rc = self.model.residents_committees[self.community]
+        return rc.hours_available - rc.hours_demanded < need
+
+    def convene(self, lapse_when_short: bool = True) -> float:
         """Hold the meeting: book every attendee's hours on its payer; returns hours consumed.
 
         Firm staff and committee members attend only where the estate has a provider or a
-        committee; their hours are skipped (not consumed) otherwise.
+        committee; their hours are skipped (not consumed) otherwise. With ``lapse_when_short``
+        a meeting whose community workers lack the hours (:meth:`workers_short`) is not held:
+        nothing is consumed or supplied, and the lapse is counted (``meetings_lapsed``).
         """
         if self.convened:
             raise RuntimeError("a meeting is convened once")
         model = self.model
+        if lapse_when_short and self.workers_short():
+            self.convened = True
+            self.lapsed = True
+            for e in self.estates:
+                model.state.meetings_lapsed[e] += 1
+            return 0.0
         label = f"meeting:{self.purpose}"
         for a in self.attendees:
             h = a.hours

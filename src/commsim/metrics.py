@@ -245,6 +245,9 @@ _CATALOGUE: list[Metric] = [
        "attendees)", "sum", EITHER, "volunteer_hours", summary=FM, en="Volunteer hours", zh="志愿工时", kind="hours"),
     _m("meeting_hours", "hours", "hours consumed by meetings about the estate this month", "sum", EITHER,
        "meeting_hours", en="Meeting hours", zh="会议工时", kind="hours"),
+    _m("meetings_lapsed", "count", "meetings about the estate not held this month because the community workers they "
+       "need lacked the hours", "sum", LOWER, "meetings_lapsed", count=True, summary=TOTAL, en="Meetings lapsed",
+       zh="因人手不足未召开的会议", kind="count"),
     # --- households v2 (issue 11): payment stances, collection, value for money, tiers ---------
     _m("regular_payer_share", "0-1", "share of charged households that are regular payers (stance model; 0 under "
        "the monthly model)", "ratio", HIGHER, "regular", den="charged", summary=FM, en="Regular payers",

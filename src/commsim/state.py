@@ -59,6 +59,8 @@ class MonthState:
             attendees without an office).
         supervision_hours: hours supplied to the supervision of the estate's provider.
         meeting_hours: hours consumed by meetings about the estate.
+        meetings_lapsed: meetings about the estate not held because community workers lacked
+            the hours.
         Households v2 (issue 11):
         complaints_reaching: (tiers, estates) complaints arriving at each tier this month (new
             filings at their first tier and escalations into it).
@@ -112,6 +114,7 @@ class MonthState:
     volunteer_hours: np.ndarray = field(init=False)
     supervision_hours: np.ndarray = field(init=False)
     meeting_hours: np.ndarray = field(init=False)
+    meetings_lapsed: np.ndarray = field(init=False)
     # --- households v2 (issue 11) ---
     complaints_reaching: np.ndarray = field(init=False)
     stance_review: np.ndarray = field(init=False)
@@ -129,7 +132,7 @@ class MonthState:
               "complaints_settled_in_estate", "complaints_handled_firm",
               # firms and governance (issue 12)
               "tenders", "switches_to_self", "fee_changes", "fee_votes", "owner_votes",
-              "owner_votes_quorate", "drives_started", "shirking_detected",
+              "owner_votes_quorate", "drives_started", "shirking_detected", "meetings_lapsed",
               # households v2 (issue 11)
               "reminders", "legal_actions")
 

@@ -53,18 +53,24 @@ class Workforce:
         p: model parameter values.
         streams: the model's named streams.
         community: the community index (keys the random draws).
+        stream: the draws' stream name (a policy's posts use their own, e.g. ``policy:<name>:posts``).
+        filled: whether the posts are filled at the start (a community's) or vacant (new posts).
     """
 
-    def __init__(self, posts: int, p: Values, streams: Streams, community: int):
+    def __init__(self, posts: int, p: Values, streams: Streams, community: int, stream: str = "workforce",
+                 filled: bool = True):
         self.p = p
         self.streams = streams
         self.community = community
+        self.stream = stream
         self.posts = int(posts)
-        rng = streams.once("workforce_init", community)
+        rng = streams.once(f"{stream}_init", community)
         base = 1.0 - (1.0 - p.worker_turnover_annual) ** (1.0 / 12.0)
         # steady-state tenures of the base turnover (months served; the recruits' extra turnover
         # thins the short tenures out within the burn-in)
         self.tenure = rng.geometric(max(base, 1e-6), size=self.posts).astype(np.int64) - 1
+        if not filled:  # new posts (a policy's): vacant until recruitment fills them
+            self.tenure = self.tenure[:0]
         self.departures = 0
         self.hires = 0
 
@@ -94,7 +100,7 @@ class Workforce:
     def new_month(self, month: int, load: float) -> None:
         """A month passes (tenures grow), workers leave, vacant posts are filled by recruits
         whose first month this is (tenure 0)."""
-        rng = self.streams.once("workforce", month, self.community)
+        rng = self.streams.once(self.stream, month, self.community)
         self.tenure = self.tenure + 1
         leave = rng.random(self.headcount) < monthly_hazard(self.p, self.tenure, load)
         self.departures = int(leave.sum())

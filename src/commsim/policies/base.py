@@ -73,6 +73,14 @@ def check_hooks(cls: type) -> None:
             )
 
 
+SETUP_MONTHS = Param(
+    "setup_months", 3, "months", (0, 12), "assumption",
+    "Months from the start month before the policy's actors are in place (staff hired, meetings set up, "
+    "first assemblies called); mechanisms that need them wait until then (Policy.established).",
+    kind="int", bounds=(0, 240), group="policy",
+)
+
+
 class Policy:
     name: ClassVar[str] = ""
     title_en: ClassVar[str] = ""
@@ -118,6 +126,10 @@ class Policy:
     def active(self) -> bool:
         """Whether the policy acts this month (from ``start_month`` on)."""
         return self.model.month >= self.start_month
+
+    def established(self) -> bool:
+        """Whether the policy's actors are in place: ``setup_months`` after it started."""
+        return self.model.month >= self.start_month + int(self.pars.get("setup_months", 0))
 
     def hooks(self) -> dict[tuple[str, str], Callable[[CommunityModel], None]]:
         """This policy's hooks by (``before``/``after``, stage)."""

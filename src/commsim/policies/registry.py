@@ -16,7 +16,7 @@ from pathlib import Path
 
 from commsim.errors import PluginError, ScenarioError
 from commsim.params import PARAMETERS, register
-from commsim.policies.base import START_MONTH, Policy
+from commsim.policies.base import SETUP_MONTHS, START_MONTH, Policy
 
 _POLICIES: dict[str, type[Policy]] = {}
 #: plugin files loaded in this process: resolved path -> module name
@@ -35,6 +35,8 @@ def register_policy(cls: type[Policy]) -> type[Policy]:
             return cls
         raise ValueError(f"policy name {name!r} is already taken by {_origin(old)}; give this policy another name")
     own = [p for p in cls.parameters if p.name != "start_month"]
+    if not any(p.name == "setup_months" for p in own):
+        own = [SETUP_MONTHS, *own]
     by_name = {p.name: p for p in own}
     for mechanism, off in cls.mechanism_switches().items():
         for param, value in off.items():
