@@ -29,7 +29,10 @@ def test_sliders_span_the_documented_ranges_at_the_defaults():
         spec, p = params[name], PARAMETERS[name]
         assert (spec["min"], spec["max"]) == p.range, name
         assert spec["min"] <= spec["value"] == p.default <= spec["max"], name
-        assert 10 <= (spec["max"] - spec["min"]) / spec["step"] <= 200, f"{name}: step {spec['step']}"
+        steps = (spec["max"] - spec["min"]) / spec["step"]
+        assert 10 <= steps <= 2000 and steps == pytest.approx(round(steps)), f"{name}: step {spec['step']}"
+        on_grid = (spec["value"] - spec["min"]) / spec["step"]  # else the browser moves the default
+        assert on_grid == pytest.approx(round(on_grid)), f"{name}: default off the slider's grid"
     for policy in controls.policies():
         strengths = controls.strength_params(policy)
         assert strengths, policy

@@ -86,10 +86,12 @@ def test_the_one_run_view_steps_and_plots(app_url, browser, tmp_path):
     assert page.get_by_text("Step: 0").is_visible()
     step.click()
     page.get_by_text("Step: 1").wait_for(timeout=20_000)
-    step.click()
-    page.get_by_text("Step: 2").wait_for(timeout=20_000)
     assert _plots_drawn(page, 2, 20_000) >= 2  # the street series and the estates' series
-    assert page.get_by_text("month 2 of 60").is_visible()  # the run's own table follows the model
+    assert page.get_by_text("month 1 of 60").is_visible()  # the run's own table follows the model
+    page.get_by_role("button", name="Reset").click()  # rebuilds the model from the sidebar's sliders,
+    page.get_by_text("Step: 0").wait_for(timeout=20_000)  # untouched: at the defaults
+    row = page.locator("table.commsim-table tr", has_text="Baseline willingness to pay").inner_text()
+    assert row.count("2.228") == 2, row  # this run's value and the default
     page.screenshot(path=tmp_path / "one_run.png")
     page.close()
 

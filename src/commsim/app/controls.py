@@ -68,6 +68,25 @@ def nice_step(low: float, high: float, steps: int = 40) -> float:
     return float(10 ** (exp + 1))  # pragma: no cover - the loop always returns
 
 
+def _multiple(x: float, step: float) -> bool:
+    k = x / step
+    return abs(k - round(k)) < 1e-6
+
+
+def slider_step(low: float, high: float, default: float, steps: int = 40) -> float:
+    """A round step (1, 2 or 5 x 10^k; about ``steps`` or more over [low, high]) on whose grid
+    from ``low`` both ``default`` and ``high`` lie: the browser's slider snaps its value to
+    that grid, and a default off the grid would be moved before anyone touched it."""
+    step = nice_step(low, high, steps)
+    for _ in range(30):
+        if _multiple(default - low, step) and _multiple(high - low, step):
+            return step
+        exp = math.floor(math.log10(step) + 1e-9)
+        mantissa = round(step / 10**exp)
+        step = {5: 2, 2: 1, 1: 0.5}[mantissa] * 10**exp
+    return step
+
+
 def parameter_text(name: str, lang: Lang = "en") -> str:
     """Short label of a parameter with its unit: "Worker pay (yuan/worker/month)"."""
     label = param_label(name, lang)
@@ -84,7 +103,7 @@ def slider(param: Param, label: str | None = None) -> dict[str, Any]:
         return {"type": "SliderInt", "value": int(param.default), "min": int(low), "max": int(high),
                 "step": 1, "label": label or param.name}
     return {"type": "SliderFloat", "value": float(param.default), "min": float(low), "max": float(high),
-            "step": nice_step(low, high), "label": label or param.name}
+            "step": slider_step(low, high, param.default), "label": label or param.name}
 
 
 @cache

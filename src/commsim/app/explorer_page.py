@@ -69,7 +69,7 @@ def StrengthSlider(param: Param, value: float, on_value):
         solara.SliderInt("", value=int(value), min=int(lo), max=int(hi), on_value=on_value)
     else:
         solara.SliderFloat("", value=float(value), min=float(lo), max=float(hi),
-                           step=controls.nice_step(lo, hi), on_value=on_value)
+                           step=controls.slider_step(lo, hi, param.default), on_value=on_value)
 
 
 @solara.component
@@ -88,12 +88,14 @@ def Choices(street, chosen, combine, strengths, reps, months, workers):
             solara.Checkbox(label=controls.title(pol), value=pol in chosen.value, on_value=toggle)
         solara.Checkbox(label="Combine the chosen policies into one package", value=combine,
                         disabled=len(chosen.value) < 2)
-    for pol in chosen.value:
-        with solara.Card(f"Strength: {controls.title(pol)}"):
-            for param in controls.strength_params(pol):
-                def set_value(v, name: str = param.name) -> None:
-                    strengths.set({**strengths.value, name: v})
-                StrengthSlider(param, strengths.value.get(param.name, param.default), set_value)
+    if chosen.value:
+        with solara.Card("Strengths"):
+            for pol in chosen.value:
+                solara.Text(controls.title(pol), style={"font-weight": "600", "margin-top": "8px"})
+                for param in controls.strength_params(pol):
+                    def set_value(v, name: str = param.name) -> None:
+                        strengths.set({**strengths.value, name: v})
+                    StrengthSlider(param, strengths.value.get(param.name, param.default), set_value)
     with solara.Card("Ensemble"):
         solara.SliderInt(f"Replicates: {reps.value}", value=reps, min=explorer.REPS_RANGE[0], max=explorer.REPS_RANGE[1])
         solara.SliderInt(f"Months: {months.value}", value=months, min=explorer.MONTHS_RANGE[0],
@@ -101,6 +103,8 @@ def Choices(street, chosen, combine, strengths, reps, months, workers):
         most = max(1, min(4, os.cpu_count() or 1))
         if most > 1:
             solara.SliderInt(f"Worker processes: {workers.value}", value=workers, min=1, max=most)
+            solara.Text("1 runs in the app's own process; a pool takes seconds to start",
+                        style={"font-size": "12px", "color": "#666"})
 
 
 @solara.component
@@ -113,7 +117,9 @@ def Results(done: explorer.Explored, drawn: solara.lab.Task, series, lang):
         f"{ch.months} months (months 1-{burn} are burn-in and not evaluated; policies start in month "
         f"{burn + 1}); {ch.runs()} runs took {done.seconds:.1f} s. Each policy is compared with the status quo "
         "replicate by replicate (common random numbers); intervals are 95%. "
-        f"The comparison is in {ui.code(str(done.results.folder))} ({ui.code('commsim brief')} reads it).</p>"
+        f"The comparison is in {ui.code(str(done.results.folder))} ({ui.code('commsim brief')} reads it)."
+        + (" With this few replicates the intervals are a first look: they assume near-normal differences."
+           if ch.reps < 10 else "") + "</p>"
         + ui.table_html(explorer.table(done), numeric=("status quo", "change", "95% CI", "better in")))
     with solara.Row():
         solara.Select("Series", value=series, values=list(SERIES_CHOICES))

@@ -40,6 +40,8 @@ ESTATE_METRICS: tuple[str, ...] = (
 )
 TYPE_COLOURS: dict[str, str] = {"commercial": style.BLUE, "old": style.ORANGE, "resettlement": style.GREEN,
                                 "work_unit": style.VERMILLION}
+#: resolution of the one-run figures, redrawn every month (shown at about 500 pixels wide)
+RUN_DPI = 90
 #: the most estates drawn as panels in the explorer (a shipped street has about ten)
 MAX_ESTATE_PANELS = 16
 _PYPLOT = threading.Lock()
@@ -51,10 +53,12 @@ def bilingual(metric: str, sep: str = " · ") -> str:
     return f"{m.label_en}{sep}{m.label_zh}" if m.label_zh and fonts.find_cjk_font() is not None else m.label_en
 
 
-def _mixed_fonts():
-    """Fonts for English text with Chinese labels: the CJK font first where there is one (it
-    draws Latin too; with DejaVu Sans first, matplotlib drew the Chinese as empty boxes)."""
-    return style.language("zh" if fonts.find_cjk_font() is not None else "en")
+def _cjk_title() -> dict[str, str]:
+    """Font of a title holding Chinese: the CJK font (it draws Latin too; with DejaVu Sans first
+    and the CJK font as fallback, matplotlib drew the Chinese as empty boxes). Other text stays
+    in DejaVu Sans, which draws faster."""
+    cjk = fonts.find_cjk_font()
+    return {"fontfamily": cjk.family} if cjk is not None else {}
 
 
 def png(fig: Figure, dpi: int = 110) -> bytes:
@@ -76,7 +80,7 @@ def street_series(frame: pd.DataFrame, horizon: int, burn_in: int,
                   metrics: Sequence[str] = RUN_METRICS) -> bytes:
     """One run's street series (``datacollector.get_model_vars_dataframe()``: row 0 is the
     model before its first month), a panel per metric over the whole horizon (PNG)."""
-    with _mixed_fonts():
+    with style.language("en"):
         fig = Figure(figsize=(6.0, 4.4))  # laid out by hand: a constrained layout took 3x as long to draw
         fig.subplots_adjust(left=0.09, right=0.99, top=0.85, bottom=0.1, wspace=0.5, hspace=0.62)
         ncols = 3
@@ -87,7 +91,7 @@ def street_series(frame: pd.DataFrame, horizon: int, burn_in: int,
             if metric in frame:
                 ax.plot(months[1:], frame[metric].to_numpy()[1:] * scale(metric), color=style.BLUE, lw=1.6)
             ax.set_title(bilingual(metric, "\n").replace(METRICS[metric].label_en, wrap(METRICS[metric].label_en, "en", 24)),
-                         fontsize=8)
+                         fontsize=8, **_cjk_title())
             ax.set_ylabel(wrap(axis_unit(metric, "en"), "en", 20), fontsize=7)
             ax.tick_params(labelsize=7)
         for ax in axes[len(metrics):]:
@@ -97,13 +101,13 @@ def street_series(frame: pd.DataFrame, horizon: int, burn_in: int,
         step = len(frame) - 1
         fig.suptitle(f"Street series, month {step} of {horizon}"
                      + (f" (hatched: burn-in, months 1-{burn_in})" if burn_in else ""), fontsize=9)
-        return png(fig)
+        return png(fig, RUN_DPI)
 
 
 def estate_series(frame: pd.DataFrame, metric: str, horizon: int, burn_in: int) -> bytes:
     """One run's ``metric`` per estate (``get_estate_vars_dataframe()``), coloured by estate
     type, with the street-wide series in black (PNG)."""
-    with _mixed_fonts():
+    with style.language("en"):
         fig = Figure(figsize=(6.0, 4.4))
         fig.subplots_adjust(left=0.11, right=0.98, top=0.92, bottom=0.11)
         ax = fig.add_subplot()
@@ -121,12 +125,12 @@ def estate_series(frame: pd.DataFrame, metric: str, horizon: int, burn_in: int) 
             ax.plot(rows["month"], rows[metric] * k, color=TYPE_COLOURS.get(kind, style.GREY), lw=1.0, alpha=0.85)
         ax.set_xlabel("Month")
         ax.set_ylabel(wrap(axis_text(metric, "en"), "en", 40))
-        ax.set_title(f"{bilingual(metric)}, each estate", fontsize=9)
+        ax.set_title(f"{bilingual(metric)}, each estate", fontsize=9, **_cjk_title())
         handles = [Line2D([], [], color=style.BLACK, lw=2.4, label="Whole street")]
         handles += [Line2D([], [], color=TYPE_COLOURS.get(t, style.GREY), lw=1.2, label=estate_type_label(t, "en"))
                     for t in types_seen]
         ax.legend(handles=handles, loc="best", fontsize=7.5)
-        return png(fig)
+        return png(fig, RUN_DPI)
 
 
 def forest(res: Results, metrics: Sequence[str], lang: Lang = "en") -> bytes:
@@ -167,7 +171,8 @@ def explorer_estates(res: Results, metric: str, lang: Lang = "en") -> bytes:
                 ax.plot(d["month"], d[metric] * k, color=colours[s], lw=1.0 if s == base else 1.4,
                         ls="--" if s == base else "-", zorder=3 if s == base else 2)
             kind = estate_type_label(str(rows["estate_type"].iloc[0]), lang) if len(rows) else ""
-            ax.set_title(wrap(f"{estate} ({kind})", lang, 28), fontsize=7)
+            name = str(estate) if len(str(estate)) + len(kind) < 26 else wrap(str(estate), "en", 26) + "\n"
+            ax.set_title(f"{name} ({kind})".replace("\n (", "\n("), fontsize=7)
             ax.tick_params(labelsize=6.5)
         for ax in axes[len(estates):]:
             ax.set_visible(False)

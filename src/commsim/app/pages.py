@@ -70,7 +70,8 @@ def ThisRun(model: CommunityModel):
         f"(months 1-{sc.burn_in_months} are burn-in)."
         + (f" Policies switched on: {escape(policies)}." if policies else "")
         + "</p><p>The sidebar's values apply when <b>Reset</b> is pressed; then &#9654; plays and "
-        "<b>Step</b> advances one month.</p>"
+        "<b>Step</b> advances one month. Drawing takes most of a month's time: a render interval "
+        "of a few steps plays faster.</p>"
         + ui.table_html(pd.DataFrame(rows), numeric=("this run", "default", "range")))
 
 
