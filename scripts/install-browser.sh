@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install Debian's chromium, with which the tests print the one-page brief to PDF and count its
-# pages, where the system allows it (Debian/Ubuntu as root). Best effort: prints what it did;
-# never fails the caller (the page test then fails by itself when COMMSIM_REQUIRE_BROWSER is set).
+# pages, and drive the interactive page (`commsim app`, through Playwright), where the system
+# allows it (Debian/Ubuntu as root). Best effort: prints what it did; never fails the caller
+# (the browser tests then fail by themselves when COMMSIM_REQUIRE_BROWSER is set).
 set -u
 for b in chromium chromium-browser; do
   if command -v "$b" >/dev/null 2>&1; then

@@ -87,8 +87,10 @@ class CommunityModel(mesa.Model):
     serves an estate and its owners' committee change only through ``self.institutions``.
 
     Mesa's own tools accept it: parameters are keyword arguments (so ``mesa.batch_run`` and
-    SolaraViz can rebuild it from a dict), ``self.datacollector`` gathers the street series
-    each month, and ``running`` turns False at the scenario's horizon.
+    SolaraViz can rebuild it from a dict; the catch-all is called ``kwargs`` because SolaraViz
+    accepts parameters it cannot see in the signature only under that name),
+    ``self.datacollector`` gathers the street series each month, and ``running`` turns False
+    at the scenario's horizon.
 
     Args:
         scenario: a :class:`Scenario`, or a path / shipped scenario name (default "baseline").
@@ -96,20 +98,20 @@ class CommunityModel(mesa.Model):
             With ``seed`` and ``rng`` both None one is drawn (``self.seed_value`` keeps it).
         rng: Mesa's alternative to ``seed`` (an integer is used as the seed).
         months: horizon (default: the scenario's); ``running`` is False once it is reached.
-        **parameters: parameter-table values for this run, e.g. ``pay_intercept=2.0``; a policy
+        **kwargs: parameter-table values for this run, e.g. ``pay_intercept=2.0``; a policy
             parameter as ``policy__param`` (or ``**{"policy.param": value}``).
     """
 
     def __init__(self, scenario: Scenario | str | os.PathLike[str] = "baseline", seed: int | None = None,
-                 rng: Any = None, months: int | None = None, **parameters: Any):
+                 rng: Any = None, months: int | None = None, **kwargs: Any):
         super().__init__(seed=seed, rng=rng)
         self.seed_value = _seed_from(self, seed, rng)
         if self.seed_value < 0:
             raise ValueError(f"seed must be a non-negative integer (got {seed!r})")
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
-        if parameters:
-            scenario = scenario.with_overrides(_parameter_overrides(parameters))
+        if kwargs:
+            scenario = scenario.with_overrides(_parameter_overrides(kwargs))
         scenario.load_plugins()
         self.scenario = scenario
         self.horizon = int(months) if months is not None else scenario.months

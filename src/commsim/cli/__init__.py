@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "commsim.cli.calibrate",
     "commsim.cli.decompose",
     "commsim.cli.report",
+    "commsim.cli.app",
 )
 
 
