@@ -101,8 +101,10 @@ def test_without_discovery_the_brief_says_it_cannot_say_where(robust):
     ("robustness.csv", lambda df: df.assign(share_better=[1.5] + list(df["share_better"][1:])),
      "robustness.csv: row 2: share_better: expected a share from 0 to 1"),
     ("robustness.csv", lambda df: df.drop(columns=["prob_best"]), "robustness.csv: missing column(s) prob_best"),
+    ("discovery.csv", lambda df: df.assign(box=[-1] + list(df["box"][1:])),
+     "discovery.csv: row 2: box: expected a whole number from 0"),
     ("discovery.csv", lambda df: df.assign(box=[0] + list(df["box"][1:])),
-     "discovery.csv: row 2: box: expected a whole number from 1"),
+     "discovery.csv: row 2: parameter: box 0 (no box) restricts no parameter"),
 ])
 def test_broken_robustness_files_give_one_line(robust, file, edit, message):
     df = pd.read_csv(robust / file)

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from commsim.cli.options import VARY_HELP, experiment_options, run_options
+from commsim.cli.options import VARY_HELP, at_least, experiment_options, run_options
 from commsim.experiment import RunOptions, default_out
 from commsim.metrics import KEY_METRICS
 from commsim.uncertainty import load_posterior
@@ -67,31 +67,86 @@ def print_comparison(table: pd.DataFrame) -> None:
 @click.option("--precision", type=float, default=None, help="Add replicates until the 95% CI half-width of --metric's difference is at most this.")
 @click.option("--metric", default="mean_collection_rate", show_default=True, help="The key metric for --precision.")
 @click.option("--max-reps", type=int, default=None, help="Upper limit for --precision (default 10 x --reps).")
-@click.option("--no-crn", is_flag=True, help="Independent seeds per scenario (to see what common random numbers save).")
-@click.option("--posterior", type=click.Path(dir_okay=False), default=None, metavar="FILE",
-              help="A calibration's accepted.csv: replicate r uses accepted set r mod K (calibration uncertainty).")
+@click.option("--no-crn", is_flag=True, help="Independent seeds per scenario (to see what common random numbers save; with --noise-only).")
+@click.option("--noise-only", is_flag=True,
+              help="Only the replicates under the default assumptions (intervals cover simulation noise only): no worlds, no robustness.csv or discovery.csv.")
+@click.option("--worlds", "n_worlds", type=int, default=100, show_default=True, callback=at_least(2),
+              help="Worlds of the first round (each draws a calibrated set, the assumptions, policy strengths and submodels).")
+@click.option("--max-worlds", type=int, default=400, show_default=True, callback=at_least(2),
+              help="Most worlds: rounds are added while a share's standard error is above --target-se.")
+@click.option("--target-se", type=float, default=0.025, show_default=True,
+              help="Standard error every share of worlds must reach (0.025: a 95% interval of about +/-5 points).")
+@click.option("--posterior", default=None, metavar="FILE",
+              help="A calibration's accepted.csv. Worlds draw a set from it (default: calibration/results/accepted.csv; "
+                   "'none': calibrated parameters keep their defaults). With --noise-only, replicate r uses set r mod K.")
+@click.option("--street", default=None, metavar="STREET",
+              help="Compare the scenarios' policies on this street (a shipped name such as street_old_town, or a file): "
+                   "its communities, estates, household mix and parameters replace each scenario's.")
 @click.option("--figures/--no-figures", "draw", default=True, show_default=True, help="Draw the standard figures into OUT/figures/.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True, help="Language of the figures (zh needs a CJK font).")
-def compare_cmd(baseline: str, others: tuple[str, ...], opts: RunOptions, precision, metric, max_reps, no_crn, posterior, draw, lang) -> None:
-    """Compare OTHERS with BASELINE (files or shipped scenario names) under common random numbers.
+def compare_cmd(baseline: str, others: tuple[str, ...], opts: RunOptions, precision, metric, max_reps, no_crn, noise_only,
+                n_worlds, max_worlds, target_se, posterior, street, draw, lang) -> None:
+    """Compare OTHERS with BASELINE (files or shipped scenario names) under common random numbers,
+    and across plausible worlds.
 
-    Writes OUT/summary.parquet (one row per scenario x replicate), OUT/monthly/ (Parquet
-    chunks), OUT/comparison.csv (paired differences with 95% CIs, Holm-adjusted p-values,
-    effect sizes, CRN variance ratios), OUT/manifest.json and the standard figures in
-    OUT/figures/ (see 'commsim figures' and 'commsim brief').
+    Two parts. REPS replicates of every scenario under the default assumptions give
+    OUT/comparison.csv (paired differences with 95% CIs that cover simulation noise, Holm-adjusted
+    p-values, effect sizes, CRN variance ratios), OUT/summary.parquet and OUT/monthly/. Then,
+    unless --noise-only, every scenario runs in each of --worlds to --max-worlds worlds (the
+    same world and seed for every scenario in world r; see docs/experiments.md): OUT/robustness.csv
+    (how often each policy beats the status quo and each other, the median effect and its 5-95%
+    range across worlds beside the noise-only CI), OUT/discovery.csv (where each policy fails:
+    PRIM boxes in plain English and Chinese), OUT/stability.json, OUT/worlds.csv and
+    OUT/worlds_summary.parquet. OUT/manifest.json and the figures in OUT/figures/ (the ranking
+    across worlds and the failure boxes among them; see 'commsim figures' and 'commsim brief').
     """
     from commsim.compare import compare
+    from commsim.compare_worlds import WorldsOptions
 
     names = [baseline, *others]
     opts = replace(opts, out=opts.out or default_out("compare", [_stem(n) for n in names]))
     out = opts.out
+    worlds = None if noise_only else WorldsOptions(n_worlds, max_worlds, target_se, posterior or "shipped")
     result = compare(baseline, list(others), opts, precision=precision, metric=metric, max_reps=max_reps,
-                     crn=not no_crn, posterior=load_posterior(posterior) if posterior else ())
+                     crn=not no_crn, posterior=load_posterior(posterior) if posterior and noise_only and posterior.lower() != "none" else (),
+                     worlds=worlds, street=street)
     m = result.manifest
     click.echo(f"{m['runs']} runs ({m['runs_computed']} computed now, {m['runs_reused']} already in {out}) in {m['seconds']:.1f} s", err=True)
     print_comparison(result.comparison)
+    if result.worlds is not None:
+        print_worlds(result.worlds, metric)
     if draw:
         draw_figures(Path(out), lang, metric)
+
+
+def print_worlds(wres, metric: str) -> None:
+    """Across worlds, on stdout: per policy, how often it beats the status quo on ``metric`` (median
+    change and its 5-95% range, share of worlds in which it is the best option) and, from the
+    scenario discovery, where it fails; then how stable the shares are."""
+    from commsim.report import fmt
+    from commsim.report.vocab import metric_label
+
+    table = wres.robustness
+    base = table["scenario"].iloc[0]
+    rows = table[(table["comparator"] == base) & (table["scenario"] != base) & (table["outcome"] == metric)]
+    if rows.empty:
+        return
+    n = int(rows["n_worlds"].max())
+    click.echo(f"across {n} worlds, {metric_label(metric, 'en').lower()} against {base}:")
+    for r in rows.itertuples():
+        share = fmt.probability(r.share_better) if r.direction != "ambiguous" else "-"
+        click.echo(f"  {r.scenario:<26} beats it in {share:>5} of worlds; median {fmt.change_number(metric, r.median_diff)} "
+                   f"(5-95%: {fmt.change_number(metric, r.diff_p05)} to {fmt.change_number(metric, r.diff_p95)}); "
+                   f"best option in {fmt.probability(r.prob_best)}")
+    if wres.discovery is not None:
+        disc = wres.discovery
+        said = disc[(disc["outcome"] == metric) & (disc["comparator"] == base)].drop_duplicates(["scenario", "box"])
+        for r in said.itertuples():
+            if r.box <= 1:
+                click.echo(f"  - {r.text_en}")
+    st = wres.stability
+    click.echo(f"stability: largest standard error of a share {st['max_se']:.3f} with {n} worlds (target {st['target_se']:g})"
+               + ("" if st["stable"] else f"; not reached: {st['worlds_needed']} worlds would be needed"), err=True)
 
 
 def _stem(ref: str) -> str:

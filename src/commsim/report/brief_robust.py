@@ -105,13 +105,29 @@ def worlds_sentence(ans: Answer, best: str) -> str:
 
 
 def boxes(ans: Answer, scenario: str, outcome: str | None = None, comparator: str | None = None) -> pd.DataFrame:
-    """One row per PRIM box (its first row) of ``scenario`` failing against ``comparator``."""
+    """One row per PRIM box (its first row) of ``scenario`` failing against ``comparator``
+    (box 0, which says why there is no box, excluded)."""
+    part = _discovery_rows(ans, scenario, outcome, comparator)
+    return part[part["box"] >= 1].sort_values("box").drop_duplicates("box")
+
+
+def _discovery_rows(ans: Answer, scenario: str, outcome: str | None, comparator: str | None) -> pd.DataFrame:
     df = ans.res.discovery
     if df is None:
-        return pd.DataFrame()
-    part = df[(df["scenario"] == scenario) & (df["outcome"] == (outcome or ans.primary))
+        return pd.DataFrame(columns=["box"])
+    return df[(df["scenario"] == scenario) & (df["outcome"] == (outcome or ans.primary))
               & (df["comparator"] == (comparator or ans.base))]
-    return part.sort_values("box").drop_duplicates("box")
+
+
+def no_box_text(ans: Answer, scenario: str) -> str:
+    """discovery.csv's sentence for ``scenario`` against the baseline in the lead outcome when
+    it names no box (box 0: fails always, never, too rarely, or under no simple condition)."""
+    part = _discovery_rows(ans, scenario, None, None)
+    part = part[part["box"] == 0]
+    if part.empty:
+        return ""
+    text = str(part.iloc[0]["text_zh" if ans.lang == "zh" else "text_en"]).strip()
+    return text if text.endswith((".", "。")) else text + ("。" if ans.lang == "zh" else ".")
 
 
 def fails_sentence(ans: Answer, best: str) -> str:
@@ -129,6 +145,9 @@ def fails_sentence(ans: Answer, best: str) -> str:
                       den=fmt.probability(float(first["density"]))), lang)
     if math.isfinite(share) and share == 1.0:
         return r("fails_never", lang, c=c, n=fmt.number(float(row["n_worlds"]), 0))
+    said = no_box_text(ans, best)
+    if said:
+        return _cap(said, lang)
     key = "fails_no_box" if ans.res.discovery is not None else "fails_no_discovery"
     return r(key, lang, c=c, share=fmt.probability(share) if math.isfinite(share) else "n/a")
 
