@@ -103,7 +103,7 @@ def test_compare_carries_calibration_uncertainty(tmp_path):
     pd.DataFrame({"pay_beta_norm": [0.5, 2.0], "oc_formation_hazard": [0.01, 0.03], "stat_x": [0, 0]}).to_csv(accepted, index=False)
     out = tmp_path / "cmp"
     result = CliRunner().invoke(cli, ["compare", str(SMALL), str(DATA / "small_variant.toml"), "--reps", "4", "--months", "8",
-                                      "--workers", "1", "--posterior", str(accepted), "--no-figures", "--out", str(out)])
+                                      "--workers", "1", "--posterior", str(accepted), "--no-figures", "--noise-only", "--out", str(out)])
     assert result.exit_code == 0, result.output
     summary = pd.read_parquet(out / "summary.parquet")
     for _, rows in summary.groupby("replicate"):
@@ -114,5 +114,5 @@ def test_compare_carries_calibration_uncertainty(tmp_path):
     bad = CliRunner().invoke(cli, ["compare", str(SMALL), str(DATA / "small_variant.toml"), "--posterior", str(tmp_path / "none.csv")])
     assert bad.exit_code == 2 and "none.csv: no such file" in bad.output
     pd.DataFrame({"pay_intercept": [1.5]}).to_csv(accepted, index=False)  # the variant's own difference
-    erase = CliRunner().invoke(cli, ["compare", str(SMALL), str(DATA / "small_variant.toml"), "--reps", "2", "--posterior", str(accepted)])
+    erase = CliRunner().invoke(cli, ["compare", str(SMALL), str(DATA / "small_variant.toml"), "--reps", "2", "--posterior", str(accepted), "--noise-only"])
     assert erase.exit_code == 2 and "pay_intercept" in erase.output and "erase" in erase.output

@@ -322,7 +322,7 @@ def compare(
     ``comparison.csv``. ``street``: compare the scenarios' policies on this street instead
     (``experiment.on_street``).
     """
-    from commsim.compare_worlds import WorldsRun, own_columns
+    from commsim.compare_worlds import WorldsRun, clear_stale, own_columns
 
     opts = RunOptions.build(options, **run)
     reps = opts.reps_or(20)
@@ -386,6 +386,7 @@ def compare(
             computed += wres.computed
             runs += wres.runs
             extra["worlds"] = wres.info
+        clear_stale(opts.out, list(files))
         data = manifest.complete(
             runs, computed, files,
             reps=reps_now, seeds=[seed_for(opts.seed, r) for r in range(reps_now)],

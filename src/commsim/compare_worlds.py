@@ -120,8 +120,9 @@ class WorldsResult:
 def posterior_sets(wopts: WorldsOptions, setup: Setup, say=None) -> tuple[list[dict[str, Any]], str | None]:
     """The posterior's parameter sets for a comparison's worlds, and the file they came from.
 
-    Columns a ``--set`` fixes are dropped (the user's value holds in every world); a shipped
-    posterior that is missing (an installed package without the repository) means none."""
+    Columns that a ``--set`` fixes, or that the compared scenarios set differently (what tells
+    them apart), are dropped: those values hold in every world. A shipped posterior that is
+    missing (an installed package without the repository) means none."""
     path = wopts.posterior_path()
     if path is None:
         return [], None
@@ -130,17 +131,15 @@ def posterior_sets(wopts: WorldsOptions, setup: Setup, say=None) -> tuple[list[d
             say(f"note: no shipped calibration at {path}; calibrated parameters keep their defaults in every world")
         return [], None
     sets = load_posterior(path)
-    fixed = sorted(set(sets[0]) & set(setup.sets))
-    if fixed:
-        if say is not None:
-            say(f"note: --set fixes {', '.join(fixed)}: the posterior's values of {'it' if len(fixed) == 1 else 'them'} are not used")
-        sets = [{k: v for k, v in s.items() if k not in fixed} for s in sets]
-    apart = sorted(differing(setup) & set(sets[0]))
-    if apart:
-        raise ParameterError(
-            f"{path}: sets {', '.join(apart)}, which the compared scenarios set differently; that would erase "
-            "the difference between them (drop those columns, or give another --posterior)")
-    return [s for s in sets if s] if sets and sets[0] else [], str(path)
+    for names, why in ((set(setup.sets), "--set fixes"), (differing(setup), "the compared scenarios set differently")):
+        drop = sorted(set(sets[0]) & names)
+        if drop:
+            if say is not None:
+                say(f"note: {why} {', '.join(drop)}: the posterior's values of {'it' if len(drop) == 1 else 'them'} are not used")
+            sets = [{k: v for k, v in s.items() if k not in drop} for s in sets]
+    if not sets[0]:
+        return [], None
+    return sets, str(path)
 
 
 def world_spec(setup: Setup, posterior: Sequence[Mapping[str, Any]]) -> WorldSpec:
@@ -239,6 +238,24 @@ class WorldsRun:
                                   scenarios=labels, policies=policies, titles=titles)
         info = {**self.describe(), "worlds": n, "rounds": rounds, "stable": st["stable"], "max_se": st["max_se"]}
         return WorldsResult(summary, self.worlds, table, st, disc, traj, info, computed, len(plan.tasks))
+
+
+def clear_stale(out: Path | None, keep: Sequence[str]) -> None:
+    """Remove worlds outputs (and their figures) that an earlier command left in ``out`` and this
+    one does not write (a ``--noise-only`` run with ``--overwrite`` into a worlds folder), so that
+    no report reads a robustness analysis of other runs."""
+    if out is None:
+        return
+    for name in FILES:
+        if name not in keep:
+            (out / name).unlink(missing_ok=True)
+    figures = out / "figures"
+    if "robustness.csv" not in keep and figures.is_dir():
+        for path in [*figures.glob("ranking_*"), *figures.glob("discovery_*")]:
+            path.unlink(missing_ok=True)
+    elif "discovery.csv" not in keep and figures.is_dir():
+        for path in figures.glob("discovery_*"):
+            path.unlink(missing_ok=True)
 
 
 def own_columns(summary: pd.DataFrame, plan: Plan, other: Sequence[str]) -> pd.DataFrame:

@@ -366,7 +366,7 @@ def _interrupted(plan: Plan, store, manifest: Manifest | None) -> Interrupted:
     total = len(plan.tasks)
     if store is None:
         return Interrupted("interrupted: nothing was written (the runs were kept in memory only)")
-    kept = min(store.count, total)
+    kept = len(store.keys & plan.keys)  # the folder may hold other runs of the command (worlds)
     if manifest is not None:
         manifest.write("interrupted", runs_planned=total, runs_kept=kept)
     if kept == 0:
