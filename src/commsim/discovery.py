@@ -12,10 +12,12 @@ PRIM (Friedman & Fisher 1999; ema_workbench 2.5's ``prim`` as used in scenario d
 Bryant & Lempert 2010) peels the box of sampled parameter values towards the worlds of
 interest. A world samples a hundred or more parameters; PRIM's greedy peeling then restricts
 parameters that only happen to correlate with the failures in a few hundred worlds, and is
-slow. So PRIM is offered the ``max_inputs`` parameters (default 8) that matter most for
-telling failures apart, by extra-trees feature scores (ema_workbench's
-``get_ex_feature_scores``, fixed random state; Jaxa-Rozen & Kwakkel 2018), and the quasi-p
-test below still has to support every restriction. From the peeling trajectory a box is chosen with at most ``max_dims`` restricted
+slow. So PRIM is offered only the parameters that matter most for telling failures apart, by
+extra-trees feature scores (ema_workbench's ``get_ex_feature_scores``, fixed random state;
+Jaxa-Rozen & Kwakkel 2018): the top 2, the top 4 and the top ``max_inputs`` (default 8) in
+turn, and the first box that is best by the rule below wins (dense boxes by coverage, else the
+densest; a tie goes to fewer inputs). The quasi-p test below still has to support every
+restriction. From the peeling trajectory a box is chosen with at most ``max_dims`` restricted
 parameters: the one with the highest coverage among those with density >= ``min_density``, else
 the densest; then restrictions the data do not support (quasi-p value above ``qp_max``, a
 one-sided binomial test of the restriction) are dropped one at a time. Coverage = share of all failures inside the box; density = share of worlds
@@ -123,19 +125,18 @@ def prune(box, i: int, sdutil, box_init: pd.DataFrame, qp_max: float) -> int:
         box.select(i)
 
 
-def select_inputs(x: pd.DataFrame, y: np.ndarray, max_inputs: int) -> pd.DataFrame:
-    """The ``max_inputs`` columns of ``x`` (prepared) with the highest extra-trees feature
-    scores for ``y``, in their original order; all of them when there are no more."""
-    if max_inputs <= 0 or x.shape[1] <= max_inputs:
-        return x
+def rank_inputs(x: pd.DataFrame, y: np.ndarray) -> list[str]:
+    """The columns of ``x`` (prepared) from the highest extra-trees feature score for ``y`` down
+    (ties in the input's order)."""
     from ema_workbench.analysis.feature_scoring import get_ex_feature_scores
 
+    if x.shape[1] <= 2:
+        return list(x.columns)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         scores = get_ex_feature_scores(x, y, random_state=0)[0].iloc[:, 0]
-    ranked = scores.sort_values(ascending=False, kind="stable")  # ties: ema's order (the input's)
-    keep = set(ranked.index[:max_inputs])
-    return x[[c for c in x.columns if c in keep]]
+    order = {c: i for i, c in enumerate(x.columns)}
+    return sorted(x.columns, key=lambda c: (-float(scores.get(c, 0.0)), order[c]))
 
 
 def prim_boxes(x: pd.DataFrame, y: np.ndarray, *, max_boxes: int = 2, min_density: float = 0.8,
@@ -147,10 +148,21 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, *, max_boxes: int = 2, min_densit
     y = np.asarray(y, dtype=int)
     if x.empty or y.sum() < min_cases or y.sum() == len(y):
         return []
-    x = select_inputs(x, y, max_inputs)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", module="ema_workbench")  # pandas deprecations inside it
-        return _find(prim, sdutil, x, y, max_boxes, min_density, max_dims, mass_min, peel_alpha, min_cases, qp_max)
+    best: tuple[tuple[bool, float], list[Box]] | None = None
+    ranked = rank_inputs(x, y)
+    for k in sorted({min(k, x.shape[1]) for k in (2, 4, max(max_inputs, 1))}):
+        top = set(ranked[:k])
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module="ema_workbench")  # pandas deprecations inside it
+            found = _find(prim, sdutil, x[[c for c in x.columns if c in top]], y, max_boxes, min_density, max_dims,
+                          mass_min, peel_alpha, min_cases, qp_max)
+        if found:
+            first = found[0]
+            dense = first.density >= min_density
+            score = (dense, first.coverage if dense else first.density)
+            if best is None or score > best[0]:
+                best = (score, found)
+    return best[1] if best is not None else []
 
 
 def _find(prim, sdutil, x, y, max_boxes, min_density, max_dims, mass_min, peel_alpha, min_cases, qp_max) -> list[Box]:
