@@ -116,6 +116,7 @@ class Results:
     robustness: pd.DataFrame | None = None
     discovery: pd.DataFrame | None = None
     trajectory: pd.DataFrame | None = None
+    stability: dict[str, Any] | None = None
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)
     titles: ScenarioTitles = field(default_factory=ScenarioTitles)
 
@@ -277,6 +278,11 @@ def load_results(folder: str | Path, sensitivity: str | Path | None = None) -> R
             raise ReportError(f"{folder / 'sweep.csv'}: no swept parameter column")
     if (folder / "robustness.csv").is_file():
         res.robustness = read_robustness(folder / "robustness.csv")
+    if (folder / "stability.json").is_file():
+        try:
+            res.stability = json.loads((folder / "stability.json").read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ReportError(f"{folder / 'stability.json'}: cannot read: {exc}") from None
     if (folder / "discovery.csv").is_file():
         res.discovery = read_discovery(folder / "discovery.csv")
         if (folder / "discovery_trajectory.csv").is_file():  # only for the figures of the boxes
