@@ -87,7 +87,8 @@ def worlds_options(posterior_note: str = "") -> Callable:
 @click.argument("others", nargs=-1, required=True)
 @experiment_options(default_reps=20)
 @click.option("--precision", type=float, default=None, help="Add replicates until the 95% CI half-width of --metric's difference is at most this.")
-@click.option("--metric", default="mean_collection_rate", show_default=True, help="The key metric for --precision.")
+@click.option("--metric", default="mean_collection_rate", show_default=True,
+              help="The lead outcome: of --precision, of the summary across worlds printed, and of the failure-box figures.")
 @click.option("--max-reps", type=int, default=None, help="Upper limit for --precision (default 10 x --reps).")
 @click.option("--no-crn", is_flag=True, help="Independent seeds per scenario (to see what common random numbers save; with --noise-only).")
 @click.option("--noise-only", is_flag=True,
