@@ -35,7 +35,7 @@ import pandas as pd
 
 from commsim.discovery import discover, write_discovery
 from commsim.ensemble import Plan, run_plan
-from commsim.errors import ParameterError
+from commsim.errors import Interrupted, ParameterError
 from commsim.experiment import Manifest, RunOptions, Setup, differing
 from commsim.io import write_csv, write_json, write_parquet
 from commsim.robustness import robustness, write_robustness
@@ -234,10 +234,33 @@ class WorldsRun:
 
             titles = ScenarioTitles({label: {"title_en": sc.spec.scenario.title_en, "title_zh": sc.spec.scenario.title_zh}
                                      for label, sc in self.setup.scenarios.items()})
-            disc, traj = discover(summary, self.worlds.table[self.worlds.table["replicate"] < n], labels[0],
-                                  scenarios=labels, policies=policies, titles=titles)
+            try:
+                disc, traj = discover(summary, self.worlds.table[self.worlds.table["replicate"] < n], labels[0],
+                                      scenarios=labels, policies=policies, titles=titles, mapper=backend_map(opts))
+            except KeyboardInterrupt:
+                manifest.write("interrupted", runs_planned=len(plan.tasks), runs_kept=len(plan.tasks))
+                where = f" in {opts.out}" if opts.out is not None else ""
+                raise Interrupted(f"interrupted during the scenario discovery: every run is kept{where}; "
+                                  "run the same command again to finish") from None
         info = {**self.describe(), "worlds": n, "rounds": rounds, "stable": st["stable"], "max_se": st["max_se"]}
         return WorldsResult(summary, self.worlds, table, st, disc, traj, info, computed, len(plan.tasks))
+
+
+def backend_map(opts: RunOptions):
+    """``mapper(fn, jobs)`` on the options' backend and workers (results in the order of ``jobs``)."""
+    from commsim.backends import make_backend
+
+    def mapper(fn, jobs: list) -> list:
+        out: dict[int, Any] = {}
+        with make_backend(opts.backend, opts.workers, opts.scheduler, len(jobs)) as backend:
+            for i, job in enumerate(jobs):
+                backend.submit(i, fn, job)
+            while len(out) < len(jobs):
+                i, value = backend.next_done()
+                out[i] = value
+        return [out[i] for i in range(len(jobs))]
+
+    return mapper
 
 
 def clear_stale(out: Path | None, keep: Sequence[str]) -> None:

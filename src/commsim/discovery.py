@@ -38,7 +38,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -227,6 +227,7 @@ def cases(summary: pd.DataFrame, baseline: str, outcomes: Sequence[str] | None =
 def discover(summary: pd.DataFrame, worlds: pd.DataFrame, baseline: str, *,
              outcomes: Sequence[str] | None = None, scenarios: Sequence[str] | None = None,
              policies: Mapping[str, Iterable[str]] | None = None, titles=None,
+             mapper: Callable[[Callable, list], list] | None = None,
              **prim_options: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Failure boxes of every policy and key outcome; returns (discovery, trajectories).
 
@@ -237,40 +238,53 @@ def discover(summary: pd.DataFrame, worlds: pd.DataFrame, baseline: str, *,
         policies: scenario label -> its policies; a policy's parameters are then offered to
             PRIM only for scenarios (and comparators) that switch it on.
         titles: ``report.vocab.ScenarioTitles`` for the sentences (default: shipped titles).
+        mapper: ``mapper(fn, jobs)`` -> ``[fn(job) for job in jobs]``, in order, anywhere (a
+            process pool, say); each case is analysed on its own, so the tables do not
+            depend on where.
         prim_options: passed to :func:`prim_boxes`.
     """
-    min_cases = int(prim_options.get("min_cases", 5))
     params = worlds.set_index("replicate")
-    rows, trajs = [], []
+    jobs = []
     for s, m, c, fails in cases(summary, baseline, outcomes, scenarios):
         x = params.loc[fails.index]
         if policies is not None:
             on = set(policies.get(s, ())) | set(policies.get(c, ()))
             x = x[[p for p in x.columns if "." not in p or p.split(".", 1)[0] in on]]
-        n_cases, n = int(fails.sum()), len(fails)
-        boxes = prim_boxes(x, fails.to_numpy(), **prim_options)
-        head = {"scenario": s, "outcome": m, "comparator": c, "n_cases": n_cases}
-        if not boxes:
-            en, zh = trivial_sentence(s, m, c, baseline, n_cases, n, min_cases, titles)
-            if min_cases <= n_cases < n:
-                en, zh = no_box_sentence(s, m, c, baseline, n_cases, n, titles)
-            rows.append({**head, "box": 0, "coverage": 1.0 if n_cases else math.nan, "density": n_cases / n if n else math.nan,
-                         "parameter": "", "low": math.nan, "high": math.nan, "values": "", "text_en": en, "text_zh": zh})
-            continue
-        for box in boxes:
-            en, zh = box_sentence(s, m, c, baseline, box, n_cases, titles)
-            for name, lo, hi, values in box.limits:
-                rows.append({**head, "box": box.index, "coverage": box.coverage, "density": box.density,
-                             "parameter": name, "low": lo, "high": hi, "values": "|".join(map(str, values)),
-                             "text_en": en, "text_zh": zh})
-            t = box.trajectory
-            trajs.append(pd.DataFrame({"scenario": s, "outcome": m, "comparator": c, "box": box.index,
-                                       "step": np.arange(len(t)), "coverage": t["coverage"].astype(float),
-                                       "density": t["density"].astype(float), "mass": t["mass"].astype(float),
-                                       "res_dim": t["res_dim"].astype(int), "selected": np.arange(len(t)) == box.selected}))
+        jobs.append((s, m, c, baseline, x, fails.to_numpy(), titles, dict(prim_options)))
+    results = mapper(discover_case, jobs) if mapper is not None and jobs else [discover_case(j) for j in jobs]
+    rows = [row for case_rows, _ in results for row in case_rows]
+    trajs = [t for _, case_trajs in results for t in case_trajs]
     disc = pd.DataFrame(rows, columns=list(COLUMNS))
     traj = pd.concat(trajs, ignore_index=True) if trajs else pd.DataFrame(columns=list(TRAJECTORY_COLUMNS))
     return disc, traj[list(TRAJECTORY_COLUMNS)]
+
+
+def discover_case(job: tuple) -> tuple[list[dict[str, Any]], list[pd.DataFrame]]:
+    """One (scenario, outcome, comparator): its discovery.csv rows and box trajectories."""
+    s, m, c, baseline, x, fails, titles, prim_options = job
+    min_cases = int(prim_options.get("min_cases", 5))
+    n_cases, n = int(fails.sum()), len(fails)
+    boxes = prim_boxes(x, fails, **prim_options)
+    head = {"scenario": s, "outcome": m, "comparator": c, "n_cases": n_cases}
+    if not boxes:
+        en, zh = trivial_sentence(s, m, c, baseline, n_cases, n, min_cases, titles)
+        if min_cases <= n_cases < n:
+            en, zh = no_box_sentence(s, m, c, baseline, n_cases, n, titles)
+        return [{**head, "box": 0, "coverage": 1.0 if n_cases else math.nan, "density": n_cases / n if n else math.nan,
+                 "parameter": "", "low": math.nan, "high": math.nan, "values": "", "text_en": en, "text_zh": zh}], []
+    rows, trajs = [], []
+    for box in boxes:
+        en, zh = box_sentence(s, m, c, baseline, box, n_cases, titles)
+        for name, lo, hi, values in box.limits:
+            rows.append({**head, "box": box.index, "coverage": box.coverage, "density": box.density,
+                         "parameter": name, "low": lo, "high": hi, "values": "|".join(map(str, values)),
+                         "text_en": en, "text_zh": zh})
+        t = box.trajectory
+        trajs.append(pd.DataFrame({"scenario": s, "outcome": m, "comparator": c, "box": box.index,
+                                   "step": np.arange(len(t)), "coverage": t["coverage"].astype(float),
+                                   "density": t["density"].astype(float), "mass": t["mass"].astype(float),
+                                   "res_dim": t["res_dim"].astype(int), "selected": np.arange(len(t)) == box.selected}))
+    return rows, trajs
 
 
 def write_discovery(discovery: pd.DataFrame, trajectories: pd.DataFrame | None, folder: str | Path) -> list[Path]:
