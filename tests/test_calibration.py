@@ -14,6 +14,7 @@ from commsim.calibration import Target, load_targets, statistic
 from commsim.cli import cli
 from commsim.errors import ScenarioError
 from commsim.params import PARAMETERS
+from commsim.store import check_complete
 from commsim.uncertainty import load_posterior
 
 from .helpers import DATA, SMALL
@@ -80,6 +81,19 @@ def test_calibrate_command_end_to_end(tmp_path):
         assert accepted[name].between(lo, hi).all()
     assert len(manifest["move_acceptance"]) == 3 and manifest["unique_sets"] >= 1
     assert "ess" in gens.columns and gens["ess"].iloc[0] == pytest.approx(6)
+    # the manifest of every experiment command: status, checksums, runs
+    assert check_complete(out)["command"] == "calibrate" and "accepted.csv" in manifest["outputs"]
+    assert manifest["runs"] == manifest["runs_computed"] > manifest["proposals"] and manifest["runs_reused"] == 0
+    assert manifest["scenarios"][0]["name"] == "small" and manifest["base_seed"] == 1
+
+
+def test_calibrate_checks_size_and_memory_as_the_other_commands(tmp_path):
+    common = ["calibrate", str(SMALL), "--targets", str(TARGETS), "--out", str(tmp_path / "c")]
+    big = CliRunner().invoke(cli, [*common, "--n", "2000", "--generations", "10"])
+    assert big.exit_code == 2 and "calibrate (at least): 52,002 runs" in big.output and "--yes" in big.output
+    small_memory = CliRunner().invoke(cli, [*common, "--n", "2", "--max-memory", "0.001"])
+    assert small_memory.exit_code == 2 and "give --max-memory GB on a bigger machine" in small_memory.output
+    assert not (tmp_path / "c" / "manifest.json").exists()
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -103,7 +117,7 @@ def test_compare_carries_calibration_uncertainty(tmp_path):
     pd.DataFrame({"pay_beta_norm": [0.5, 2.0], "oc_formation_hazard": [0.01, 0.03], "stat_x": [0, 0]}).to_csv(accepted, index=False)
     out = tmp_path / "cmp"
     result = CliRunner().invoke(cli, ["compare", str(SMALL), str(DATA / "small_variant.toml"), "--reps", "4", "--months", "8",
-                                      "--workers", "1", "--posterior", str(accepted), "--no-figures", "--out", str(out)])
+                                      "--workers", "1", "--posterior", str(accepted), "--no-figures", "--noise-only", "--out", str(out)])
     assert result.exit_code == 0, result.output
     summary = pd.read_parquet(out / "summary.parquet")
     for _, rows in summary.groupby("replicate"):
@@ -114,5 +128,5 @@ def test_compare_carries_calibration_uncertainty(tmp_path):
     bad = CliRunner().invoke(cli, ["compare", str(SMALL), str(DATA / "small_variant.toml"), "--posterior", str(tmp_path / "none.csv")])
     assert bad.exit_code == 2 and "none.csv: no such file" in bad.output
     pd.DataFrame({"pay_intercept": [1.5]}).to_csv(accepted, index=False)  # the variant's own difference
-    erase = CliRunner().invoke(cli, ["compare", str(SMALL), str(DATA / "small_variant.toml"), "--reps", "2", "--posterior", str(accepted)])
+    erase = CliRunner().invoke(cli, ["compare", str(SMALL), str(DATA / "small_variant.toml"), "--reps", "2", "--posterior", str(accepted), "--noise-only"])
     assert erase.exit_code == 2 and "pay_intercept" in erase.output and "erase" in erase.output

@@ -112,3 +112,18 @@ def test_failure_box_figure_renders(tmp_path, lang):
     assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="no box 3"):
         plots_discovery.failure_box(disc, traj, "suzhou_alliance", "mean_collection_rate", "baseline", lang, box=3)
+
+
+def test_many_irrelevant_parameters_do_not_hide_the_planted_condition():
+    """A world samples a hundred parameters or more: PRIM is offered the few that matter most
+    (extra-trees feature scores), so a planted condition is still found, and nothing else."""
+    _, worlds, fail = planted()
+    rng = np.random.default_rng(11)
+    noise = pd.DataFrame(rng.uniform(size=(len(worlds), 100)), columns=[f"noise_{i}" for i in range(100)])
+    x = pd.concat([worlds.drop(columns="replicate"), noise], axis=1)
+    boxes = prim_boxes(x, fail)
+    assert boxes
+    assert {name for name, *_ in boxes[0].limits} == {"firm_fixed_cost_share", "pay_beta_norm"}
+    assert boxes[0].density > 0.9 and boxes[0].coverage > 0.7
+    again = prim_boxes(x, fail)  # the feature scores use a fixed random state
+    assert [b.limits for b in again] == [b.limits for b in boxes]

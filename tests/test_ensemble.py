@@ -52,7 +52,7 @@ def test_one_worker_two_workers_and_dask_give_identical_results(tmp_path):
 def test_sigkill_then_rerun_computes_only_missing_runs(tmp_path):
     out = tmp_path / "killed"
     cmd = [COMMSIM, "compare", SMALL, VARIANT, "--reps", "30", "--months", "12", "--workers", "2",
-           "--chunk", "1", "--out", str(out)]
+           "--chunk", "1", "--noise-only", "--out", str(out)]
     psutil = pytest.importorskip("psutil")
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     runs = out / "runs"
@@ -142,13 +142,17 @@ def test_store_resumes_extends_and_refuses_other_experiments(tmp_path):
 def test_compare_writes_the_contract(tmp_path):
     out = tmp_path / "cmp"
     res = CliRunner().invoke(cli, ["compare", SMALL, VARIANT, "--reps", "3", "--months", "12", "--workers", "1",
-                                   "--out", str(out), "--set", "oc_members=9"])
+                                   "--out", str(out), "--set", "oc_members=9", "--noise-only"])
     assert res.exit_code == 0, res.output
     assert "mean_collection_rate" in res.stdout and "common random numbers" in res.stdout
     table = pd.read_csv(out / "comparison.csv")
     assert list(table.columns) == [
         "metric", "scenario", "baseline", "n", "mean", "ci_low", "ci_high", "diff", "diff_ci_low", "diff_ci_high",
-        "diff_method", "p_value", "p_adjusted", "effect_size", "prob_better", "higher_is_better", "crn_variance_ratio"]
+        "diff_method", "p_value", "p_adjusted", "effect_size", "prob_better", "higher_is_better", "direction",
+        "crn_variance_ratio"]
+    assert set(table["direction"]) <= {"higher", "lower", "ambiguous"}
+    assert (table["direction"] != "lower").eq(table["higher_is_better"]).all()
+    assert not (out / "robustness.csv").exists()  # --noise-only
     assert table.groupby("metric").size().eq(2).all()
     base = table[table["scenario"] == "small"]
     assert (base[["diff", "diff_ci_low", "diff_ci_high"]] == 0).all().all()

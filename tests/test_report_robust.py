@@ -101,8 +101,10 @@ def test_without_discovery_the_brief_says_it_cannot_say_where(robust):
     ("robustness.csv", lambda df: df.assign(share_better=[1.5] + list(df["share_better"][1:])),
      "robustness.csv: row 2: share_better: expected a share from 0 to 1"),
     ("robustness.csv", lambda df: df.drop(columns=["prob_best"]), "robustness.csv: missing column(s) prob_best"),
+    ("discovery.csv", lambda df: df.assign(box=[-1] + list(df["box"][1:])),
+     "discovery.csv: row 2: box: expected a whole number from 0"),
     ("discovery.csv", lambda df: df.assign(box=[0] + list(df["box"][1:])),
-     "discovery.csv: row 2: box: expected a whole number from 1"),
+     "discovery.csv: row 2: parameter: box 0 (no box) restricts no parameter"),
 ])
 def test_broken_robustness_files_give_one_line(robust, file, edit, message):
     df = pd.read_csv(robust / file)
@@ -111,3 +113,22 @@ def test_broken_robustness_files_give_one_line(robust, file, edit, message):
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1 and not list(robust.glob("brief*"))
     assert re.match(r"^error: ", result.output)
+
+
+def test_a_box_0_sentence_and_the_precision_of_the_shares_reach_the_answer(robust):
+    """discovery.csv's box 0 (no condition found) is said in its own words, and stability.json's
+    largest standard error becomes the precision of every share (1.96 x, in points)."""
+    disc = pd.read_csv(robust / "discovery.csv")
+    keep = disc[disc["scenario"] != "pay_campaign"]
+    said = "Higher willingness to pay does not beat the status quo in 7 of 200 worlds, under no simple condition."
+    zero = pd.DataFrame([{"scenario": "pay_campaign", "outcome": "mean_collection_rate", "comparator": "small",
+                          "box": 0, "coverage": 1.0, "density": 0.035, "n_cases": 7, "parameter": None,
+                          "low": None, "high": None, "values": None, "text_en": said, "text_zh": "无简单条件。"}])
+    pd.concat([keep, zero], ignore_index=True).to_csv(robust / "discovery.csv", index=False)
+    (robust / "stability.json").write_text('{"max_se": 0.0354, "target_se": 0.025, "stable": false}')
+    assert CliRunner().invoke(cli, ["brief", str(robust), "--lang", "en"]).exit_code == 0
+    items = _items(page(robust)["answer"])
+    assert "each share is known to within about ±7 percentage points" in items[0]
+    assert items[1] == f"**Where it fails:** {said}"
+    annex = sections((robust / "annex_en.md").read_text("utf-8"))["robustness"]
+    assert "Higher willingness to pay, box" not in annex and "box 0" not in annex  # box 0 is no box

@@ -14,11 +14,19 @@ seed, same parameter sample). ``comparison.csv`` holds, per (metric, scenario):
 - ``effect_size``: Cohen's d of the paired differences (mean / sd);
 - ``prob_better``: share of replicates in which the scenario beats the baseline (strictly,
   in the metric's direction, ``higher_is_better``);
+- ``direction``: which way is better (``metrics.direction``: ``higher``, ``lower`` or
+  ``ambiguous``, where ``prob_better`` is the share of higher values and says nothing about
+  better); ``higher_is_better`` is kept for older readers;
 - ``crn_variance_ratio``: var(differences) / (var(scenario) + var(baseline)); the second is
   what the variance of a difference would be with independent seeds, so 0.1 means common
   random numbers saved 90% of the replicates needed for the same precision.
 
 The baseline's own row has diff 0 with a zero-width interval, and no test (NaN).
+
+These replicates run every scenario under the default assumptions: the intervals cover
+simulation noise (and, with ``--posterior`` in a noise-only comparison, the calibration's
+uncertainty). ``commsim compare`` also runs every scenario across sampled worlds unless told
+``--noise-only``: see ``commsim.compare_worlds`` (``robustness.csv``, ``discovery.csv``).
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -44,17 +52,21 @@ from commsim.experiment import (
     applicable,
     differing,
     setup_for,
+    street_entry,
     writing,
 )
 from commsim.io import write_csv, write_parquet
-from commsim.metrics import KEY_METRICS, check_metric, higher_is_better
+from commsim.metrics import KEY_METRICS, check_metric, direction, higher_is_better
 from commsim.uncertainty import sample_replicates
 
 COLUMNS: tuple[str, ...] = (
     "metric", "scenario", "baseline", "n", "mean", "ci_low", "ci_high", "diff", "diff_ci_low",
     "diff_ci_high", "diff_method", "p_value", "p_adjusted", "effect_size", "prob_better",
-    "higher_is_better", "crn_variance_ratio",
+    "higher_is_better", "direction", "crn_variance_ratio",
 )
+
+if TYPE_CHECKING:  # commsim.compare_worlds imports this module (through commsim.robustness)
+    from commsim.compare_worlds import WorldsOptions, WorldsResult
 
 SKEW_LIMIT = 1.0
 BOOTSTRAP_MIN_N = 10
@@ -185,7 +197,7 @@ def paired_comparison(
                          ci_low=lo, ci_high=hi, diff=0.0, diff_ci_low=0.0, diff_ci_high=0.0,
                          diff_method="paired_t", p_value=math.nan, p_adjusted=math.nan,
                          effect_size=math.nan, prob_better=math.nan, higher_is_better=hib,
-                         crn_variance_ratio=math.nan))
+                         direction=direction(metric), crn_variance_ratio=math.nan))
         block = []
         for pos, s in enumerate(others, start=1):
             pair = wide[s][[metric]].join(base[[metric]].add_suffix("_base"), how="inner")
@@ -204,7 +216,7 @@ def paired_comparison(
                 p_value=p, p_adjusted=math.nan,
                 effect_size=diff / sd_d if sd_d and math.isfinite(sd_d) and sd_d > 0 else math.nan,
                 prob_better=float(np.mean(d > 0) if hib else np.mean(d < 0)) if d.size else math.nan,
-                higher_is_better=hib,
+                higher_is_better=hib, direction=direction(metric),
                 crn_variance_ratio=sd_d**2 / denom if denom and math.isfinite(denom) and denom > 0 else math.nan,
             ))
         for row, adj in zip(block, holm([r["p_value"] for r in block]), strict=True):
@@ -238,6 +250,7 @@ class CompareResult:
     manifest: dict[str, Any]
     out: Path | None = None
     monthly: pd.DataFrame | None = None
+    worlds: WorldsResult | None = None
 
 
 def replicates_needed(half: float, n: int, target: float) -> int:
@@ -287,6 +300,8 @@ def compare(
     max_reps: int | None = None,
     keep_monthly: bool = False,
     posterior: Sequence[Mapping[str, Any]] = (),
+    worlds: WorldsOptions | None = None,
+    street: ScenarioRef | None = None,
     **run: Any,
 ) -> CompareResult:
     """Run ``baseline`` and ``others`` with common random numbers and compare them.
@@ -298,8 +313,17 @@ def compare(
     written; without it everything stays in memory (``keep_monthly`` keeps the monthly rows
     too). ``precision``: add replicates (up to ``max_reps``, default 10 x ``reps``; at most 4x
     per round) until the 95% CI half-width of ``metric``'s paired difference is at most
-    ``precision`` for every scenario.
+    ``precision`` for every scenario. ``posterior``: calibrated sets, set ``r % K`` in replicate r.
+
+    ``worlds`` (a :class:`~commsim.compare_worlds.WorldsOptions`; ``commsim compare`` gives one
+    unless ``--noise-only``): also run every scenario across sampled worlds and write
+    ``robustness.csv``, ``stability.json``, ``discovery.csv`` and the worlds' tables (see
+    :mod:`commsim.compare_worlds`); the noise-only replicates above still give
+    ``comparison.csv``. ``street``: compare the scenarios' policies on this street instead
+    (``experiment.on_street``).
     """
+    from commsim.compare_worlds import WorldsRun, clear_stale, own_columns
+
     opts = RunOptions.build(options, **run)
     reps = opts.reps_or(20)
     if reps < 2:
@@ -311,23 +335,33 @@ def compare(
         raise ParameterError(f"--precision {precision}: must be a number above 0")
     if max_reps is not None and max_reps < 2:
         raise ParameterError(f"--max-reps {max_reps}: must be at least 2")
-    setup = setup_for([baseline, *others], opts)
+    if worlds is not None and not crn:
+        raise ParameterError("--no-crn: only with --noise-only (every scenario runs in the same worlds with the same seeds)")
+    if worlds is not None and posterior:
+        raise ParameterError("compare: give the posterior to the worlds (WorldsOptions.posterior), not as posterior=")
+    setup = setup_for([baseline, *others], opts, street=street)
     labels = list(setup.scenarios)
     limit = max(reps, max_reps or (10 * reps if precision is not None else reps))
-    opts.check_size(limit * len(labels), "compare")
-    opts.check_memory(list(setup.scenarios.values()), limit * len(labels))
+    wrun = WorldsRun(setup, opts, worlds) if worlds is not None else None
+    most = limit * len(labels) + (len(wrun.full.tasks) if wrun is not None else 0)
+    opts.check_size(most, "compare")
+    opts.check_memory(list(setup.scenarios.values()), most)
     full = compare_plan(setup, limit, opts.seed, crn, block=reps, posterior=posterior)
+    allowed = full.keys | (wrun.keys if wrun is not None else set())
     manifest = Manifest.for_setup(
         "compare", opts, setup, baseline=labels[0], crn=crn, reps_requested=reps, lhs_block=reps,
-        precision={"target": precision, "metric": metric, "max_reps": limit} if precision else None)
+        precision={"target": precision, "metric": metric, "max_reps": limit} if precision else None,
+        street=street_entry(setup.street), worlds=wrun.describe() if wrun is not None else None)
     opts.say(f"compare: {', '.join(labels)}: {reps} replicates each" + (f" -> {opts.out}" if opts.out is not None else ""))
     reps_now, rounds, computed = reps, [], 0
     with writing(opts, "commsim compare"):
         while True:
             plan = replace(full, tasks=[t for t in full.tasks if t.replicate < reps_now])
             manifest.update(reps=reps_now)
-            done = run_plan(plan, replace(opts, overwrite=opts.overwrite and not rounds), allowed_keys=full.keys,
+            done = run_plan(plan, replace(opts, overwrite=opts.overwrite and not rounds), allowed_keys=allowed,
                             keep_monthly_in_memory=keep_monthly, manifest=manifest)
+            if wrun is not None:
+                done.summary = own_columns(done.summary, plan, wrun.full.sampled)
             computed += done.computed
             comparison = paired_comparison(done.summary, labels[0], labels, seed=opts.seed)
             if precision is None:
@@ -343,11 +377,19 @@ def compare(
         extra: dict[str, Any] = {}
         if not crn:
             extra["seeds_by_scenario"] = {lab: [seed_for(opts.seed, r, i, crn) for r in range(reps_now)] for i, lab in enumerate(labels)}
+        files: dict[str, Any] = {"summary.parquet": lambda p: write_parquet(done.summary, p),
+                                 "comparison.csv": lambda p: write_csv(comparison, p), "monthly/": None, "runs/": None}
+        runs, wres = len(plan.tasks), None
+        if wrun is not None:
+            wres = wrun.run(manifest, allowed, noise=done.summary, noise_sampled=plan.sampled)
+            files.update(wres.writers())
+            computed += wres.computed
+            runs += wres.runs
+            extra["worlds"] = wres.info
+        clear_stale(opts.out, list(files))
         data = manifest.complete(
-            len(plan.tasks), computed,
-            {"summary.parquet": lambda p: write_parquet(done.summary, p),
-             "comparison.csv": lambda p: write_csv(comparison, p), "monthly/": None, "runs/": None},
+            runs, computed, files,
             reps=reps_now, seeds=[seed_for(opts.seed, r) for r in range(reps_now)],
             parameter_samples=[{"replicate": r, **plan.samples[r]} for r in range(reps_now)] if plan.sampled else [],
             posterior_sets=len(posterior), precision_rounds=rounds, **extra)
-    return CompareResult(comparison, done.summary, data, opts.out, done.monthly)
+    return CompareResult(comparison, done.summary, data, opts.out, done.monthly, wres)

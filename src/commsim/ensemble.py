@@ -205,7 +205,7 @@ def finish_summary(plan: Plan, runs: pd.DataFrame) -> pd.DataFrame:
     """Sorted public summary (one row per task in plan order of scenario, point, replicate)."""
     if runs.empty:
         return runs
-    runs = runs[runs["key"].isin(plan.keys)].drop_duplicates("key")
+    runs = runs[runs["key"].isin(plan.keys)].drop_duplicates("key").copy()  # one block per dtype: no fragmentation
     order = plan.order()
     runs = runs.assign(_s=runs["scenario"].map(order)).sort_values(["_s", "point", "replicate"], kind="stable")
     drop = ["_s", "task", "key"] + (["point"] if plan.kind != "sensitivity" else [])
@@ -366,7 +366,7 @@ def _interrupted(plan: Plan, store, manifest: Manifest | None) -> Interrupted:
     total = len(plan.tasks)
     if store is None:
         return Interrupted("interrupted: nothing was written (the runs were kept in memory only)")
-    kept = min(store.count, total)
+    kept = len(store.keys & plan.keys)  # the folder may hold other runs of the command (worlds)
     if manifest is not None:
         manifest.write("interrupted", runs_planned=total, runs_kept=kept)
     if kept == 0:

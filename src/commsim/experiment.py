@@ -139,6 +139,7 @@ class Setup:
     scenarios: dict[str, Scenario]
     varies: list[Vary] = field(default_factory=list)
     sets: dict[str, Any] = field(default_factory=dict)
+    street: Scenario | None = None
 
 
 def check_labels(scenarios: Sequence[Scenario]) -> dict[str, Scenario]:
@@ -156,12 +157,14 @@ def load_setup(
     sets: Mapping[str, Any] | None = None,
     months: int | None = None,
     vary: Sequence[Vary] = (),
+    street: ScenarioRef | None = None,
 ) -> Setup:
     """Load scenarios (names, paths or Scenario objects) with ``--set`` values and ``--months``.
 
     A ``--set`` of a policy parameter applies to the scenarios that switch the policy on, and
     must apply to at least one. Varied parameters: ``vary`` plus every file's
     ``[uncertainty]`` table (the same parameter with two different ranges is an error).
+    ``street``: put every scenario on this street (:func:`on_street`).
     """
     sets = dict(sets or {})
     scenarios, groups = [], [list(vary)]
@@ -174,6 +177,10 @@ def load_setup(
             sc, own = load_experiment_scenario(ref, sets, months)
         scenarios.append(sc)
         groups.append(own)
+    street_sc = None
+    if street is not None:
+        street_sc = load_street(street)
+        scenarios = on_street(scenarios, street_sc)
     for name in sets:
         PARAMETERS.lookup(name, "--set ")
         if not any(applies_to(name, sc) for sc in scenarios):
@@ -190,12 +197,61 @@ def load_setup(
         if not any(applies_to(v.name, sc) for sc in scenarios):
             raise ParameterError(f"--vary {v.name}: belongs to policy {v.name.split('.')[0]!r}, which no scenario here switches on")
     warn_if_streets_differ(scenarios)
-    return Setup(check_labels(scenarios), varies, sets)
+    return Setup(check_labels(scenarios), varies, sets, street_sc)
 
 
-def setup_for(refs: Sequence[ScenarioRef], opts: RunOptions, vary: Sequence[Vary] | None = None) -> Setup:
+def setup_for(refs: Sequence[ScenarioRef], opts: RunOptions, vary: Sequence[Vary] | None = None,
+              street: ScenarioRef | None = None) -> Setup:
     """:func:`load_setup` with the options' ``--set``, ``--months`` and ``--vary``."""
-    return load_setup(refs, opts.sets, opts.months, opts.vary if vary is None else vary)
+    return load_setup(refs, opts.sets, opts.months, opts.vary if vary is None else vary, street)
+
+
+# --- the same policies on another street ------------------------------------------------------
+
+
+def load_street(ref: ScenarioRef) -> Scenario:
+    """A street for :func:`on_street`: a scenario (name or file) that switches on no policy and
+    loads no plugin, whose communities, estates and household mix are taken."""
+    from commsim.scenario import load_scenario
+
+    street = ref if isinstance(ref, Scenario) else load_scenario(ref)
+    if street.policies:
+        raise ScenarioError(f"{street.source}: --street: switches on {', '.join(sorted(street.policies))}; a street "
+                            "describes estates and households only (give a status quo such as street_old_town)")
+    if street.spec.scenario.plugins:
+        raise ScenarioError(f"{street.source}: --street: loads plugins; a street describes estates and households only")
+    return street
+
+
+def on_street(scenarios: Sequence[Scenario], street: Scenario) -> list[Scenario]:
+    """The scenarios with their street replaced by ``street``'s: its communities (estates,
+    workers) and household mix, and the model parameters its file sets (the street's staffing
+    norm, say). Each scenario keeps its name, horizon, policies, its other parameters and the
+    ``--set`` values (which win over the street's). A parameter the street sets that the
+    scenarios set differently (what tells them apart) is an error."""
+    given = dict(street.spec.parameters)
+    apart = sorted(n for n in given if len({repr(sc.spec.parameters.get(n)) for sc in scenarios}) > 1)
+    if apart:
+        raise ScenarioError(f"{street.source}: parameters.{apart[0]}: the compared scenarios set it differently; "
+                            "on one street that difference would be lost (drop it from the street file)")
+    out = []
+    for sc in scenarios:
+        spec = sc.spec.model_copy(update={
+            "communities": street.spec.communities, "household_mix": street.spec.household_mix,
+            "parameters": {**sc.spec.parameters, **given}})
+        try:
+            out.append(Scenario(spec, sc.source, sc.overrides))
+        except ParameterError as exc:
+            raise ScenarioError(f"{sc.source} on street {street.name}: {exc}") from None
+    return out
+
+
+def street_entry(street: Scenario | None) -> dict[str, Any] | None:
+    """The manifest's record of the street a comparison was put on (None: the scenarios' own)."""
+    if street is None:
+        return None
+    return {"name": street.name, "source": street.source, "sha256": street.digest(),
+            "households": street.households, "estates": len(street.estates())}
 
 
 def load_experiment_scenario(ref: str | Path, overrides: Mapping[str, Any] | None = None, months: int | None = None) -> tuple[Scenario, list[Vary]]:

@@ -13,9 +13,11 @@ comparator) and key outcome (``metrics.KEY_METRICS``), ``robustness.csv`` holds:
   ambiguous outcome it is the share of worlds with a *higher* value, no judgement implied;
 - ``median_diff``, ``diff_p05``, ``diff_p95``: median and 5-95% range of the paired difference
   scenario - comparator across worlds (what the assumptions do to the advantage);
-- ``noise_diff``, ``noise_ci_low``, ``noise_ci_high``: mean paired difference and its paired-t
-  95% interval over the same replicates: the interval a noise-only reading would quote. It
-  shrinks as worlds are added; the 5-95% range does not;
+- ``noise_diff``, ``noise_ci_low``, ``noise_ci_high``: the noise-only reading beside it: the mean
+  paired difference and its paired-t 95% interval over the replicates of a separate noise-only
+  comparison under the default assumptions when one is given (``noise=``; ``commsim compare``
+  gives its own, so these are ``comparison.csv``'s ``diff`` and its t interval), else over the
+  worlds themselves. Either way it shrinks as replicates are added; the 5-95% range does not;
 - ``prob_best``: share of worlds in which the scenario is best among all scenarios of the table
   (the status quo included) on this outcome, ties shared equally; for an ambiguous outcome, the
   share with the highest value. It depends on the scenario and outcome only, and is repeated
@@ -29,13 +31,14 @@ its ``prob_best`` and how often the status quo beats each policy.
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from commsim.compare import t_interval
+from commsim.compare import paired_difference, t_interval
 from commsim.io import write_csv
 from commsim.metrics import EITHER, HIGHER, KEY_METRICS, direction
 
@@ -95,15 +98,39 @@ def pair_row(a: np.ndarray, b: np.ndarray, way: str) -> dict[str, float]:
     }
 
 
+NOISE = ("noise_diff", "noise_ci_low", "noise_ci_high")
+
+
+def noise_row(a: np.ndarray, b: np.ndarray, seed: np.random.SeedSequence) -> dict[str, float]:
+    """Mean paired difference ``a - b`` over finite pairs and its 95% interval, computed as
+    ``comparison.csv`` computes it (``compare.paired_difference``: paired t, or BCa bootstrap
+    when the differences are skewed)."""
+    ok = np.isfinite(a) & np.isfinite(b)
+    mean, lo, hi, _, _ = paired_difference(a[ok] - b[ok], seed)
+    return dict(zip(NOISE, (mean, lo, hi), strict=True))
+
+
+def noise_seed(seed: int, outcome: str, names: Sequence[str], scenario: str, comparator: str) -> np.random.SeedSequence:
+    """The bootstrap seed of a pair: ``compare.paired_comparison``'s for a scenario against the
+    baseline (``names[0]``) in either order, so those rows repeat ``comparison.csv``'s interval."""
+    i, j = names.index(scenario), names.index(comparator)
+    pos = max(i, j) if min(i, j) == 0 else 1000 + min(i, j) * len(names) + max(i, j)
+    return np.random.SeedSequence([seed, zlib.crc32(outcome.encode()), pos])
+
+
 def robustness(summary: pd.DataFrame, baseline: str, outcomes: Sequence[str] | None = None,
-               scenarios: Sequence[str] | None = None) -> pd.DataFrame:
+               scenarios: Sequence[str] | None = None, noise: pd.DataFrame | None = None,
+               seed: int = 0) -> pd.DataFrame:
     """The robustness table (``COLUMNS``; see the module docstring).
 
     Args:
-        summary: one row per scenario x replicate.
+        summary: one row per scenario x replicate (replicate r of every scenario in world r).
         baseline: the status quo's label (must be in ``summary``).
         outcomes: summary columns to assess (default: the key metrics present).
         scenarios: scenarios in order (default: as they first appear, baseline first).
+        noise: a noise-only summary (the same scenarios under the default assumptions, paired
+            by replicate) for the ``noise_*`` columns; default: the worlds themselves (t interval).
+        seed: the comparison's base seed (bootstrap intervals of ``noise``, as in ``comparison.csv``).
     """
     for col in ("scenario", "replicate"):
         if col not in summary.columns:
@@ -120,11 +147,17 @@ def robustness(summary: pd.DataFrame, baseline: str, outcomes: Sequence[str] | N
         way = direction(m)
         table = wide(summary, m, names)
         best = prob_best(table, way)
+        quiet = wide(noise, m, names) if noise is not None and m in noise.columns else None
         for s in names:
             for c in names:
                 if c == s:
                     continue
                 stats = pair_row(table[s].to_numpy(float), table[c].to_numpy(float), way)
+                if quiet is not None:
+                    stats.update(noise_row(quiet[s].to_numpy(float), quiet[c].to_numpy(float),
+                                           noise_seed(seed, m, names, s, c)))
+                elif noise is not None:
+                    stats.update(dict.fromkeys(NOISE, math.nan))
                 rows.append({"scenario": s, "outcome": m, "comparator": c, "direction": way, **stats,
                              "prob_best": float(best[s])})
     return pd.DataFrame(rows, columns=list(COLUMNS))

@@ -179,6 +179,7 @@ class RunStore:
         self.keep_monthly = keep_monthly
         self.plan: Plan | None = None
         self.count = 0  # runs stored (after open, plus those written since)
+        self.keys: set[str] = set()  # their task keys
 
     @property
     def runs_dir(self) -> Path:
@@ -222,6 +223,7 @@ class RunStore:
         if code is not None:
             self._check_code(keys, code)
         self.count = len(keys)
+        self.keys = set(keys)
         return keys
 
     def _check_code(self, keys: set[str], code: dict[str, Any]) -> None:
@@ -258,6 +260,7 @@ class RunStore:
             write_parquet(monthly, self.monthly_dir / name)
         write_parquet(summary, self.runs_dir / name)
         self.count += len(results)
+        self.keys.update(t.key for t, _, _ in results)
 
     def runs(self) -> pd.DataFrame:
         """Every stored summary row (one per finished run)."""

@@ -142,9 +142,14 @@ def world_parameters(
 
 
 def _vary(p: Param) -> Vary:
-    if p.name in PARAMETERS:
+    """Uniform over the documented range, cut to the valid bounds where a table's range reaches
+    past them (a value outside the bounds would be refused)."""
+    lo, hi = p.range
+    if p.bounds is not None:
+        lo, hi = max(lo, p.bounds[0]), min(hi, p.bounds[1])
+    if p.name in PARAMETERS and (lo, hi) == tuple(p.range):
         return make_vary(p.name)
-    return Vary(p.name, "uniform", p.range[0], p.range[1])  # a test's own table
+    return Vary(p.name, "uniform", lo, hi)
 
 
 @dataclass

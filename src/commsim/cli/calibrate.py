@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -14,19 +14,12 @@ import pandas as pd
 from commsim import calibration
 from commsim import calibration_smc as smc
 from commsim.backends import make_backend
-from commsim.cli.experiments import run_options
+from commsim.cli.options import experiment_options
 from commsim.ensemble import scenario_payload
 from commsim.errors import ScenarioError
-from commsim.io import (
-    atomic_write,
-    environment,
-    prepare_output_dir,
-    write_csv,
-    write_json,
-    write_parquet,
-)
+from commsim.experiment import Manifest, RunOptions, setup_for, writing
+from commsim.io import atomic_write, prepare_output_dir, write_csv, write_json, write_parquet
 from commsim.runner import replicate_seed
-from commsim.scenario import load_scenario, parse_set_options
 
 DEFAULT_TARGETS = Path(__file__).resolve().parents[3] / "calibration" / "targets.toml"
 
@@ -74,10 +67,9 @@ def plot_fit(samples, accepted, spec, path: Path) -> None:
               help="ABC-MCMC moves of the resampled final generation (spreads out duplicated sets; 0 = none).")
 @click.option("--min-acceptance", default=0.02, show_default=True, type=float,
               help="Stop when fewer proposals than this share are accepted (also caps a generation at n / share proposals).")
-@run_options(default_reps=2)
+@experiment_options(default_reps=2, vary_help=None)
 def calibrate(scenario: str, targets_path: str | None, n_sets: int, generations: int, floor: float, alpha: float,
-              moves: int, min_acceptance: float, reps: int, months: int | None, seed: int, out: str | None, workers: int | None,
-              backend: str, scheduler: str | None, sets: tuple[str, ...], overwrite: bool, chunk: int | None) -> None:
+              moves: int, min_acceptance: float, opts: RunOptions) -> None:
     """Fit assumption parameters of SCENARIO to the published targets by ABC-SMC.
 
     Sequential Monte Carlo approximate Bayesian computation (pyabc; see docs/validation.md).
@@ -87,8 +79,11 @@ def calibrate(scenario: str, targets_path: str | None, n_sets: int, generations:
     accepted.csv (an equally weighted posterior sample: the final generation resampled by
     weight, then moved --moves times by ABC-MCMC), posterior.csv (the final generation with
     weights), samples.csv (every generation), generations.csv, parameters.csv (prior vs
-    posterior spread), fit.csv (per target), best.toml, figures/targets.png and manifest.json.
-    (--chunk is not used: each proposal is one task.)
+    posterior spread), fit.csv (per target), best.toml, figures/targets.png and manifest.json
+    (status "running" while it works, "interrupted" when stopped, "complete" with a checksum of
+    each file at the end, as for the other experiment commands). The size of the search
+    (at least --n x (--generations + --moves) x --reps runs) and the memory of a run are checked
+    first. (--chunk is not used: each proposal is one task.)
     """
     if n_sets < 2:
         raise click.BadParameter("must be at least 2", param_hint="--n")
@@ -104,15 +99,24 @@ def calibrate(scenario: str, targets_path: str | None, n_sets: int, generations:
     spec = calibration.load_targets(path)
     if not spec.parameters:
         raise ScenarioError(f"{path}: calibration.parameters: no parameters to calibrate")
-    sc = load_scenario(scenario, parse_set_options(list(sets)))
-    if months is not None:
-        sc = sc.with_months(months)
-    out_dir = prepare_output_dir(out or Path("results") / "calibration")
+    reps, seed = opts.reps_or(2), opts.seed
+    setup = setup_for([scenario], opts, vary=())
+    sc = next(iter(setup.scenarios.values()))
+    opts = replace(opts, out=Path(opts.out or Path("results") / "calibration"))
+    opts.check_size((n_sets * (generations + moves) + 1) * reps, "calibrate (at least)")
+    opts.check_memory([sc])
+    with writing(opts, "commsim calibrate"):
+        _calibrate(opts, setup, sc, path, spec, n_sets, generations, floor, alpha, moves, min_acceptance, reps, seed)
+
+
+def _calibrate(opts: RunOptions, setup, sc, path: Path, spec, n_sets: int, generations: int, floor: float, alpha: float,
+               moves: int, min_acceptance: float, reps: int, seed: int) -> None:
+    out_dir = prepare_output_dir(opts.out)
     settings = {"scenario_sha256": sc.digest(), "targets_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
                 "parameters": list(spec.parameters), "particles": n_sets, "reps": reps, "seed": seed,
                 "floor": floor, "alpha": alpha, "min_acceptance": min_acceptance}
     db, settings_path = out_dir / "abc.db", out_dir / "abc_settings.json"
-    resume = db.exists() and not overwrite
+    resume = db.exists() and not opts.overwrite
     if resume:
         try:
             stored = json.loads(settings_path.read_text(encoding="utf-8"))
@@ -128,25 +132,50 @@ def calibrate(scenario: str, targets_path: str | None, n_sets: int, generations:
         write_json(settings, settings_path)
     click.echo(f"calibrating {sc.name}: {n_sets} sets per generation x {reps} replicates, {len(spec.parameters)} parameters, "
                f"{sum(t.fitted for t in spec.targets)} fitted targets -> {out_dir}" + (" (resuming)" if resume else ""), err=True)
-    started = time.monotonic()
-
     def report(g: dict) -> None:
         click.echo(f"  generation {g['t']}: threshold {g['epsilon']:.3g}, {g['particles']} of {g['samples']} accepted", err=True)
 
     from pyabc import History
 
-    with make_backend(backend, workers, scheduler) as be:
-        def make():
-            return smc.make_abc(spec, scenario_payload(sc), reps, n_sets, seed, floor, alpha, be)
+    manifest = Manifest.for_setup("calibrate", opts, setup, method="ABC-SMC (pyabc)", targets=spec.source, **settings)
+    manifest.write("running")
+    before = _runs_stored(db, out_dir, reps) if resume else 0
+    try:
+        with make_backend(opts.backend, opts.workers, opts.scheduler) as be:
+            def make():
+                return smc.make_abc(spec, scenario_payload(sc), reps, n_sets, seed, floor, alpha, be)
 
-        reason = smc.run_generations(make, f"sqlite:///{db}", spec, generations, floor, min_acceptance, resume, report)
-        history = History(f"sqlite:///{db}", _id=1)
-        pops = history.get_all_populations()
-        last = int(pops["t"].max())
-        posterior = calibration.population_table(history.get_population(last).particles, spec)
-        accepted, rates = rejuvenate(out_dir, spec, scenario_payload(sc), reps, float(pops["epsilon"].iloc[-1]),
-                                     posterior, seed, moves, last, be)
-    write_results(out_dir, spec, sc, history, posterior, accepted, rates, settings, reason, started, seed, reps)
+            reason = smc.run_generations(make, f"sqlite:///{db}", spec, generations, floor, min_acceptance, resume, report)
+            history = History(f"sqlite:///{db}", _id=1)
+            pops = history.get_all_populations()
+            last = int(pops["t"].max())
+            posterior = calibration.population_table(history.get_population(last).particles, spec)
+            accepted, rates = rejuvenate(out_dir, spec, scenario_payload(sc), reps, float(pops["epsilon"].iloc[-1]),
+                                         posterior, seed, moves, last, be)
+    except KeyboardInterrupt:
+        manifest.write("interrupted")
+        raise
+    fields = write_results(out_dir, spec, sc, history, posterior, accepted, rates, reason, seed, reps)
+    manifest.complete(fields["runs"] + fields["runs_moves"], fields["runs"] + fields["runs_moves"] - before,
+                      dict.fromkeys(OUTPUTS), **{k: v for k, v in fields.items() if k != "runs"})
+
+
+#: what a calibration writes (and the manifest checksums)
+OUTPUTS = ("accepted.csv", "posterior.csv", "samples.csv", "generations.csv", "parameters.csv", "fit.csv", "best.toml",
+           "figures/targets.png")
+
+
+def _runs_stored(db: Path, out_dir: Path, reps: int) -> int:
+    """Runs an interrupted calibration already did: its stored generations' proposals and moves."""
+    from pyabc import History
+
+    try:
+        pops = History(f"sqlite:///{db}", _id=1).get_all_populations()
+        done = int(pops[pops["t"] >= 0]["samples"].sum()) * reps
+    except Exception:  # an empty or unreadable database: nothing to reuse
+        done = 0
+    moved = sum(len(pd.read_parquet(p)) for p in (out_dir / "moves").glob("*.parquet")) * reps
+    return done + moved
 
 
 def rejuvenate(out_dir: Path, spec, payload: dict, reps: int, epsilon: float, posterior: pd.DataFrame, seed: int,
@@ -172,8 +201,8 @@ def rejuvenate(out_dir: Path, spec, payload: dict, reps: int, epsilon: float, po
 
 
 def write_results(out_dir: Path, spec, sc, history, posterior: pd.DataFrame, accepted: pd.DataFrame,
-                  rates: list[float], settings: dict, reason: str, started: float, seed: int, reps: int) -> None:
-    """The tables, figure and manifest of a finished (or stopped) run."""
+                  rates: list[float], reason: str, seed: int, reps: int) -> dict:
+    """The tables and figure of a finished (or stopped) run; returns the manifest's fields."""
     pops = history.get_all_populations()
     pops = pops[pops["t"] >= 0]
     prior = calibration.population_table(history.get_population(0).particles, spec)
@@ -199,13 +228,10 @@ def write_results(out_dir: Path, spec, sc, history, posterior: pd.DataFrame, acc
     plot_fit(prior, accepted, spec, out_dir / "figures" / "targets.png")
     within = float(accepted["accepted"].mean())
     unique = int(accepted.drop_duplicates(list(spec.parameters)).shape[0])
-    write_json({"command": "calibrate", "method": "ABC-SMC (pyabc)", "scenario": sc.name, "targets": spec.source,
-                **settings, "generations": len(gens), "stopped": reason, "proposals": int(gens["proposals"].sum()),
-                "runs": int(gens["proposals"].sum()) * reps + reps, "thresholds": [float(x) for x in gens["threshold"]],
-                "final_ess": ess[-1], "move_acceptance": rates, "unique_sets": unique,
-                "runs_moves": len(rates) * len(accepted) * reps,
-                "posterior_share_within_ranges": within, "seconds": round(time.monotonic() - started, 1),
-                **environment()}, out_dir / "manifest.json")
+    fields = {"scenario": sc.name, "generations": len(gens), "stopped": reason, "proposals": int(gens["proposals"].sum()),
+              "runs": int(gens["proposals"].sum()) * reps + reps, "thresholds": [float(x) for x in gens["threshold"]],
+              "final_ess": ess[-1], "move_acceptance": rates, "unique_sets": unique,
+              "runs_moves": len(rates) * len(accepted) * reps, "posterior_share_within_ranges": within}
     click.echo(f"stopped ({reason}) after {len(gens)} generations, {int(gens['proposals'].sum())} proposals; "
                f"final threshold {gens['threshold'].iloc[-1]:.3g}; effective sample size of the last generation {ess[-1]:.1f} "
                f"of {len(posterior)}; after {len(rates)} moves {unique} distinct sets, {100 * within:.0f}% inside every range")
@@ -215,6 +241,7 @@ def write_results(out_dir: Path, spec, sc, history, posterior: pd.DataFrame, acc
         mark = "ok " if row.default_within else "off"
         click.echo(f"  [{mark}] {row.target:<36} defaults {row.default_value:8.3f}  posterior "
                    f"{row.accepted_p05:.3f}-{row.accepted_p95:.3f}  target {row.low:g}-{row.high:g}")
+    return fields
 
 
 def register(group: click.Group) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from commsim.cli.options import VARY_HELP, experiment_options, run_options
+from commsim.cli.options import VARY_HELP, at_least, experiment_options, run_options
 from commsim.experiment import RunOptions, default_out
 from commsim.metrics import KEY_METRICS
 from commsim.uncertainty import load_posterior
@@ -60,38 +60,108 @@ def print_comparison(table: pd.DataFrame) -> None:
         )
 
 
+def worlds_options(posterior_note: str = "") -> Callable:
+    """--worlds, --max-worlds, --target-se and --posterior (how a comparison samples worlds)."""
+
+    def decorate(fn: Callable) -> Callable:
+        opts = [
+            click.option("--worlds", "n_worlds", type=int, default=100, show_default=True, callback=at_least(2),
+                         help="Worlds of the first round (each draws a calibrated set, the assumptions, policy strengths and submodels)."),
+            click.option("--max-worlds", type=int, default=400, show_default=True, callback=at_least(2),
+                         help="Most worlds: rounds are added while a share's standard error is above --target-se."),
+            click.option("--target-se", type=float, default=0.025, show_default=True,
+                         help="Standard error every share of worlds must reach (0.025: a 95% interval of about +/-5 points)."),
+            click.option("--posterior", default=None, metavar="FILE",
+                         help="A calibration's accepted.csv. Worlds draw a set from it (default: calibration/results/accepted.csv; "
+                              "'none': calibrated parameters keep their defaults)." + posterior_note),
+        ]
+        for opt in reversed(opts):
+            fn = opt(fn)
+        return fn
+
+    return decorate
+
+
 @click.command("compare")
 @click.argument("baseline")
 @click.argument("others", nargs=-1, required=True)
 @experiment_options(default_reps=20)
 @click.option("--precision", type=float, default=None, help="Add replicates until the 95% CI half-width of --metric's difference is at most this.")
-@click.option("--metric", default="mean_collection_rate", show_default=True, help="The key metric for --precision.")
+@click.option("--metric", default="mean_collection_rate", show_default=True,
+              help="The lead outcome: of --precision, of the summary across worlds printed, and of the failure-box figures.")
 @click.option("--max-reps", type=int, default=None, help="Upper limit for --precision (default 10 x --reps).")
-@click.option("--no-crn", is_flag=True, help="Independent seeds per scenario (to see what common random numbers save).")
-@click.option("--posterior", type=click.Path(dir_okay=False), default=None, metavar="FILE",
-              help="A calibration's accepted.csv: replicate r uses accepted set r mod K (calibration uncertainty).")
+@click.option("--no-crn", is_flag=True, help="Independent seeds per scenario (to see what common random numbers save; with --noise-only).")
+@click.option("--noise-only", is_flag=True,
+              help="Only the replicates under the default assumptions (intervals cover simulation noise only): no worlds, no robustness.csv or discovery.csv.")
+@worlds_options(" With --noise-only, replicate r uses set r mod K.")
+@click.option("--street", default=None, metavar="STREET",
+              help="Compare the scenarios' policies on this street (a shipped name such as street_old_town, or a file): "
+                   "its communities, estates, household mix and parameters replace each scenario's.")
 @click.option("--figures/--no-figures", "draw", default=True, show_default=True, help="Draw the standard figures into OUT/figures/.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True, help="Language of the figures (zh needs a CJK font).")
-def compare_cmd(baseline: str, others: tuple[str, ...], opts: RunOptions, precision, metric, max_reps, no_crn, posterior, draw, lang) -> None:
-    """Compare OTHERS with BASELINE (files or shipped scenario names) under common random numbers.
+def compare_cmd(baseline: str, others: tuple[str, ...], opts: RunOptions, precision, metric, max_reps, no_crn, noise_only,
+                n_worlds, max_worlds, target_se, posterior, street, draw, lang) -> None:
+    """Compare OTHERS with BASELINE (files or shipped scenario names) under common random numbers,
+    and across plausible worlds.
 
-    Writes OUT/summary.parquet (one row per scenario x replicate), OUT/monthly/ (Parquet
-    chunks), OUT/comparison.csv (paired differences with 95% CIs, Holm-adjusted p-values,
-    effect sizes, CRN variance ratios), OUT/manifest.json and the standard figures in
-    OUT/figures/ (see 'commsim figures' and 'commsim brief').
+    Two parts. REPS replicates of every scenario under the default assumptions give
+    OUT/comparison.csv (paired differences with 95% CIs that cover simulation noise, Holm-adjusted
+    p-values, effect sizes, CRN variance ratios), OUT/summary.parquet and OUT/monthly/. Then,
+    unless --noise-only, every scenario runs in each of --worlds to --max-worlds worlds (the
+    same world and seed for every scenario in world r; see docs/experiments.md): OUT/robustness.csv
+    (how often each policy beats the status quo and each other, the median effect and its 5-95%
+    range across worlds beside the noise-only CI), OUT/discovery.csv (where each policy fails:
+    PRIM boxes in plain English and Chinese), OUT/stability.json, OUT/worlds.csv and
+    OUT/worlds_summary.parquet. OUT/manifest.json and the figures in OUT/figures/ (the ranking
+    across worlds and the failure boxes among them; see 'commsim figures' and 'commsim brief').
     """
     from commsim.compare import compare
+    from commsim.compare_worlds import WorldsOptions
 
     names = [baseline, *others]
     opts = replace(opts, out=opts.out or default_out("compare", [_stem(n) for n in names]))
     out = opts.out
+    worlds = None if noise_only else WorldsOptions(n_worlds, max_worlds, target_se, posterior or "shipped")
     result = compare(baseline, list(others), opts, precision=precision, metric=metric, max_reps=max_reps,
-                     crn=not no_crn, posterior=load_posterior(posterior) if posterior else ())
+                     crn=not no_crn, posterior=load_posterior(posterior) if posterior and noise_only and posterior.lower() != "none" else (),
+                     worlds=worlds, street=street)
     m = result.manifest
     click.echo(f"{m['runs']} runs ({m['runs_computed']} computed now, {m['runs_reused']} already in {out}) in {m['seconds']:.1f} s", err=True)
     print_comparison(result.comparison)
+    if result.worlds is not None:
+        print_worlds(result.worlds, metric)
     if draw:
         draw_figures(Path(out), lang, metric)
+
+
+def print_worlds(wres, metric: str) -> None:
+    """Across worlds, on stdout: per policy, how often it beats the status quo on ``metric`` (median
+    change and its 5-95% range, share of worlds in which it is the best option) and, from the
+    scenario discovery, where it fails; then how stable the shares are."""
+    from commsim.report import fmt
+    from commsim.report.vocab import metric_label
+
+    table = wres.robustness
+    base = table["scenario"].iloc[0]
+    rows = table[(table["comparator"] == base) & (table["scenario"] != base) & (table["outcome"] == metric)]
+    if rows.empty:
+        return
+    n = int(rows["n_worlds"].max())
+    click.echo(f"across {n} worlds, {metric_label(metric, 'en').lower()} against {base}:")
+    for r in rows.itertuples():
+        share = fmt.probability(r.share_better) if r.direction != "ambiguous" else "-"
+        click.echo(f"  {r.scenario:<26} beats it in {share:>5} of worlds; median {fmt.change_number(metric, r.median_diff)} "
+                   f"(5-95%: {fmt.change_number(metric, r.diff_p05)} to {fmt.change_number(metric, r.diff_p95)}); "
+                   f"best option in {fmt.probability(r.prob_best)}")
+    if wres.discovery is not None:
+        disc = wres.discovery
+        said = disc[(disc["outcome"] == metric) & (disc["comparator"] == base)].drop_duplicates(["scenario", "box"])
+        for r in said.itertuples():
+            if r.box <= 1:
+                click.echo(f"  - {r.text_en}")
+    st = wres.stability
+    click.echo(f"stability: largest standard error of a share {st['max_se']:.3f} with {n} worlds (target {st['target_se']:g})"
+               + ("" if st["stable"] else f"; not reached: {st['worlds_needed']} worlds would be needed"), err=True)
 
 
 def _stem(ref: str) -> str:
@@ -184,6 +254,69 @@ def sweep_cmd(scenario: str, params: tuple[str, ...], opts: RunOptions, draw: bo
         draw_figures(Path(out), fig_lang, "mean_collection_rate")
 
 
+@click.command("streets")
+@click.argument("baseline")
+@click.argument("others", nargs=-1, required=True)
+@click.option("--streets", "streets", default=None, metavar="A,B,C",
+              help="Streets to put the scenarios on (shipped names or files; default: every shipped street_* archetype).")
+@click.option("--own/--no-own", default=True, show_default=True, help="Also the scenarios' own street (folder OUT/own).")
+@experiment_options(default_reps=20)
+@worlds_options()
+@click.option("--metric", default="mean_collection_rate", show_default=True, help="The outcome of the figure and the printed ranks.")
+@figure_options
+def streets_cmd(baseline: str, others: tuple[str, ...], streets: str | None, own: bool, opts: RunOptions, n_worlds: int,
+                max_worlds: int, target_se: float, posterior: str | None, metric: str, draw: bool, fig_lang: str) -> None:
+    """Does the ranking hold on other streets? Compare OTHERS with BASELINE across worlds on each street.
+
+    Runs 'commsim compare' (worlds and all, the same options) on the scenarios' own street and
+    on each of --streets (each scenario's policies on that street's estates and households):
+    OUT/<street>/ is a complete comparison folder ('commsim brief OUT/<street>' briefs it).
+    Writes OUT/streets.csv (per street, scenario and key outcome: share of worlds beating the
+    status quo, median change with its 5-95% range, share of worlds best, rank) and
+    OUT/figures/streets_<outcome>_<lang>: the ranks street by street.
+    """
+    from commsim.compare_worlds import WorldsOptions
+    from commsim.metrics import check_metric
+    from commsim.streets import rank_changes, run_streets
+
+    metric = check_metric(metric)
+    opts = replace(opts, out=opts.out or default_out("streets", [_stem(n) for n in (baseline, *others)]))
+    refs = [x.strip() for x in streets.split(",") if x.strip()] if streets is not None else None
+    result = run_streets(baseline, list(others), opts, WorldsOptions(n_worlds, max_worlds, target_se, posterior or "shipped"),
+                         refs, own)
+    m = result.manifest
+    click.echo(f"{m['runs']} runs on {len(result.folders)} streets ({m['runs_computed']} computed now) in {m['seconds']:.1f} s "
+               f"-> {opts.out}", err=True)
+    ranks = rank_changes(result.table, metric)
+    click.echo(f"rank by share of worlds in which each option is best on {metric} (1 = most often best):")
+    streets_cols = [c for c in ranks.columns if c != "changes"]
+    click.echo("  " + " ".join(f"{c[:16]:>16}" for c in ["", *streets_cols]))
+    for scenario, row in ranks.iterrows():
+        mark = "  <- changes" if row["changes"] else ""
+        click.echo("  " + f"{str(scenario)[:16]:>16} " + " ".join(f"{int(row[c]):>16}" for c in streets_cols) + mark)
+    if draw:
+        draw_streets(opts.out, result.table, metric, fig_lang, opts.seed, result.manifest)
+
+
+def draw_streets(out: Path, table: pd.DataFrame, metric: str, lang: str, seed: int, manifest: dict) -> None:
+    """OUT/figures/streets_<outcome>_<lang>.png/.svg (in Chinese too when a CJK font is there)."""
+    from commsim.report import plots_robustness, style
+    from commsim.report.fonts import find_cjk_font
+    from commsim.report.results import _scenario_entries
+    from commsim.report.vocab import ScenarioTitles
+    from commsim.scenario import resolve_path
+
+    entries = _scenario_entries(manifest.get("scenarios"))
+    entries.update({label: {"source": str(resolve_path(ref))} for label, ref in manifest.get("streets", {}).items() if ref})
+    titles = ScenarioTitles(entries)
+    langs = dict.fromkeys([lang, *(["zh"] if find_cjk_font() is not None else [])])
+    for code in langs:
+        with style.language(code):
+            fig = plots_robustness.streets(table, metric, code, titles, base_seed=seed)
+            paths = style.save(fig, out / "figures" / f"streets_{metric.removeprefix('mean_')}_{code}")
+    click.echo(f"figure: {paths[0]}", err=True)
+
+
 def register(group: click.Group) -> None:
-    for command in (compare_cmd, sensitivity_cmd, sweep_cmd):
+    for command in (compare_cmd, sensitivity_cmd, sweep_cmd, streets_cmd):
         group.add_command(command)

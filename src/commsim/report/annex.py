@@ -45,6 +45,13 @@ H: dict[str, tuple[str, str]] = {
                     "share of the failing worlds inside the region; density: share of the worlds in the region "
                     "that fail):", "各方案在{m}上未能优于{base}的假设范围（情景发现分析，discovery.csv；覆盖率："
                     "未能胜出的情形落在该范围内的比例；密度：该范围内未能胜出的情形所占比例）："),
+    "fig_ranking": ("How often each option is the best of all, outcome by outcome, across the worlds.",
+                    "各方案在各指标上成为最优方案的情形比例。"),
+    "worlds_method": (" Across plausible worlds: {n} worlds; each drew {parts} (Latin hypercube over the "
+                      "documented ranges), and every option ran in every world with the same seed; the largest "
+                      "standard error of a share of worlds is {se} percentage points ({target}).",
+                      "各种可能情形：共{n}种情形，每种情形抽取{parts}（在文档所列范围内按拉丁超立方抽样），各方案在每种情形中以相同随机种子运行；"
+                      "情形比例的最大标准误为{se}个百分点（{target}）。"),
     "boxes_none": ("discovery.csv names no region where an option fails to beat {base} in {m}.",
                    "discovery.csv 未给出任何方案在{m}上未能优于{base}的假设范围。"),
     "outcomes": ("Every key outcome", "全部关键指标"),
@@ -230,15 +237,44 @@ def _method(res: Results, ans: Answer, lang: Lang) -> str:
     sets = res.manifest.get("posterior_sets")
     if isinstance(sets, int) and sets > 0:
         text += h("posterior", lang, k=str(sets))
-    return text
+    return text + _worlds_method(res, lang)
 
 
-def _robustness(ans: Answer, lang: Lang) -> list[Block]:
+WORLD_PARTS = {"calibrated": ("a calibrated parameter set of {k}", "从{k}组校准参数中抽取一组"),
+               "assumption": ("{k} assumptions", "{k}项假设参数"), "policy": ("{k} policy strengths", "{k}项政策力度参数"),
+               "structural": ("{k} submodel switches", "{k}个子模型开关")}
+
+
+def _worlds_method(res: Results, lang: Lang) -> str:
+    """How the worlds were drawn (the manifest's ``worlds``), or nothing for a noise-only folder."""
+    w = res.manifest.get("worlds")
+    if not isinstance(w, dict) or not isinstance(w.get("sampled"), dict):
+        return ""
+    parts = []
+    for kind, (en, zh) in WORLD_PARTS.items():
+        k = w["sampled"].get(kind, 0)
+        if k:
+            count = w.get("posterior_sets", k) if kind == "calibrated" else k
+            parts.append((zh if lang == "zh" else en).format(k=count))
+    se = w.get("max_se")
+    stable = w.get("stable")
+    goal = f"{100 * float(w.get('target_se', 0.025)):.1f}"
+    if lang == "zh":
+        target = f"目标{goal}个百分点，" + ("已达到" if stable else "未达到")
+    else:
+        target = f"stable: within the target of {goal}" if stable else f"the target of {goal} was not reached"
+    return h("worlds_method", lang, n=str(w.get("worlds", "?")), parts=join(parts, lang),
+             se=f"{100 * float(se):.1f}" if isinstance(se, int | float) else "?", target=target)
+
+
+def _robustness(ans: Answer, lang: Lang, figures: dict[str, Path]) -> list[Block]:
     res, base, m = ans.res, ans.t(ans.base), label_in_sentence(ans.primary, lang)
     if not brief_robust.has_robustness(ans):
         return [Block("p", h("robust_none", lang))]
     header, rows = brief_robust.robustness_table(ans)
     blocks = [Block("p", h("robust_intro", lang, base=base, m=m)), Block("table", header=header, rows=rows)]
+    if "ranking" in figures:
+        blocks.append(Block("figure", h("fig_ranking", lang), path=figures["ranking"]))
     if res.discovery is not None:
         items = brief_robust.box_items(ans)
         blocks += ([Block("p", h("boxes_intro", lang, base=base, m=m)), Block("ul", items=items)] if items
@@ -290,7 +326,7 @@ def annex_blocks(res: Results, lang: Lang, figures: dict[str, Path], primary: st
     blocks += [Block("h2", h("question", lang), key="question"), Block("p", ans.question())]
     blocks += [Block("h2", h("answer", lang), key="answer"),
                Block("p", " ".join(s for s in ans.sentences() if s) if lang == "en" else "".join(ans.sentences()))]
-    blocks += [Block("h2", h("robustness", lang), key="robustness"), *_robustness(ans, lang)]
+    blocks += [Block("h2", h("robustness", lang), key="robustness"), *_robustness(ans, lang, figures)]
     blocks.append(Block("h2", h("reliability", lang), key="reliability"))
     blocks += [Block("p", text) for text in reliability(res, ans, lang)]
     header, rows = ans.table()

@@ -164,7 +164,7 @@ def write_brief(folder: str | Path, lang: str = "en", primary: str | None = None
     for code in langs:
         ans = Answer(res, code, primary)
         stem = ans.primary.removeprefix("mean_")
-        wanted = {"forest", f"headline_{stem}", f"timeseries_{stem}", f"cost_effectiveness_{stem}"}
+        wanted = {"forest", f"headline_{stem}", f"timeseries_{stem}", f"cost_effectiveness_{stem}", "ranking"}
         written = write_figures(res, res.folder / "figures", code, only=wanted, primary=ans.primary)
         pngs = {name: paths[0] for name, paths in written.items()}
         page, annex = page_blocks(res, code, pngs, ans.primary), annex_blocks(res, code, pngs, ans.primary)

@@ -28,6 +28,8 @@ R: dict[str, tuple[str, str]] = {
                       "{m} against {c} by a median of {med} (5–95% range {lo} to {hi})",
                       "在{n}种可能情形下（各项假设在其测试范围内取值），{s}与{c}相比使{m}的变化中位数为{med}"
                       "（5%–95%范围{lo}至{hi}）"),
+    "precision": (" (with {n} worlds each share is known to within about ±{pp} percentage points)",
+                  "（{n}种情形下，各比例的误差约在±{pp}个百分点以内）"),
     "best_self": ("; it is the best option in {p} of the worlds", "；在{p}的情形下它是最优方案"),
     "best_other": ("; the option most often best is {o}, in {p} of the worlds ({s}: {q})",
                    "；最常成为最优方案的是{o}，占{p}的情形（{s}为{q}）"),
@@ -101,17 +103,43 @@ def worlds_sentence(ans: Answer, best: str) -> str:
         else:
             text += r("best_other", lang, o=ans.t(str(top["scenario"])), p=fmt.probability(float(top["prob_best"])),
                       s=ans.t(best), q=fmt.probability(float(row["prob_best"])))
-    return _cap(text, lang) + ("。" if lang == "zh" else ".")
+    return _cap(text, lang) + precision(ans, float(row["n_worlds"])) + ("。" if lang == "zh" else ".")
+
+
+def precision(ans: Answer, n: float) -> str:
+    """How precise the shares of worlds are (``stability.json``: 1.96 x the largest standard
+    error of a share), when the analysis says so."""
+    st = ans.res.stability
+    se = st.get("max_se") if isinstance(st, dict) else None
+    if not isinstance(se, int | float) or not math.isfinite(se):
+        return ""
+    return r("precision", ans.lang, n=fmt.number(n, 0), pp=f"{100 * 1.96 * float(se):.0f}")
 
 
 def boxes(ans: Answer, scenario: str, outcome: str | None = None, comparator: str | None = None) -> pd.DataFrame:
-    """One row per PRIM box (its first row) of ``scenario`` failing against ``comparator``."""
+    """One row per PRIM box (its first row) of ``scenario`` failing against ``comparator``
+    (box 0, which says why there is no box, excluded)."""
+    part = _discovery_rows(ans, scenario, outcome, comparator)
+    return part[part["box"] >= 1].sort_values("box").drop_duplicates("box")
+
+
+def _discovery_rows(ans: Answer, scenario: str, outcome: str | None, comparator: str | None) -> pd.DataFrame:
     df = ans.res.discovery
     if df is None:
-        return pd.DataFrame()
-    part = df[(df["scenario"] == scenario) & (df["outcome"] == (outcome or ans.primary))
+        return pd.DataFrame(columns=["box"])
+    return df[(df["scenario"] == scenario) & (df["outcome"] == (outcome or ans.primary))
               & (df["comparator"] == (comparator or ans.base))]
-    return part.sort_values("box").drop_duplicates("box")
+
+
+def no_box_text(ans: Answer, scenario: str) -> str:
+    """discovery.csv's sentence for ``scenario`` against the baseline in the lead outcome when
+    it names no box (box 0: fails always, never, too rarely, or under no simple condition)."""
+    part = _discovery_rows(ans, scenario, None, None)
+    part = part[part["box"] == 0]
+    if part.empty:
+        return ""
+    text = str(part.iloc[0]["text_zh" if ans.lang == "zh" else "text_en"]).strip()
+    return text if text.endswith((".", "。")) else text + ("。" if ans.lang == "zh" else ".")
 
 
 def fails_sentence(ans: Answer, best: str) -> str:
@@ -129,6 +157,9 @@ def fails_sentence(ans: Answer, best: str) -> str:
                       den=fmt.probability(float(first["density"]))), lang)
     if math.isfinite(share) and share == 1.0:
         return r("fails_never", lang, c=c, n=fmt.number(float(row["n_worlds"]), 0))
+    said = no_box_text(ans, best)
+    if said:
+        return _cap(said, lang)
     key = "fails_no_box" if ans.res.discovery is not None else "fails_no_discovery"
     return r(key, lang, c=c, share=fmt.probability(share) if math.isfinite(share) else "n/a")
 

@@ -6,7 +6,9 @@ swept parameter and key outcome; a ``sensitivity`` folder gets Morris mu*/sigma 
 bars with their intervals for every analysed output; any other folder (``compare``) gets what
 its files allow: a forest plot, the lead outcome against public cost and cost-effectiveness
 plots from ``comparison.csv``; time series and estate distributions from ``monthly/``;
-sensitivity bars from ``sensitivity.csv``; sweep plots from ``sweep.csv``.
+sensitivity bars from ``sensitivity.csv``; sweep plots from ``sweep.csv``; the ranking across
+worlds from ``robustness.csv`` and the failure boxes of the lead outcome from ``discovery.csv``
+with ``discovery_trajectory.csv``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from commsim.report import plots, plots_analysis, style
+from commsim.report import plots, plots_analysis, plots_discovery, plots_robustness, style
 from commsim.report.results import Results, outcome_columns, swept_parameters
 from commsim.report.vocab import Lang
 
@@ -53,6 +55,24 @@ def figure_makers(
         makers.update(sensitivity_makers(res, lang))
     if res.sweep is not None:
         makers.update(sweep_makers(res, lang, primary))
+    makers.update(worlds_makers(res, lang, primary))
+    return makers
+
+
+def worlds_makers(res: Results, lang: Lang, primary: str = "mean_collection_rate") -> dict[str, Callable[[], Figure]]:
+    """From a robustness analysis: ``ranking`` (how often each scenario is best, per outcome)
+    and, from its scenario discovery, ``discovery_<scenario>_<outcome>_<comparator>`` for the
+    first box of every failure on the lead outcome."""
+    makers: dict[str, Callable[[], Figure]] = {}
+    if res.robustness is not None:
+        makers["ranking"] = lambda: plots_robustness.ranking(
+            res.robustness, lang, res.titles, [s for s in res.scenarios if s in set(res.robustness["scenario"])],
+            res.version, res.base_seed)
+    if res.discovery is not None and res.trajectory is not None:
+        first = res.discovery[(res.discovery["box"] == 1) & (res.discovery["outcome"] == primary)]
+        for s, m, c in first[["scenario", "outcome", "comparator"]].drop_duplicates().itertuples(index=False):
+            makers[f"discovery_{s}_{m.removeprefix('mean_')}_{c}"] = lambda s=s, m=m, c=c: plots_discovery.failure_box(
+                res.discovery, res.trajectory, s, m, c, lang, titles=res.titles, version=res.version)
     return makers
 
 

@@ -42,6 +42,10 @@ DISCOVERY_COLUMNS: tuple[str, ...] = (
     "scenario", "outcome", "comparator", "box", "coverage", "density", "n_cases", "parameter",
     "low", "high", "values", "text_en", "text_zh",
 )
+#: discovery_trajectory.csv: the peeling trajectory of each box (for its figure)
+TRAJECTORY_COLUMNS: tuple[str, ...] = (
+    "scenario", "outcome", "comparator", "box", "step", "coverage", "density", "mass", "res_dim", "selected",
+)
 DIRECTIONS = ("higher", "lower", "ambiguous")
 #: columns of summaries and sweeps that are not outcomes
 ID_COLUMNS = ("scenario", "replicate", "seed")
@@ -111,6 +115,8 @@ class Results:
     sweep: pd.DataFrame | None = None
     robustness: pd.DataFrame | None = None
     discovery: pd.DataFrame | None = None
+    trajectory: pd.DataFrame | None = None
+    stability: dict[str, Any] | None = None
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)
     titles: ScenarioTitles = field(default_factory=ScenarioTitles)
 
@@ -272,8 +278,16 @@ def load_results(folder: str | Path, sensitivity: str | Path | None = None) -> R
             raise ReportError(f"{folder / 'sweep.csv'}: no swept parameter column")
     if (folder / "robustness.csv").is_file():
         res.robustness = read_robustness(folder / "robustness.csv")
+    if (folder / "stability.json").is_file():
+        try:
+            res.stability = json.loads((folder / "stability.json").read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ReportError(f"{folder / 'stability.json'}: cannot read: {exc}") from None
     if (folder / "discovery.csv").is_file():
         res.discovery = read_discovery(folder / "discovery.csv")
+        if (folder / "discovery_trajectory.csv").is_file():  # only for the figures of the boxes
+            res.trajectory = _read_csv(folder / "discovery_trajectory.csv", TRAJECTORY_COLUMNS) \
+                if pd.read_csv(folder / "discovery_trajectory.csv", nrows=1).shape[0] else None
     if all(x is None for x in (res.comparison, res.summary, res.sensitivity, res.sweep)):
         raise ReportError(
             f"{folder}: no comparison.csv, summary.parquet, sensitivity.csv or sweep.csv here; "
@@ -320,12 +334,16 @@ def read_robustness(path: Path) -> pd.DataFrame:
 
 
 def read_discovery(path: Path) -> pd.DataFrame:
-    """discovery.csv, checked: whole-number boxes from 1, coverage and density from 0 to 1."""
+    """discovery.csv, checked: whole-number boxes from 0 (0: no box, only a sentence saying
+    why, with an empty ``parameter``), coverage and density from 0 to 1."""
     df = _read_csv(path, DISCOVERY_COLUMNS)
+    df["parameter"] = df["parameter"].fillna("")
     for col in ("scenario", "outcome", "comparator", "parameter"):
         df[col] = df[col].astype(str).str.strip()
     box = pd.to_numeric(df["box"], errors="coerce")
-    _bad_row(path, df, ~((box >= 1) & (box == box.round())), "box: expected a whole number from 1")
+    _bad_row(path, df, ~((box >= 0) & (box == box.round())), "box: expected a whole number from 0")
+    _bad_row(path, df, (box >= 1) & (df["parameter"] == ""), "parameter: empty in a box (only box 0 has none)")
+    _bad_row(path, df, (box == 0) & (df["parameter"] != ""), "parameter: box 0 (no box) restricts no parameter")
     df["box"] = box.astype(int)
     _shares(path, df, ("coverage", "density"))
     for col in ("text_en", "text_zh"):
