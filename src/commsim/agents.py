@@ -126,6 +126,9 @@ class ServiceProvider(mesa.Agent):
         return profit
 
     def wants_to_exit(self) -> bool:
+        """Whether the provider leaves its estates: only a provider that can exit (a market firm)
+        does, after ``firm_exit_loss_months`` loss-making months in a row with negative cash.
+        """
         return self.can_exit and self.loss_months >= self.model.p.firm_exit_loss_months and self.cash < 0
 
     def start(self, expected_collection: float) -> None:
@@ -230,6 +233,10 @@ class OwnersCommittee(mesa.Agent):
         self.booked = 0.0  # volunteer hours booked for other work this month
 
     def update_activity(self, participation: float) -> None:
+        """Set the committee's activity 0-1 from the owners' participation share.
+
+        Activity is ``participation / oc_activity_scale``, at most 1; it scales the members' hours.
+        """
         self.activity = min(1.0, participation / self.model.p.oc_activity_scale)
 
     def new_month(self) -> None:
@@ -339,6 +346,7 @@ class ResidentsCommittee(mesa.Agent):
 
     @property
     def load(self) -> float:
+        """Hours demanded over hours available this month (infinite when none are available)."""
         return self.hours_demanded / self.hours_available if self.hours_available > 0 else math.inf
 
 
@@ -351,6 +359,7 @@ class StreetOffice(mesa.Agent):
         self.booked = 0.0  # staff hours booked for other work this month (meetings)
 
     def new_month(self) -> None:
+        """A new month: no staff hours booked yet."""
         self.booked = 0.0
 
     def book(self, hours: float) -> None:
@@ -358,4 +367,9 @@ class StreetOffice(mesa.Agent):
         self.booked += hours
 
     def complaint_hours(self) -> float:
+        """Street staff hours left for complaints this month.
+
+        ``street_hours_per_1000_households`` per 1000 households of the street, less the hours
+        booked for other work; never negative.
+        """
         return max(0.0, self.model.p.street_hours_per_1000_households * self.households / 1000.0 - self.booked)

@@ -40,6 +40,20 @@ STATISTICS = {
 
 @dataclass(frozen=True)
 class Target:
+    """One published figure a calibrated run should reproduce (a ``[[target]]`` of the file).
+
+    Attributes:
+        name: Name of the target; the column of its statistic in the result tables.
+        statistic: How the figure is computed from a run (a key of ``STATISTICS``).
+        metric: The monthly metric the statistic reads.
+        low: Lower end of the published range.
+        high: Upper end of the published range.
+        source: Where the range comes from (EMPIRICAL_TARGETS.md or a seed document).
+        central: Central value when the source gives one; otherwise the range's middle is used.
+        fitted: Whether the search fits the target; an unfitted target is only reported.
+        options: The statistic's further fields (``minus``, ``higher``, ``lower``, ``threshold``,
+            ``top``).
+    """
     name: str
     statistic: str
     metric: str
@@ -66,6 +80,14 @@ class Target:
 
 @dataclass(frozen=True)
 class CalibrationSpec:
+    """A validated targets file (``load_targets``).
+
+    Attributes:
+        source: Path of the targets file, as named in error messages.
+        scenario: Scenario the calibration runs (``calibration.scenario``, default ``baseline``).
+        parameters: Names of the parameters searched, each with a numeric range in the table.
+        targets: The targets, in file order.
+    """
     source: str
     scenario: str
     parameters: tuple[str, ...]

@@ -60,12 +60,23 @@ def scaled_deviation(target: Target, value: float) -> float:
 
 
 class TargetDistance:
-    """pyabc distance: the largest scaled deviation over the fitted targets."""
+    """The pyabc distance: the largest scaled deviation over the fitted targets."""
 
     def __init__(self, targets: Sequence[Target]):
         self.targets = [t for t in targets if t.fitted]
 
     def __call__(self, x: Mapping[str, float], x_0: Mapping[str, float] | None = None) -> float:
+        """Distance of a simulated statistic set from the targets (pyabc's distance call).
+
+        Args:
+            x: Statistic of every target, as :class:`TargetModel` returns it.
+            x_0: The observed data pyabc passes (the targets' central values); unused, the targets
+                themselves define the distance.
+
+        Returns:
+            The largest :func:`scaled_deviation` over the fitted targets (``MISSING`` for a
+            statistic that is missing or not finite).
+        """
         return max(scaled_deviation(t, x.get(t.name, math.nan)) for t in self.targets)
 
 
@@ -75,7 +86,7 @@ def typed(parameters: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class TargetModel:
-    """pyabc model: run ``reps`` replicates of the scenario with a parameter set and return the
+    """The pyabc model: run ``reps`` replicates of the scenario with a parameter set and return the
     replicate-mean statistic of every target. The model seed comes from numpy's global random
     state, which the sampler seeds per candidate."""
 
@@ -83,6 +94,14 @@ class TargetModel:
         self.payload, self.targets, self.reps = dict(payload), tuple(targets), int(reps)
 
     def __call__(self, pars: Mapping[str, Any]) -> dict[str, float]:
+        """Simulate one parameter set (pyabc's model call).
+
+        Args:
+            pars: Parameter values drawn by pyabc; int parameters are rounded (:func:`typed`).
+
+        Returns:
+            The replicate-mean statistic of every target, keyed by target name.
+        """
         from commsim.ensemble import scenario_from_payload
 
         seed = int(np.random.randint(0, 2**31 - 1))
@@ -175,7 +194,7 @@ def floored_epsilon(floor: float, alpha: float):
 
 
 def priors(spec: CalibrationSpec):
-    """pyabc prior: independent uniforms over the parameter table's ranges."""
+    """The pyabc prior: independent uniforms over the parameter table's ranges."""
     from pyabc import RV, Distribution
 
     return Distribution(**{n: RV("uniform", PARAMETERS[n].range[0], PARAMETERS[n].range[1] - PARAMETERS[n].range[0])
@@ -199,7 +218,7 @@ def observed(spec: CalibrationSpec) -> dict[str, float]:
 
 
 def quiet_pyabc() -> None:
-    """pyabc logs every generation at INFO; commsim reports progress itself."""
+    """Silence pyabc's INFO log of every generation (commsim reports progress itself)."""
     for name in ("ABC", "ABC.History", "ABC.Sampler", "ABC.Distance", "ABC.Epsilon", "ABC.Adaptation"):
         logging.getLogger(name).setLevel(logging.WARNING)
 

@@ -188,6 +188,7 @@ class WorldsRun:
 
     @property
     def keys(self) -> set[str]:
+        """Keys of every run the worlds may need, up to ``cap`` worlds (for the output folder)."""
         return self.full.keys
 
     def describe(self) -> dict[str, Any]:

@@ -235,6 +235,10 @@ def discover(summary: pd.DataFrame, worlds: pd.DataFrame, baseline: str, *,
         summary: one row per scenario x replicate (``commsim.worlds.run_worlds``).
         worlds: the worlds table (``replicate`` and one column per sampled parameter).
         baseline: the status quo's label.
+        outcomes: metrics analysed (default ``KEY_METRICS``); those not in ``summary`` are
+            skipped, and so are metrics with no better direction.
+        scenarios: scenario labels analysed (default: every scenario in ``summary``); the
+            baseline is always included.
         policies: scenario label -> its policies; a policy's parameters are then offered to
             PRIM only for scenarios (and comparators) that switch it on.
         titles: ``report.vocab.ScenarioTitles`` for the sentences (default: shipped titles).

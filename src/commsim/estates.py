@@ -63,13 +63,16 @@ class EstateTable:
 
     @property
     def n(self) -> int:
+        """Number of estates."""
         return len(self.names)
 
     @property
     def n_communities(self) -> int:
+        """Number of communities."""
         return len(self.community_names)
 
     def type_name(self, e: int) -> str:
+        """Estate type of estate ``e`` (a name in ``ESTATE_TYPES``)."""
         return ESTATE_TYPES[int(self.type_code[e])]
 
     # --- fast per-estate <-> per-household maps (rows of an estate are contiguous) ----------
@@ -92,6 +95,13 @@ class EstateTable:
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> EstateTable:
+        """Build the table from a scenario's estates, in scenario order.
+
+        Household rows are numbered estate by estate (``start``/``stop``); each estate's
+        infrastructure and baseline belonging come from its type's parameters, and its occupied
+        units are ``households x occupancy`` rounded, at least 1. ``area_total`` starts at zero (the
+        population builder fills it in).
+        """
         p = scenario.values
         rows = scenario.estates()
         units = np.array([e.households for _, _, e in rows], dtype=np.int64)

@@ -104,13 +104,16 @@ class RunOptions:
         return replace(options, **given) if options is not None else cls(**given)
 
     def reps_or(self, default: int) -> int:
+        """``reps``, or ``default`` when no replicate count was given."""
         return self.reps if self.reps is not None else default
 
     def say(self, text: str) -> None:
+        """Tell the user ``text`` through ``echo`` (nothing when there is no echo)."""
         if self.echo is not None:
             self.echo(text)
 
     def command_line(self) -> list[str]:
+        """The command line recorded in the manifest (``argv``, else ``sys.argv[1:]``)."""
         return list(self.argv) if self.argv is not None else sys.argv[1:]
 
     def check_size(self, runs: int, what: str) -> None:
@@ -353,12 +356,15 @@ class Manifest:
 
     @classmethod
     def for_setup(cls, command: str, opts: RunOptions, setup: Setup, **fields: Any) -> Manifest:
+        """A manifest for ``command`` over a prepared setup's scenarios and varied parameters."""
         return cls(command, opts, setup.scenarios, setup.varies, **fields)
 
     def update(self, **fields: Any) -> None:
+        """Add or replace ``fields`` of the manifest (written at the next :meth:`write`)."""
         self.data.update(fields)
 
     def with_status(self, status: str, **fields: Any) -> dict[str, Any]:
+        """The manifest's content with ``fields`` and ``status``, without writing it."""
         return {**self.data, **fields, "status": status}
 
     def write(self, status: str, **fields: Any) -> dict[str, Any]:
@@ -399,6 +405,10 @@ def writing(opts: RunOptions, command: str) -> Iterator[None]:
 
 
 def default_out(kind: str, names: Sequence[str]) -> Path:
+    """Default output folder of a command: ``results/<kind>_<names joined by _>``.
+
+    The joined names are cut to 80 characters.
+    """
     stem = "_".join(names)
     return Path("results") / f"{kind}_{stem[:80]}"
 

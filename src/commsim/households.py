@@ -15,6 +15,11 @@ NO_COMPLAINT = -1
 
 @dataclass
 class Households:
+    """The households of a street: one numpy array per attribute, one row per dwelling unit.
+
+    Rows of an estate are contiguous, occupied units first; each field's comment gives its
+    dtype and meaning.
+    """
     estate: np.ndarray  # int32, estate index
     occupied: np.ndarray  # bool, someone lives here (else an absent owner)
     owner: np.ndarray  # bool, owner-occupied or absent owner (else tenant)
@@ -42,9 +47,11 @@ class Households:
 
     @property
     def n(self) -> int:
+        """Number of household rows (dwelling units)."""
         return int(self.estate.shape[0])
 
     def nbytes(self) -> int:
+        """Bytes held by the household arrays."""
         return sum(v.nbytes for f in fields(self) if (v := getattr(self, f.name)) is not None)
 
     def refresh_ties(self) -> None:

@@ -84,6 +84,11 @@ def write_parquet(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
 
 
 def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write ``df`` atomically as CSV without its index; returns the path.
+
+    Raises:
+        OutputError: The file cannot be written (the message names the path).
+    """
     return atomic_write(path, lambda tmp: df.to_csv(tmp, index=False))
 
 
@@ -127,6 +132,11 @@ def environment() -> dict[str, str]:
 
 
 def prepare_output_dir(out: str | os.PathLike[str]) -> Path:
+    """Create the output folder ``out`` (and its parents) if needed; returns its path.
+
+    Raises:
+        OutputError: The folder cannot be created or is not writable.
+    """
     path = Path(out)
     try:
         path.mkdir(parents=True, exist_ok=True)

@@ -34,6 +34,7 @@ class Progress:
         return f"{self.done}/{self.total} {self.label} done in {elapsed:.1f} s{eta}"
 
     def advance(self, n: int = 1) -> None:
+        """Count ``n`` more finished runs and show the line when it is due."""
         self.done += n
         now = time.monotonic()
         if now - self.start < self.quiet_for and self.done < self.total:
@@ -49,6 +50,7 @@ class Progress:
             self.shown = True
 
     def close(self) -> None:
+        """End the line on a terminal where it was shown (the next output starts afresh)."""
         if self.tty and self.shown:
             self.stream.write("\n")
             self.stream.flush()

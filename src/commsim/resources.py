@@ -80,6 +80,7 @@ def available_memory() -> float | None:
 
 
 def fmt_bytes(n: float) -> str:
+    """A byte count for a message, in GB, MB or kB to three digits: "1.2 GB", "512 B"."""
     for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if n >= size:
             return f"{n / size:.3g} {unit}"
@@ -87,6 +88,7 @@ def fmt_bytes(n: float) -> str:
 
 
 def fmt_seconds(s: float) -> str:
+    """A duration for a message: seconds, minutes or hours ("45 s", "2.5 min", "1.2 h")."""
     if s < 60:
         return f"{s:.2g} s"
     if s < 3600:

@@ -89,11 +89,19 @@ class AgeMix(_Shares):
 
 
 class TenureMix(_Shares):
+    """Shares of occupied dwellings lived in by owners and by tenants.
+
+    Unoccupied units always belong to absent owners.
+    """
     owner: float = Field(0.82, ge=0.0, le=1.0)
     tenant: float = Field(0.18, ge=0.0, le=1.0)
 
 
 class HouseholdMix(_Strict):
+    """Who lives in an estate: shares by income class, age group and tenure.
+
+    Given for the street, a community or an estate; the most specific one given applies.
+    """
     income: IncomeMix = IncomeMix()
     age: AgeMix = AgeMix()
     tenure: TenureMix = TenureMix()
@@ -116,6 +124,21 @@ class FloorArea(_Strict):
 
 
 class Estate(_Strict):
+    """One estate (小区) of a community.
+
+    Attributes:
+        name: Estate name, unique within its community (not the reserved ``all``).
+        type: Estate type (one of ``ESTATE_TYPES``).
+        households: Dwelling units, occupied or not.
+        occupancy: Share of units lived in.
+        floor_area: Distribution of floor area per dwelling.
+        fee_yuan_per_m2_month: Property fee, yuan per m2 a month; above 0 for a managed estate.
+        management: Who runs the estate: ``firm``, ``self`` (the owners, which needs an owners'
+            committee) or ``none``.
+        owners_committee: Whether it starts with an owners' committee; absent, drawn by estate
+            type (``oc_initial_share_<type>``).
+        household_mix: Who lives here (default: the community's, else the street's).
+    """
     name: str = Field(min_length=1, max_length=200)
     type: Literal[ESTATE_TYPES]  # type: ignore[valid-type]
     households: int = Field(ge=1, le=200_000, description="dwelling units, occupied or not")
@@ -138,6 +161,14 @@ class Estate(_Strict):
 
 
 class Community(_Strict):
+    """One community (社区): its estates and community workers.
+
+    Attributes:
+        name: Community name, unique in the street (not the reserved ``all``).
+        estates: The community's estates (at least one; names unique).
+        household_mix: Who lives in its estates unless an estate gives its own.
+        workers: Community workers; absent, the staffing norm's headcount.
+    """
     name: str = Field(min_length=1, max_length=200)
     estates: list[Estate] = Field(min_length=1)
     household_mix: HouseholdMix | None = None
@@ -156,6 +187,18 @@ class Community(_Strict):
 
 
 class Meta(_Strict):
+    """The ``[scenario]`` table: name, titles, what the file extends and how long it runs.
+
+    Attributes:
+        name: Scenario name (letters, digits, ``_`` and ``-``); labels its results.
+        title_en: English title for figures and briefs.
+        title_zh: Chinese title for figures and briefs.
+        description: Free text.
+        base: A scenario whose content this file extends (a shipped name or a path).
+        plugins: User policy files (.py) to load; their code runs.
+        months: Months simulated.
+        burn_in_months: First months left out of after-burn-in statistics (fewer than ``months``).
+    """
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
     title_en: str = ""
     title_zh: str = ""
@@ -282,18 +325,22 @@ class Scenario:
     # convenient views -----------------------------------------------------------------
     @property
     def name(self) -> str:
+        """The scenario's name (``[scenario] name``)."""
         return self.spec.scenario.name
 
     @property
     def months(self) -> int:
+        """Months simulated."""
         return self.spec.scenario.months
 
     @property
     def burn_in_months(self) -> int:
+        """Months at the start left out of after-burn-in statistics."""
         return self.spec.scenario.burn_in_months
 
     @property
     def communities(self) -> list[Community]:
+        """The street's communities, in file order."""
         return self.spec.communities
 
     def estates(self) -> list[tuple[int, Community, Estate]]:
@@ -302,12 +349,24 @@ class Scenario:
 
     @property
     def households(self) -> int:
+        """Dwelling units of the whole street (occupied or not)."""
         return sum(e.households for _, _, e in self.estates())
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
+        """The same scenario with ``overrides`` laid over its own (as ``--set`` does).
+
+        Raises:
+            ParameterError: An override names an unknown parameter, has a bad value, or belongs to
+                a policy the scenario does not switch on.
+        """
         return Scenario(self.spec, self.source, {**self.overrides, **overrides})
 
     def with_months(self, months: int) -> Scenario:
+        """The same scenario run for ``months`` months (burn-in cut to leave at least one month).
+
+        Raises:
+            ScenarioError: ``months`` is not a valid length (the message names ``--months``).
+        """
         meta = self.spec.scenario
         burn = min(meta.burn_in_months, max(0, months - 1))
         try:

@@ -37,6 +37,7 @@ def shipped_dir() -> Path:
 
 
 def shipped_scenarios() -> list[Path]:
+    """The shipped scenario files (``*.toml`` in :func:`shipped_dir`), sorted by name."""
     folder = shipped_dir()
     return sorted(folder.glob("*.toml")) if folder.is_dir() else []
 

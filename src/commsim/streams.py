@@ -29,6 +29,7 @@ class Streams:
         self._streams: dict[str, np.random.Generator] = {}
 
     def sequence(self, name: str, *keys: int) -> np.random.SeedSequence:
+        """The seed sequence of stream ``name``, further keyed by ``keys`` (e.g. month, estate)."""
         return np.random.SeedSequence(self.seed, spawn_key=(name_key(name), *keys))
 
     def __getitem__(self, name: str) -> np.random.Generator:

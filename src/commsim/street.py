@@ -234,6 +234,11 @@ def toml_string(text: str) -> str:
 
 
 def toml_value(value: Any) -> str:
+    """``value`` written as a TOML value: a boolean, number, string or inline table.
+
+    Raises:
+        TypeError: The value has no TOML form here (a list, say).
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):

@@ -50,6 +50,7 @@ class Vary:
 
     @property
     def param(self) -> Param:
+        """The parameter table's entry of the varied parameter."""
         return PARAMETERS[self.name]
 
     def value(self, u: float) -> Any:
@@ -76,6 +77,7 @@ class Vary:
         return self.param.coerce(x, "--vary ")
 
     def describe(self) -> dict[str, Any]:
+        """The variation as plain data for the manifest: ``values``, or distribution and range."""
         if self.values:
             return {"name": self.name, "values": list(self.values)}
         out = {"name": self.name, "distribution": self.distribution, "low": self.low, "high": self.high}
@@ -161,6 +163,9 @@ def parse_vary_option(item: str) -> Vary:
 
 
 def parse_scalar(text: str) -> Any:
+    """A command-line value read as a TOML value (a number, a boolean, a quoted string);
+    text that is not one stays text, stripped.
+    """
     text = text.strip()
     try:
         return tomllib.loads(f"v = {text}")["v"]

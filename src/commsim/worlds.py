@@ -104,9 +104,16 @@ def world_parameters(
         scenarios: the compared scenarios (baseline first; order does not matter here).
         posterior: calibrated parameter sets (``uncertainty.load_posterior``); empty: calibrated
             parameters keep their defaults.
-        assumptions, policy, structural: which groups to sample.
+        assumptions: sample the numeric parameters, outside policies, whose source is an
+            assumption.
+        policy: sample the numeric parameters of the policies the scenarios switch on.
+        structural: sample the submodel switches (each over its choices).
         exclude: names never sampled.
         table: the parameter table (a test may pass its own).
+
+    Raises:
+        ValueError: the posterior sets name different parameters, or set a parameter that
+            the compared scenarios set differently.
     """
     sets = [dict(s) for s in posterior]
     if sets and any(set(s) != set(sets[0]) for s in sets):
@@ -171,6 +178,7 @@ class Worlds:
 
     @property
     def parameters(self) -> list[str]:
+        """Names of the sampled parameters (the table's columns after ``replicate``)."""
         return [c for c in self.table.columns if c != "replicate"]
 
 

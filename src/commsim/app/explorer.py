@@ -82,6 +82,7 @@ class Explored:
 
     @property
     def baseline(self) -> str:
+        """Label of the baseline scenario (the first of ``labels``)."""
         return self.labels[0]
 
 

@@ -72,7 +72,7 @@ for _name in COMMAND_MODULES:
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """commsim's own warnings as one line on stderr; others as Python shows them."""
+    """Show commsim's own warnings as one line on stderr; others as Python shows them."""
     if issubclass(category, CommsimWarning):
         click.echo(f"warning: {message}", err=True)
     else:
@@ -103,6 +103,14 @@ def _interrupt(signum, frame) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run the ``commsim`` command line.
+
+    Installs the one-line warning display and the signal handlers (SIGTERM and SIGHUP stop
+    the command as Ctrl-C does), then runs the click group; click exits the process.
+
+    Args:
+        argv: Command-line arguments without the program name (default: ``sys.argv[1:]``).
+    """
     warnings.showwarning = _show_warning
     install_signal_handlers()
     cli.main(args=argv, prog_name="commsim", standalone_mode=True)

@@ -34,4 +34,9 @@ def app_cmd(port: int, out: Path | None) -> None:
 
 
 def register(group: click.Group) -> None:
+    """Add ``commsim app`` to the ``commsim`` command group.
+
+    Args:
+        group: The top-level click group (``commsim.cli.cli``).
+    """
     group.add_command(app_cmd)

@@ -149,5 +149,10 @@ def params(group: str | None, markdown: bool) -> None:
 
 
 def register(group: click.Group) -> None:
+    """Add ``run``, ``check``, ``scenarios`` and ``params`` to the ``commsim`` command group.
+
+    Args:
+        group: The top-level click group (``commsim.cli.cli``).
+    """
     for command in (run, check, scenarios, params):
         group.add_command(command)

@@ -245,4 +245,9 @@ def write_results(out_dir: Path, spec, sc, history, posterior: pd.DataFrame, acc
 
 
 def register(group: click.Group) -> None:
+    """Add ``commsim calibrate`` to the ``commsim`` command group.
+
+    Args:
+        group: The top-level click group (``commsim.cli.cli``).
+    """
     group.add_command(calibrate)

@@ -52,4 +52,9 @@ def decompose_cmd(scenario: str, baseline: str, outputs: str, draw: bool, fig_la
 
 
 def register(group: click.Group) -> None:
+    """Add ``commsim decompose`` to the ``commsim`` command group.
+
+    Args:
+        group: The top-level click group (``commsim.cli.cli``).
+    """
     group.add_command(decompose_cmd)

@@ -318,5 +318,10 @@ def draw_streets(out: Path, table: pd.DataFrame, metric: str, lang: str, seed: i
 
 
 def register(group: click.Group) -> None:
+    """Add ``compare``, ``sensitivity``, ``sweep`` and ``streets`` to the ``commsim`` command group.
+
+    Args:
+        group: The top-level click group (``commsim.cli.cli``).
+    """
     for command in (compare_cmd, sensitivity_cmd, sweep_cmd, streets_cmd):
         group.add_command(command)

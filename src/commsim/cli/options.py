@@ -26,6 +26,14 @@ SHARED = ("reps", "months", "seed", "out", "workers", "backend", "scheduler", "s
 
 
 def at_least(low: int) -> Callable:
+    """A click callback that rejects a value below ``low``.
+
+    Args:
+        low: Smallest value the option accepts; ``None`` (option not given) passes.
+
+    Returns:
+        The callback; it raises ``click.BadParameter`` ("must be at least ``low``").
+    """
     def check(ctx, param, value):
         if value is not None and value < low:
             raise click.BadParameter(f"must be at least {low}")

@@ -80,5 +80,10 @@ def brief(folder: Path, lang: str, metric: str | None, sensitivity: Path | None)
 
 
 def register(group: click.Group) -> None:
+    """Add ``figures`` and ``brief`` to the ``commsim`` command group.
+
+    Args:
+        group: The top-level click group (``commsim.cli.cli``).
+    """
     for command in (figures, brief):
         group.add_command(command)

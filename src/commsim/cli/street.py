@@ -45,4 +45,9 @@ def street(table: Path, out: Path, name: str | None, title: str | None, months: 
 
 
 def register(group: click.Group) -> None:
+    """Add ``commsim street`` to the ``commsim`` command group.
+
+    Args:
+        group: The top-level click group (``commsim.cli.cli``).
+    """
     group.add_command(street)

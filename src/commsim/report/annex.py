@@ -141,6 +141,11 @@ H: dict[str, tuple[str, str]] = {
 
 
 def h(key: str, lang: Lang, **kw: str) -> str:
+    """The annex phrase ``key`` in ``lang``, its ``{field}`` slots filled from ``kw``.
+
+    Raises:
+        KeyError: ``key`` is not in ``H``, or the phrase has a slot ``kw`` does not fill.
+    """
     en, zh = H[key]
     return (zh if lang == "zh" else en).format(**kw)
 

@@ -65,6 +65,11 @@ P: dict[str, tuple[str, str]] = {
 
 
 def p(key: str, lang: Lang, **kw: str) -> str:
+    """The brief phrase ``key`` in ``lang``, its ``{field}`` slots filled from ``kw``.
+
+    Raises:
+        KeyError: ``key`` is not in ``P``, or the phrase has a slot ``kw`` does not fill.
+    """
     en, zh = P[key]
     return (zh if lang == "zh" else en).format(**kw)
 

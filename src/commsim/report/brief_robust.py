@@ -54,6 +54,11 @@ R: dict[str, tuple[str, str]] = {
 
 
 def r(key: str, lang: Lang, **kw: str) -> str:
+    """The robustness phrase ``key`` in ``lang``, its ``{field}`` slots filled from ``kw``.
+
+    Raises:
+        KeyError: ``key`` is not in ``R``, or the phrase has a slot ``kw`` does not fill.
+    """
     en, zh = R[key]
     return (zh if lang == "zh" else en).format(**kw)
 

@@ -59,6 +59,11 @@ S: dict[str, tuple[str, str]] = {
 
 
 def s(key: str, lang: Lang, **kw: str) -> str:
+    """The reliability phrase ``key`` in ``lang``, its ``{field}`` slots filled from ``kw``.
+
+    Raises:
+        KeyError: ``key`` is not in ``S``, or the phrase has a slot ``kw`` does not fill.
+    """
     en, zh = S[key]
     return (zh if lang == "zh" else en).format(**kw)
 
@@ -129,6 +134,9 @@ def sensitivity_sentence(res: Results, ans: Answer, lang: Lang) -> str:
 
 
 def street(res: Results, lang: Lang) -> str:
+    """The sentence saying the street is the simulated scenario, with its household count
+    when the folder records it.
+    """
     n = households(res)
     return s("street_n", lang, n=fmt.number(n, 0)) if n else s("street", lang)
 

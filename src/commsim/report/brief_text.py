@@ -94,11 +94,17 @@ def _capital(text: str, lang: Lang) -> str:
 
 
 def w(key: str, lang: Lang, **kw: str) -> str:
+    """The answer phrase ``key`` in ``lang``, its ``{field}`` slots filled from ``kw``.
+
+    Raises:
+        KeyError: ``key`` is not in ``W``, or the phrase has a slot ``kw`` does not fill.
+    """
     en, zh = W[key]
     return (zh if lang == "zh" else en).format(**kw)
 
 
 def join(items: list[str], lang: Lang) -> str:
+    """``items`` as one list in running text: "a, b and c" / "a、b和c"."""
     if len(items) <= 1:
         return "".join(items)
     return w("list_sep", lang).join(items[:-1]) + w("and", lang) + items[-1]
@@ -117,6 +123,7 @@ def label_in_sentence(metric: str, lang: Lang) -> str:
 
 
 def sentence_end(text: str, lang: Lang) -> str:
+    """``text`` with the sentence's full stop ("." in English, "。" in Chinese)."""
     return text + ("。" if lang == "zh" else ".")
 
 
@@ -133,6 +140,7 @@ class Answer:
         self.others = [s for s in res.scenarios if s != self.base and s in set(res.comparison["scenario"])]
 
     def t(self, s: str) -> str:
+        """Title of scenario ``s`` in the answer's language."""
         return self.res.title(s, self.lang)
 
     def row(self, metric: str, scenario: str) -> pd.Series | None:
@@ -160,6 +168,9 @@ class Answer:
 
     # --- the parts ----------------------------------------------------------------------
     def question(self) -> str:
+        """The question the brief answers: what the compared policies change against the
+        baseline in the key outcomes.
+        """
         policies = join([self.t(s) for s in self.others], self.lang)
         metrics = join([label_in_sentence(m, self.lang) for m in self.key], self.lang)
         return w("q", self.lang, policies=policies, base=self.t(self.base), metrics=metrics)

@@ -81,10 +81,12 @@ def interval(low: str, high: str, lang: Lang) -> str:
 
 
 def change_interval(column: str, low: float, high: float, lang: Lang) -> str:
+    """A range of two changes, signed, no unit: "+1.1 to +3.5" / "+1.1至+3.5"."""
     return interval(change_number(column, low), change_number(column, high), lang)
 
 
 def level_interval(column: str, low: float, high: float, lang: Lang) -> str:
+    """A range of two levels, no unit: "72.0 to 80.5" / "72.0至80.5"."""
     return interval(level_number(column, low), level_number(column, high), lang)
 
 

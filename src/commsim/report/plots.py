@@ -62,6 +62,11 @@ T = {
 
 
 def tr(key: str, lang: Lang, **kw: str) -> str:
+    """The figure phrase ``key`` in ``lang``, its ``{field}`` slots filled from ``kw``.
+
+    Raises:
+        KeyError: ``key`` is not in ``T``, or the phrase has a slot ``kw`` does not fill.
+    """
     en, zh = T[key]
     return (zh if lang == "zh" else en).format(**kw)
 
@@ -86,6 +91,13 @@ def zero_based(metric: str) -> bool:
 
 
 def axis_unit(metric: str, lang: Lang, change: bool = False) -> str:
+    """Unit of the drawn values of ``metric`` (money in thousands of yuan, see :func:`scale`).
+
+    Args:
+        metric: Metric or summary column.
+        lang: ``en`` or ``zh``.
+        change: The unit of a change (percentage points for shares) rather than of a level.
+    """
     kind = metric_kind(metric)
     if kind == "yuan_month":
         return "千元/月" if lang == "zh" else "thousand yuan a month"

@@ -36,6 +36,13 @@ T: dict[str, tuple[str, str]] = {
 
 
 def tr(key: str, lang: Lang, **kw: str) -> str:
+    """The analysis-figure phrase ``key`` in ``lang``, its ``{field}`` slots filled from ``kw``.
+
+    Phrases not in this module's ``T`` come from :func:`commsim.report.plots.tr`.
+
+    Raises:
+        KeyError: ``key`` is in neither table, or the phrase has a slot ``kw`` does not fill.
+    """
     if key not in T:
         return plots.tr(key, lang, **kw)
     en, zh = T[key]

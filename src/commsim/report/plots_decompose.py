@@ -25,6 +25,11 @@ T: dict[str, tuple[str, str]] = {
 
 
 def tr(key: str, lang: Lang, **kw: object) -> str:
+    """The decomposition-figure phrase ``key`` in ``lang``, slots filled from ``kw``.
+
+    Raises:
+        KeyError: ``key`` is not in ``T``, or the phrase has a slot ``kw`` does not fill.
+    """
     en, zh = T[key]
     return (zh if lang == "zh" else en).format(**kw)
 

@@ -33,6 +33,11 @@ T: dict[str, tuple[str, str]] = {
 
 
 def tr(key: str, lang: Lang, **kw: object) -> str:
+    """The discovery-figure phrase ``key`` in ``lang``, its ``{field}`` slots filled from ``kw``.
+
+    Raises:
+        KeyError: ``key`` is not in ``T``, or the phrase has a slot ``kw`` does not fill.
+    """
     en, zh = T[key]
     return (zh if lang == "zh" else en).format(**kw)
 

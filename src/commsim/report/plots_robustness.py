@@ -31,6 +31,11 @@ T: dict[str, tuple[str, str]] = {
 
 
 def tr(key: str, lang: Lang, **kw: object) -> str:
+    """The robustness-figure phrase ``key`` in ``lang``, its ``{field}`` slots filled from ``kw``.
+
+    Raises:
+        KeyError: ``key`` is not in ``T``, or the phrase has a slot ``kw`` does not fill.
+    """
     en, zh = T[key]
     return (zh if lang == "zh" else en).format(**kw)
 
@@ -54,7 +59,8 @@ def ranking(table: pd.DataFrame, lang: Lang, titles: ScenarioTitles | None = Non
         lang: ``en`` or ``zh`` (draw and save inside ``style.language(lang)``).
         titles: scenario titles (default: shipped scenarios and policies).
         scenarios: column order (default: the table's, status quo first).
-        version, base_seed: for the source line (version default: this commsim).
+        version: commsim version named in the source line (default: this commsim).
+        base_seed: base seed named in the source line (None: not named).
     """
     from commsim import __version__
 

@@ -123,6 +123,7 @@ class Results:
     # --- scenarios and provenance ----------------------------------------------------------
     @property
     def baseline(self) -> str | None:
+        """The baseline scenario: comparison.csv's ``baseline``, else the manifest's (or None)."""
         if self.comparison is not None:
             return str(self.comparison["baseline"].iloc[0])
         return self.manifest.get("baseline")
@@ -145,6 +146,9 @@ class Results:
 
     @property
     def replicates(self) -> int | None:
+        """Replicates per scenario: the manifest's ``reps``/``replicates``, else counted in
+        summary.csv; None when neither says.
+        """
         for key in ("reps", "replicates"):
             if isinstance(self.manifest.get(key), int):
                 return int(self.manifest[key])
@@ -154,6 +158,7 @@ class Results:
 
     @property
     def base_seed(self) -> int | None:
+        """Base seed of the runs (manifest ``base_seed`` or ``seed``), or None."""
         for key in ("base_seed", "seed"):
             if isinstance(self.manifest.get(key), int):
                 return int(self.manifest[key])
@@ -161,6 +166,7 @@ class Results:
 
     @property
     def version(self) -> str:
+        """The commsim version that wrote the folder, as its manifest says ("unknown" if not)."""
         versions = self.manifest.get("versions")
         if isinstance(versions, dict) and versions.get("commsim"):
             return str(versions["commsim"])
@@ -168,21 +174,25 @@ class Results:
 
     @property
     def burn_in_months(self) -> int:
+        """Burn-in months: the largest any scenario entry or the manifest gives (0 if none)."""
         values = [e.get("burn_in_months") for e in self.entries.values()]
         values.append(self.manifest.get("burn_in_months"))
         found = [int(v) for v in values if isinstance(v, int)]
         return max(found) if found else 0
 
     def title(self, scenario: str, lang: str) -> str:
+        """Title of ``scenario`` in ``lang`` (see :class:`ScenarioTitles`)."""
         return self.titles.title(scenario, lang)  # type: ignore[arg-type]
 
     # --- data ---------------------------------------------------------------------------------
     @property
     def monthly_path(self) -> Path:
+        """Where the monthly results are: a folder of Parquet files (or one Parquet file)."""
         return self.folder / "monthly"
 
     @property
     def has_monthly(self) -> bool:
+        """Whether the folder holds monthly results (see :attr:`monthly_path`)."""
         path = self.monthly_path
         return path.is_dir() and any(path.rglob("*.parquet")) or path.is_file()
 
@@ -207,6 +217,7 @@ class Results:
         return df.sort_values("scenario", key=lambda s: s.map(order)).reset_index(drop=True)
 
     def metrics(self) -> list[str]:
+        """Metrics in comparison.csv, in the order they first appear (empty without one)."""
         return [] if self.comparison is None else list(dict.fromkeys(self.comparison["metric"]))
 
 
@@ -353,4 +364,5 @@ def read_discovery(path: Path) -> pd.DataFrame:
 
 
 def outcome_columns(df: pd.DataFrame) -> list[str]:
+    """Outcome columns of a summary table (those starting ``final_``, ``mean_`` or ``total_``)."""
     return [c for c in df.columns if c.startswith(SUMMARY_PREFIXES)]

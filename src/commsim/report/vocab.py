@@ -157,10 +157,14 @@ def axis_label(column: str, lang: Lang, change: bool = False, unit_text: str | N
 
 
 def estate_type_label(kind: str, lang: Lang) -> str:
+    """Label of estate type ``kind`` in ``lang`` (the name itself if unknown)."""
     return _pick(ESTATE_TYPES.get(kind, (kind, kind)), lang)
 
 
 def group_label(group: str, lang: Lang) -> str:
+    """Label of a parameter group in ``lang``; ``policy:<name>`` is the policy group's label
+    followed by the policy name. An unknown group is shown by its name.
+    """
     if group.startswith("policy:"):
         return _pick(PARAM_GROUPS["policy"], lang) + " " + group.split(":", 1)[1]
     return _pick(PARAM_GROUPS.get(group, (group, group)), lang)
@@ -202,6 +206,9 @@ class ScenarioTitles:
                 self.known[name] = (en, zh)
 
     def title(self, name: str, lang: Lang) -> str:
+        """Title of scenario ``name`` in ``lang``: from the entries given, the shipped
+        scenarios or the shipped policies, in that order; else ``name`` itself.
+        """
         for table in (self.known, _shipped_titles(), POLICY_TITLES):
             if name in table:
                 en, zh = table[name]
