@@ -62,7 +62,7 @@ def test_registered_with_documented_parameters():
         cls = available()[name]
         assert cls.title_en and cls.title_zh and cls.source.startswith("seeds/")
         params = [p for p in PARAMETERS if p.group == f"policy:{name}"]
-        assert len(params) == len(cls.parameters) + 1  # + start_month
+        assert len(params) == len(cls.parameters) + 2  # + start_month, setup_months
         for p in params:
             assert p.unit and p.source and p.meaning, p.name
             if p.kind in ("float", "int") and p.range is not None:
