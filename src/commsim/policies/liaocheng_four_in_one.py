@@ -38,7 +38,8 @@ lapse in a month their community's workers lack them. Mechanisms, per estate:
    owners would prefer it to what they have (``Market.choose``). Each tender costs
    ``consolidation_street_hours`` of street staff; a consolidation costs
    ``consolidation_works_yuan_per_unit`` per dwelling of public works (gates, fencing, a duty
-   room) to make the blocks manageable, once per estate. A failed tender is tried again after
+   room) to make the blocks manageable, once per estate and only for blocks never managed
+   before (an estate a firm left was a managed area already). A failed tender is tried again after
    ``consolidation_retry_months``;
 5. **dedicated staff** (专职人员): an option the policy offers the market
    (``model.market.offer("staff", ...)``) for estates without a provider that consolidation
@@ -172,6 +173,7 @@ class LiaochengFourInOne(Policy):
         n = model.estates.n
         self.tried_until = np.full(n, -1, dtype=np.int64)  # consolidation: no new tender before this month
         self.works_done = np.zeros(n, dtype=bool)  # consolidation works are paid once per estate
+        self.ever_managed = np.zeros(n, dtype=bool)  # had a provider at some month start: no works needed
         self.meetings_held = 0
         self.meetings_lapsed = 0
         self.consolidated = 0
@@ -180,6 +182,13 @@ class LiaochengFourInOne(Policy):
                 "staff", eligible=self.staff_eligible,
                 fee=lambda e: p.staff_fee_yuan_per_m2_month, effort=lambda e: p.staff_quality_cap,
                 make=lambda e: DedicatedStaff(model, [e], p.staff_fee_yuan_per_m2_month, p.staff_quality_cap))
+
+    def new_month(self) -> None:
+        """Remember which estates have ever been managed (by anyone but dedicated staff): they
+        are manageable areas already."""
+        super().new_month()
+        self.ever_managed |= np.array([p is not None and not isinstance(p, DedicatedStaff)
+                                       for p in self.model.provider_of])
 
     def staff_eligible(self, e: int) -> bool:
         """Dedicated staff wait for the policy's set-up and, where consolidation is on, for a
@@ -293,7 +302,7 @@ class LiaochengFourInOne(Policy):
         if current is not None:
             model.institutions.release(current, e)
         award_option(model, e, best)
-        if not self.works_done[e]:
+        if not (self.works_done[e] or self.ever_managed[e]):
             self.works_done[e] = True
             works = p.consolidation_works_yuan_per_unit * float(model.estates.units[e])
             self.spend(works, estate=e, purpose="consolidation_works")
