@@ -226,7 +226,7 @@ def test_classified_market_firms_reprice_toward_cost_cover_with_the_owners_conse
 # --- all policies: start month, combination, errors ----------------------------------
 @pytest.mark.parametrize("name", ["suzhou_alliance", "liaocheng_four_in_one", "fee_subsidy", "suzhou_classified"])
 def test_nothing_changes_before_the_start_month(small_data, name):
-    base, pol = pair(small_data, {name: {"start_month": 12}}, seed=6, months=14, income=POOR)
+    base, pol = pair(small_data, {name: {"start_month": 12, "setup_months": 0}}, seed=6, months=14, income=POOR)
     b, p = base.dataframe(), pol.dataframe()
     p_core = p.drop(columns=[c for c in p.columns if c.startswith("policy_")])
     pd.testing.assert_frame_equal(b[b["month"] < 12], p_core[p_core["month"] < 12])

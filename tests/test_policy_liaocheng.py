@@ -227,3 +227,19 @@ def test_nothing_changes_before_the_policy_is_established(small_data):
     pol = CommunityModel(scenario(small_data, only(None)), seed=6).run(START + SETUP - 1)
     cols = [c for c in base.columns if c in pol.columns]
     assert base[cols].equals(pol[cols])
+
+
+def test_an_estate_a_firm_left_is_consolidated_without_works(small_data):
+    model = CommunityModel(scenario(small_data, only("consolidation"), CHEAP), seed=2)
+    e = model.estates.names.index("A-old")
+    model.run(START + SETUP - 1)
+    model.institutions.release(model.provider_of[e], e)  # its firm leaves (no owners' committee)
+    model.step()
+    assert isinstance(model.provider_of[e], PropertyFirm)
+    assert model.provider_of[e] is model.provider_of[model.estates.names.index("A-commercial")]
+    pol = model.policies[0]
+    b = model.estates.names.index("B-unmanaged")
+    works = pol.pars.consolidation_works_yuan_per_unit * model.estates.units[b]
+    tender = pol.pars.consolidation_street_hours * pol.pars.street_hour_cost_yuan
+    assert not pol.works_done[e]  # works only for the never-managed blocks
+    assert pol.total_cost_yuan == pytest.approx(2 * tender + works * pol.works_done[b])
