@@ -276,17 +276,8 @@ class CangzhouSixInOne(Policy):
                      Attendance("street_staff", int(p.community_meeting_outside_staff), p.community_meeting_hours),
                      *self._members_attending(members, p.community_meeting_hours)]
         meeting = Meeting(model, c, members, attendees, "community_meeting", policy=self)
-        if not self._hold(meeting, outside):
-            return
-        per_case = model.p.hours_per_complaint_community
-        cases = min(open_cases, p.community_meeting_cases, meeting.available / per_case)
-        if cases > 0:
-            meeting.supply_complaint_hours(COMMUNITY, cases * per_case)
-        firms = [e for e in members.tolist() if model.provider_of[e] is not None]
-        if firms:
-            model.ladder.resolve_bonus[COMMUNITY, members] += p.community_meeting_resolve_bonus
-            if meeting.available > 0:
-                meeting.supply_supervision(meeting.available, firms)
+        if self._hold(meeting, outside):
+            self._take_up(meeting, COMMUNITY, open_cases, p.community_meeting_cases, p.community_meeting_resolve_bonus)
 
     def street_meeting(self, model: CommunityModel, c: int, members: np.ndarray, open_cases: float) -> None:
         """Community ``c``'s matters at the street property management committee: it takes up
@@ -299,15 +290,21 @@ class CangzhouSixInOne(Policy):
                      Attendance("street_staff", int(p.street_meeting_staff), p.street_meeting_hours),
                      *[a for a in self._members_attending(members, p.street_meeting_hours) if a.kind != "volunteer"]]
         meeting = Meeting(model, c, members, attendees, "street_meeting", policy=self)
-        if not self._hold(meeting, staff):
-            return
-        per_case = model.p.hours_per_complaint_street
-        cases = min(open_cases, p.street_meeting_cases, meeting.available / per_case)
+        if self._hold(meeting, staff):
+            self._take_up(meeting, STREET, open_cases, p.street_meeting_cases, p.street_meeting_resolve_bonus)
+
+    def _take_up(self, meeting: Meeting, tier: int, open_cases: float, max_cases: float, bonus: float) -> None:
+        """What a held committee meeting does with the hours it consumed: up to ``max_cases`` of
+        the open complaints at ``tier`` (that tier's hours each); the rest presses the firms of
+        its estates (supervision), and with firms at the table ``tier`` settles more often."""
+        model = self.model
+        per_case = float((model.p.hours_per_complaint_community, model.p.hours_per_complaint_street)[tier == STREET])
+        cases = min(open_cases, max_cases, meeting.available / per_case)
         if cases > 0:
-            meeting.supply_complaint_hours(STREET, cases * per_case)
-        firms = [e for e in members.tolist() if model.provider_of[e] is not None]
+            meeting.supply_complaint_hours(tier, cases * per_case)
+        firms = [e for e in meeting.estates if model.provider_of[e] is not None]
         if firms:
-            model.ladder.resolve_bonus[STREET, members] += p.street_meeting_resolve_bonus
+            model.ladder.resolve_bonus[tier, meeting.estates] += bonus
             if meeting.available > 0:
                 meeting.supply_supervision(meeting.available, firms)
 
