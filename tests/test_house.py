@@ -178,8 +178,8 @@ def test_keyword_parameters_seed_none_and_running():
 
 
 def test_policy_parameters_as_keywords():
-    model = CommunityModel(scenario="liaocheng_four_in_one", seed=1, liaocheng_four_in_one__meeting_worker_hours=9.0)
-    assert model.policies[0].pars.meeting_worker_hours == 9.0
+    model = CommunityModel(scenario="liaocheng_four_in_one", seed=1, liaocheng_four_in_one__coordination_hours_per_party=2.5)
+    assert model.policies[0].pars.coordination_hours_per_party == 2.5
 
 
 def test_mesa_batch_run_over_two_parameters_and_two_iterations():

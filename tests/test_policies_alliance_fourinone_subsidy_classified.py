@@ -1,4 +1,4 @@
-"""Mechanism tests of the Suzhou alliance, Liaocheng four-in-one, fee subsidies and Suzhou
+"""Mechanism tests of the Suzhou alliance, fee subsidies and Suzhou
 classified management; start months, combinations, errors and user plugins.
 
 Each policy runs alone against the status quo under the same seeds (common random numbers) on
@@ -20,7 +20,6 @@ from commsim import CommunityModel
 from commsim.cli import cli
 from commsim.params import PARAMETERS
 from commsim.policies.fee_subsidy import FeeSubsidy
-from commsim.policies.liaocheng_four_in_one import DedicatedStaff
 from commsim.policies.suzhou_alliance import SuzhouAlliance, choose_flagship
 from commsim.policies.suzhou_classified import GuaranteedService, SuzhouClassified
 from commsim.scenario import load_scenario, parse_scenario
@@ -116,69 +115,7 @@ def test_alliance_mechanisms_can_be_switched_off(small_data):
         columns=["policy_cost_yuan_suzhou_alliance", "policy_hours_suzhou_alliance"]))
 
 
-# --- Liaocheng four-in-one ---------------------------------------------------------------
-def test_four_in_one_lowers_escalation_beyond_the_estate(small_data):
-    esc = {"base": [0.0, 0.0], "pol": [0.0, 0.0]}
-    for seed in SEEDS:
-        base, pol = pair(small_data, {"liaocheng_four_in_one": {}}, seed)
-        for key, model in (("base", base), ("pol", pol)):
-            s = street(model.dataframe())
-            esc[key][0] += (s["complaints_escalated_beyond_estate_share"] * s["complaints_filed"]).sum()
-            esc[key][1] += s["complaints_filed"].sum()
-    share = {k: v[0] / v[1] for k, v in esc.items()}
-    assert share["pol"] < 0.8 * share["base"], share
-
-
-def test_four_in_one_books_meeting_hours_on_community_workers(small_data):
-    model = CommunityModel(scenario(small_data, {"liaocheng_four_in_one": {}}), seed=4)
-    base = CommunityModel(scenario(small_data), seed=4)
-    for month in range(1, 13):
-        model.step()
-        base.step()
-        booked = sum(h for rc in model.residents_committees for k, h in rc.demand.items()
-                     if k.startswith("policy:liaocheng_four_in_one"))
-        other = {k: h for rc in model.residents_committees for k, h in rc.demand.items()
-                 if not k.startswith(("policy:", "complaints"))}
-        other_base = {k: h for rc in base.residents_committees for k, h in rc.demand.items()
-                      if not k.startswith(("policy:", "complaints"))}
-        if month < START:
-            assert booked == 0
-            continue
-        meetings = 6.0 * model.estates.n  # monthly meeting, 6 worker-hours per estate
-        # plus 4 formation hours for each estate without an owners' committee
-        assert booked >= meetings
-        assert booked <= meetings + 4.0 * model.estates.n
-        assert booked == pytest.approx(model.policies[0].month_hours)
-        assert other == pytest.approx(other_base)  # admin hours unchanged: the rise is the policy's
-    df = street(model.dataframe())
-    assert (df["policy_hours_liaocheng_four_in_one"] > 0).all()
-
-
-def test_four_in_one_staffs_unmanaged_estates_paid_by_owners(small_data):
-    model = CommunityModel(scenario(small_data, {"liaocheng_four_in_one": {}}), seed=1)
-    df = model.run()
-    unmanaged = model.estates.names.index("B-unmanaged")
-    assert isinstance(model.provider_of[unmanaged], DedicatedStaff)
-    rows = df[df["estate"] == "B-unmanaged"]
-    assert (rows[rows["month"] < START]["payments_yuan"] == 0).all()
-    assert (rows[rows["month"] >= START]["payments_yuan"] > 0).all()
-    assert (rows[rows["month"] >= START]["subsidies_yuan"] == 0).all()  # owners pay, not the state
-    assert (rows[rows["month"] >= START]["service_quality"] > model.p.unmanaged_quality).all()
-
-
-def test_four_in_one_helps_owners_committees_form(small_data):
-    # Owners alone can hardly reach the (raised) number of organisers; with the branch and
-    # residents' group counted as organisers every eligible estate starts a drive at once, and
-    # (owners turning out) elects a committee at the first assembly.
-    pars = {"oc_formation_hazard": 1.0, "oc_formation_factor_old": 1.0, "oc_formation_factor_resettlement": 1.0,
-            "oc_initiators_needed": 1000.0, "vote_turnout_intercept": 6.0, "vote_turnout_absentee_shift": 0.0}
-    pol = {"liaocheng_four_in_one": {"formation_help_initiators": 1000.0}}
-    months = START + int(PARAMETERS["assembly_preparation_months"].default)
-    base, with_help = pair(small_data, pol, seed=5, months=months, parameters=pars)
-    assert all(oc is not None for oc in with_help.committee_of)
-    assert sum(oc is not None for oc in base.committee_of) < with_help.estates.n
-    _, early = pair(small_data, pol, seed=5, months=months - 1, parameters=pars)
-    assert sum(oc is not None for oc in early.committee_of) == 1  # a drive takes months
+# --- Liaocheng four-in-one: tests/test_policy_liaocheng.py ------------------------------
 
 
 # --- fee subsidies ------------------------------------------------------------------------
@@ -289,7 +226,7 @@ def test_classified_market_firms_reprice_toward_cost_cover_with_the_owners_conse
 # --- all policies: start month, combination, errors ----------------------------------
 @pytest.mark.parametrize("name", ["suzhou_alliance", "liaocheng_four_in_one", "fee_subsidy", "suzhou_classified"])
 def test_nothing_changes_before_the_start_month(small_data, name):
-    base, pol = pair(small_data, {name: {"start_month": 12}}, seed=6, months=14, income=POOR)
+    base, pol = pair(small_data, {name: {"start_month": 12, "setup_months": 0}}, seed=6, months=14, income=POOR)
     b, p = base.dataframe(), pol.dataframe()
     p_core = p.drop(columns=[c for c in p.columns if c.startswith("policy_")])
     pd.testing.assert_frame_equal(b[b["month"] < 12], p_core[p_core["month"] < 12])

@@ -15,7 +15,6 @@ import pytest
 from click.testing import CliRunner
 
 from commsim import CommunityModel, ScenarioError, load_scenario
-from commsim.agents import PropertyFirm
 from commsim.cli import cli
 from commsim.policies import available
 from commsim.policies.harbin_basic_service import BasicServiceStation
@@ -62,7 +61,8 @@ def test_registered_with_documented_parameters():
         cls = available()[name]
         assert cls.title_en and cls.title_zh and cls.source.startswith("seeds/")
         params = [p for p in PARAMETERS if p.group == f"policy:{name}"]
-        assert len(params) == len(cls.parameters) + 2  # + start_month, setup_months
+        auto = 1 + (not any(p.name == "setup_months" for p in cls.parameters))  # start_month, setup_months
+        assert len(params) == len(cls.parameters) + auto
         for p in params:
             assert p.unit and p.source and p.meaning, p.name
             if p.kind in ("float", "int") and p.range is not None:
@@ -121,95 +121,7 @@ def test_bad_policy_parameter_on_the_command_line(tmp_path):
     assert "Traceback" not in result.output
 
 
-# --- Cangzhou six-in-one -------------------------------------------------------------------
-def test_cangzhou_complaints_resolved_more_and_sooner_and_fewer_failures():
-    """Heads, manager and committees (the blacklist off: see the next test for what it does)."""
-    base, pol = scenario(), scenario(policy="cangzhou_six_in_one", blacklist_after_ratings=0)
-    start = base.burn_in_months + 1
-    totals = {k: np.zeros(2) for k in ("resolved", "abandoned", "wait", "failures", "beyond")}
-    for seed in SEEDS:
-        b, d, _ = pair(base, pol, seed)
-        for i, df in enumerate((b, d)):
-            s = street(df, after=start - 1)
-            totals["resolved"][i] += s["complaints_resolved"].sum()
-            totals["abandoned"][i] += s["complaints_abandoned"].sum()
-            totals["wait"][i] += s["complaint_wait_months"].mean()
-            totals["failures"][i] += s["failures_per_1000_households"].mean()
-            totals["beyond"][i] += s["complaints_escalated_beyond_estate_share"].mean()
-    share = totals["resolved"] / (totals["resolved"] + totals["abandoned"])
-    assert share[1] > share[0] + 0.03
-    assert totals["wait"][1] < totals["wait"][0]
-    assert totals["failures"][1] < 0.95 * totals["failures"][0]  # heads catch failures early
-    assert totals["beyond"][1] < totals["beyond"][0]
-
-
-def test_cangzhou_costs_manager_pay_and_stipends_and_books_meeting_hours():
-    pol = scenario(policy="cangzhou_six_in_one")
-    b, d, model = pair(scenario(), pol, seed=1)
-    p = pol.policies["cangzhou_six_in_one"]
-    start = pol.burn_in_months + 1
-    est = model.estates
-    heads = np.round(np.ceil(est.units / p["households_per_head"]) * p["head_coverage"]).sum()
-    monthly = est.n_communities * p["manager_pay_yuan_month"] + heads * p["head_stipend_yuan_month"]
-    s_b, s_d = street(b), street(d)
-    cost = s_d["policy_cost_yuan_cangzhou_six_in_one"].to_numpy()
-    after = s_d["month"].to_numpy() >= start
-    np.testing.assert_allclose(cost[after], monthly)
-    assert (cost[~after] == 0).all()
-    np.testing.assert_allclose(s_d["public_cost_yuan"] - s_b["public_cost_yuan"], cost)
-    # Meeting hours on the community workers: community committee monthly, street quarterly.
-    model = CommunityModel(pol, 1)
-    model.run(start - 1)
-    for month in range(start, start + 6):
-        model.step()
-        for rc in model.residents_committees:
-            assert rc.demand["policy:cangzhou_six_in_one:community_meeting"] == p["community_meeting_worker_hours"]
-            street_h = rc.demand.get("policy:cangzhou_six_in_one:street_meeting", 0.0)
-            assert street_h == (p["street_meeting_worker_hours"] if (month - start) % 3 == 0 else 0.0)
-
-
-def test_cangzhou_published_ratings_raise_firm_effort():
-    """Ratings alone (other mechanisms off): identical until the first publication, then
-    firms work harder under public scrutiny."""
-    off = dict(head_coverage=0.0, managers_per_community=0, community_meeting_cases=0.0,
-               community_meeting_resolve_bonus=0.0, community_meeting_worker_hours=0.0,
-               street_meeting_cases=0.0, street_meeting_resolve_bonus=0.0,
-               street_meeting_worker_hours=0.0, blacklist_after_ratings=0)
-    pol = scenario(policy="cangzhou_six_in_one", **off)
-    first_rating = pol.burn_in_months + 6  # end of the first six-month period
-    for seed in SEEDS:
-        b, d, _ = pair(scenario(), pol, seed)
-        cols = ["month", "estate", "service_effort"]
-        pd.testing.assert_frame_equal(b.loc[b["month"] <= first_rating, cols],
-                                      d.loc[d["month"] <= first_rating, cols])
-        nxt = first_rating + 1
-        eb = b.loc[(b["month"] == nxt) & (b["estate"] != "all"), "service_effort"].to_numpy()
-        ed = d.loc[(d["month"] == nxt) & (d["estate"] != "all"), "service_effort"].to_numpy()
-        assert (ed >= eb - 1e-12).all() and (ed > eb + 1e-6).any()
-
-
-def test_cangzhou_blacklist_sends_estates_to_the_market_and_never_rehires_the_firm():
-    """Every rated firm under a line of 1.0 is blacklisted: its contract ends, the estate goes to
-    the market at once, and no blacklisted firm serves again. Where no firm will serve at the
-    estate's last fee and owners have no committee to agree a higher one, the estate is left
-    unmanaged: the blacklist has a selection effect, not a free replacement."""
-    pol = scenario(policy="cangzhou_six_in_one", warning_line=1.0, blacklist_after_ratings=1)
-    model = CommunityModel(pol, seed=2)
-    first_rating = pol.burn_in_months + 6
-    model.run(first_rating - 1)
-    firms = {e: prov for e, prov in enumerate(model.provider_of) if isinstance(prov, PropertyFirm)}
-    model.step()
-    policy = model.policies[0]
-    assert policy.blacklisted == len(firms)  # a rating under 1.0 everywhere
-    assert (model.state.firm_replacements[list(firms)] == 1).all() and (model.state.tenders[list(firms)] >= 1).all()
-    banned = set(firms.values())
-    assert all(model.market.is_blacklisted(f) for f in banned)
-    for _ in range(6):
-        assert not any(p in banned for p in model.provider_of)
-        model.step()
-    never = CommunityModel(scenario(policy="cangzhou_six_in_one", warning_line=0.0), seed=2)
-    never.run(first_rating)
-    assert never.policies[0].blacklisted == 0
+# --- Cangzhou six-in-one: tests/test_policy_cangzhou.py -----------------------------------
 
 
 # --- Harbin basic property management ---------------------------------------------------------

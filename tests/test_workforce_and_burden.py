@@ -89,7 +89,8 @@ def test_handing_tasks_back_frees_worker_hours_and_moves_their_cost():
 
 
 def test_nothing_is_handed_back_when_every_task_is_admitted():
-    b, d, model = _pair(months=30, admitted_share=1.0)
+    # (reviews cost street hours, which move escalated complaints: none here)
+    b, d, model = _pair(months=30, admitted_share=1.0, review_hours_per_community=0.0)
     assert model.policies[0].handed_back_hours == 0
     sb, sd = b[b.estate == "all"], d[d.estate == "all"]
     np.testing.assert_allclose(sd.worker_hours_demanded, sb.worker_hours_demanded)
@@ -99,3 +100,19 @@ def test_tasks_creep_back_between_reviews():
     _, _, model = _pair(months=12 + 6 + 11, creep_back_monthly=0.05)
     pol = model.policies[0]  # in force from month 19 (review), then ten months without one
     assert pol.compliance == pytest.approx(0.95 ** 10)
+
+
+def test_reviews_take_street_hours_and_without_them_tasks_keep_creeping_back():
+    months = 12 + 6 + 14
+    _, _, model = _pair(months=months, creep_back_monthly=0.05)
+    pol = model.policies[0]
+    assert pol.compliance == pytest.approx(0.95 ** 1)  # reviewed again 12 months after the first
+    off = CommunityModel(load_scenario("burden_reduction").with_months(months).with_overrides(
+        {"burden_reduction.creep_back_monthly": 0.05, "burden_reduction.review_interval_months": 120}), seed=2)
+    off.run()
+    assert off.policies[0].compliance == pytest.approx(0.95 ** 13)
+    # a review month: the street's staff spend the review hours (less time for escalated complaints)
+    m = CommunityModel(load_scenario("burden_reduction").with_months(months), seed=2)
+    m.run(12 + 6)  # in force from month 19: its first review
+    m.step()
+    assert m.street.booked >= pol.pars.review_hours_per_community * len(m.residents_committees)

@@ -11,7 +11,10 @@ attendee's hours on whoever pays for them:
 - ``firm_staff``: the estate's provider (its complaint-desk hours this month, tier 0);
 - ``street_staff``: the street office (its complaint hours this month);
 - ``volunteer``: residents without an office (building heads, residents' group heads): counted in
-  the month's volunteer hours.
+  the month's volunteer hours;
+- ``post``: a paid post the holding policy created (a community property manager): its hours are
+  already the policy's (its pay is the policy's cost); the policy takes them out of what the
+  post does otherwise, so they are counted, not booked again.
 
 What a meeting supplies - complaint-handling capacity at a tier, supervision hours - is taken
 from the hours it consumed and can never exceed them (:meth:`Meeting.supply_complaint_hours`,
@@ -34,7 +37,7 @@ if TYPE_CHECKING:
     from commsim.model import CommunityModel
     from commsim.policies.base import Policy
 
-KINDS = ("community_worker", "owners_committee", "firm_staff", "street_staff", "volunteer")
+KINDS = ("community_worker", "owners_committee", "firm_staff", "street_staff", "volunteer", "post")
 _TOL = 1e-9
 
 
@@ -59,6 +62,15 @@ class Attendance:
     @property
     def hours(self) -> float:
         return self.people * self.hours_each
+
+
+def workers_short(model: CommunityModel, community: int, need: float) -> bool:
+    """Whether community ``community``'s workers lack ``need`` hours this month: what they must
+    still give (administration and work already booked) leaves less than ``need``."""
+    if need <= 0:
+        return False
+    rc = model.residents_committees[int(community)]
+    return rc.hours_available - rc.hours_demanded < need
 
 
 class Meeting(mesa.Agent):
@@ -97,10 +109,7 @@ class Meeting(mesa.Agent):
         give this month (administration and work already booked) leaves less than the meeting's
         community-worker hours. Such a meeting lapses (the policy's actors run short of hours)."""
         need = sum(a.hours for a in self.attendees if a.kind == "community_worker")
-        if need <= 0:
-            return False
-        rc = self.model.residents_committees[self.community]
-        return rc.hours_available - rc.hours_demanded < need
+        return workers_short(self.model, self.community, need)
 
     def convene(self, lapse_when_short: bool = True) -> float:
         """Hold the meeting: book every attendee's hours on its payer; returns hours consumed.
@@ -141,6 +150,8 @@ class Meeting(mesa.Agent):
                 model.ladder.extra_hours[Tier.FIRM, a.estate] -= h
             elif a.kind == "street_staff":
                 model.street.book(h)
+            elif a.kind == "post":
+                pass  # the policy's own paid post: its hours are already the policy's
             else:  # volunteer
                 model.state.volunteer_hours[a.estate] += h
             self.consumed += h

@@ -41,7 +41,7 @@ SHORT_LABELS: dict[str, str] = {
 #: their defaults. A policy not listed here (a plugin's) offers its first numeric parameters.
 POLICY_STRENGTHS: dict[str, tuple[str, ...]] = {
     "suzhou_alliance": ("activities_per_year", "activity_participation_drive", "federation_owner_hours"),
-    "liaocheng_four_in_one": ("meeting_worker_hours", "meeting_resolve_gain", "formation_help_initiators"),
+    "liaocheng_four_in_one": ("meeting_hours", "meeting_resolve_gain", "formation_help_initiators"),
     "fee_subsidy": ("subsidy_share", "take_up", "annual_budget_yuan"),
     "suzhou_classified": ("standard_effort", "deficit_coverage"),
     "cangzhou_six_in_one": ("head_coverage", "head_detection_prob", "manager_resolve_bonus"),

@@ -19,7 +19,12 @@ administration is tasks departments push down. Once the admission list is in for
    moves, it does not vanish (the policy's public cost);
 3. departments push tasks back: each month ``creep_back_monthly`` of the handed-back hours
    return to the committee, until the street's annual review (``review_hours_per_community``
-   of street staff per community, costed like reassigned hours) restores the list.
+   of street staff per community, booked on the street office, where they compete with
+   escalated complaints, and costed like reassigned hours) restores the list.
+
+What it leaves out: the reassigned hours are costed but not booked on the street office's
+complaint hours (most are departments' work, and the street's complaint budget in the model is
+only what it spends on escalated complaints).
 """
 
 from __future__ import annotations
@@ -71,6 +76,7 @@ class BurdenReduction(Policy):
     mechanisms = {
         "hand_back": {"admitted_share": 1.0},
         "abolition": {"abolished_share": 0.0},
+        "reviews": {"review_interval_months": 120},
     }
 
     def initialize(self) -> None:
@@ -86,12 +92,13 @@ class BurdenReduction(Policy):
         if not self.active():
             return
         p, model = self.pars, self.model
-        if model.month - self.start_month < p.setup_months:
+        if not self.established():
             return
         self.months_in_force += 1
         if self.months_in_force % int(p.review_interval_months) == 0:
             self.compliance = 1.0
             hours = p.review_hours_per_community * len(model.residents_committees)
+            model.street.book(hours)  # the street's staff review the lists (less time for complaints)
             self.spend(hours * p.reassigned_hour_cost_yuan, purpose="review")
         else:
             self.compliance *= 1.0 - p.creep_back_monthly
