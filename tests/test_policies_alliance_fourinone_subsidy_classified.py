@@ -67,18 +67,19 @@ def test_flagship_rule_prefers_quality_plus_committee_then_size():
     assert choose_flagship(np.array([0.5, 0.5]), np.array([np.nan, np.nan]), np.array([10, 20]), 0.5) == 1
 
 
-def test_alliance_forms_at_start_with_one_firm_and_common_norm(small_data):
+def test_alliance_forms_at_start_with_common_norm_and_no_firm_by_fiat(small_data):
     model = CommunityModel(scenario(small_data, {"suzhou_alliance": {}}), seed=1)
     model.run(START - 1)
     assert model.households.ties.shape[1] == int(model.p.neighbour_ties)  # nothing yet
+    before = list(model.provider_of)
     model.step()
     pol = next(p for p in model.policies if isinstance(p, SuzhouAlliance))
     assert len(pol.alliances) == 2
     est = model.estates
     for a in pol.alliances:
         assert set(est.norm_group[a.members]) == {a.flagship}
-        providers = {id(model.provider_of[e]) for e in a.members}
-        assert len(providers) == 1  # incl. the unmanaged estate of community B
+    assert list(model.provider_of) == before  # estates join the common firm only by their owners' vote
+    assert pol.votes_held == 0  # the first votes wait for the set-up months
     assert model.households.ties.shape[1] == int(model.p.neighbour_ties) + 2
 
 
@@ -101,12 +102,14 @@ def test_alliance_raises_cross_ties_and_belonging_and_evens_quality(small_data):
 
 
 def test_alliance_costs_are_booked(small_data):
-    model = CommunityModel(scenario(small_data, {"suzhou_alliance": {}}), seed=2)
+    model = CommunityModel(scenario(small_data, {"suzhou_alliance": {"handover_cost_yuan": 0.0}}), seed=2)
     df = street(model.run())
     households = 1200
+    ready = df["month"] >= START + 3  # setup_months: the first activity is prepared
     # 12 activities a year, one each month, at 1 yuan per household: 1,200 yuan a month.
-    assert df["policy_cost_yuan_suzhou_alliance"].to_numpy() == pytest.approx(households * 1.0)
-    assert (df["policy_hours_suzhou_alliance"] >= 2 * 16.0).all()  # two alliances' activities
+    assert df[ready]["policy_cost_yuan_suzhou_alliance"].to_numpy() == pytest.approx(households * 1.0)
+    assert (df[ready]["policy_hours_suzhou_alliance"] >= 2 * 16.0).all()  # two alliances' activities
+    assert (df[~ready]["policy_cost_yuan_suzhou_alliance"] == 0).all()
 
 
 def test_alliance_mechanisms_can_be_switched_off(small_data):
@@ -289,7 +292,7 @@ def test_classified_market_firms_reprice_toward_cost_cover_with_the_owners_conse
 # --- all policies: start month, combination, errors ----------------------------------
 @pytest.mark.parametrize("name", ["suzhou_alliance", "liaocheng_four_in_one", "fee_subsidy", "suzhou_classified"])
 def test_nothing_changes_before_the_start_month(small_data, name):
-    base, pol = pair(small_data, {name: {"start_month": 12}}, seed=6, months=14, income=POOR)
+    base, pol = pair(small_data, {name: {"start_month": 12, "setup_months": 0}}, seed=6, months=14, income=POOR)
     b, p = base.dataframe(), pol.dataframe()
     p_core = p.drop(columns=[c for c in p.columns if c.startswith("policy_")])
     pd.testing.assert_frame_equal(b[b["month"] < 12], p_core[p_core["month"] < 12])
@@ -303,7 +306,7 @@ def test_combined_policies_run_and_their_costs_add_up():
     workers = s["community_workers"] * model.p.worker_pay_yuan_month
     costs = s["policy_cost_yuan_suzhou_alliance"] + s["policy_cost_yuan_fee_subsidy"]
     np.testing.assert_allclose(s["public_cost_yuan"], workers + costs, rtol=1e-9)
-    after = s[s["month"] > sc.burn_in_months]
+    after = s[s["month"] > sc.burn_in_months + 3]  # the alliance's set-up months
     assert (after["policy_cost_yuan_suzhou_alliance"] > 0).all()
     assert after["policy_cost_yuan_fee_subsidy"].sum() > 0
     assert (after["cross_estate_tie_share"] > 0).all()
