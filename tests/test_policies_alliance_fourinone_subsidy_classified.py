@@ -243,14 +243,17 @@ def test_fee_subsidy_enrolment_and_budget_cap(small_data):
 
 # --- Suzhou classified -----------------------------------------------------------------
 def test_classified_guarantees_service_in_old_and_resettlement_estates(small_data):
+    """Guaranteed service comes where owners (or the street, for an estate without a provider)
+    choose it; where it serves, effort never falls under the standard and the deficit is paid."""
+    agree = {"vote_turnout_intercept": 6.0, "vote_turnout_absentee_shift": 0.0, "contract_term_months": 6,
+             "dismissal_trigger_satisfaction": 1.0, "vote_consent_steepness": 20.0}
     gains = []
     for seed in SEEDS:
-        base, pol = pair(small_data, {"suzhou_classified": {}}, seed)
+        base, pol = pair(small_data, {"suzhou_classified": {}}, seed, parameters=agree)
         b, p = base.dataframe(), pol.dataframe()
-        guaranteed = (p["estate_type"].isin(["old", "resettlement"])) & (p["month"] >= START)
-        assert (p[guaranteed]["service_effort"] >= 0.75 - 1e-12).all()
-        gains.append(p[guaranteed]["service_quality"].mean()
-                     - b[guaranteed.to_numpy()]["service_quality"].mean())
+        late = (p["estate_type"].isin(["old", "resettlement"])) & (p["month"] >= START + 12)
+        assert (p[late]["service_effort"] >= 0.75 - 1e-12).all()  # all guaranteed by then
+        gains.append(p[late]["service_quality"].mean() - b[late.to_numpy()]["service_quality"].mean())
         s_b, s_p = street(b, 0), street(p, 0)
         extra = s_p["public_cost_yuan"].to_numpy() - s_b["public_cost_yuan"].to_numpy()
         np.testing.assert_allclose(extra, s_p["policy_cost_yuan_suzhou_classified"].to_numpy(), atol=1e-6)

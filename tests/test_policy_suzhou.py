@@ -165,7 +165,7 @@ GUARANTEE = {"suzhou_classified": {"market_pricing": False}}
 
 
 def test_guaranteed_service_is_arranged_for_estates_without_a_provider(small):
-    model = run(small, GUARANTEE, months=START + SETUP)
+    model = run(small, GUARANTEE, months=START + SETUP + 3)  # the street's choice has noise
     unmanaged = model.estates.names.index("B-unmanaged")
     assert isinstance(model.provider_of[unmanaged], GuaranteedService)
     early = run(small, GUARANTEE, months=START + SETUP - 1)
