@@ -211,7 +211,7 @@ def test_fee_subsidy_raises_payment_of_enrolled_households(small_data):
 
 @pytest.mark.parametrize("scheme", ["households", "old_estates", "both"])
 def test_fee_subsidy_public_cost_rises_by_exactly_the_subsidies(small_data, scheme):
-    base, pol = pair(small_data, {"fee_subsidy": {"scheme": scheme}}, seed=2, income=POOR)
+    base, pol = pair(small_data, {"fee_subsidy": {"scheme": scheme, "topup_applies_to": "all"}}, seed=2, income=POOR)
     b, p = street(base.dataframe(), 0), street(pol.dataframe(), 0)
     extra = p["public_cost_yuan"].to_numpy() - b["public_cost_yuan"].to_numpy()
     paid = (p["subsidies_yuan"] + p["grants_yuan"]).to_numpy()  # fee subsidies and top-up grants
