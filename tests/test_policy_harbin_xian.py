@@ -106,8 +106,10 @@ def test_a_station_without_its_manager_runs_at_its_floor(small):
     model = run(small, {"harbin_basic_service": {}}, slow, months=START + SETUP + 2)
     unmanaged = model.estates.names.index("B-unmanaged")
     station = model.provider_of[unmanaged]
-    if station.staff.headcount == 0:
-        assert station.effort <= model.p.firm_fixed_cost_share * station.quality_cap + 1e-12
+    assert station.staff.headcount == 0
+    assert station.effort <= model.p.firm_fixed_cost_share * station.quality_cap + 1e-12
+    staffed = run(small, {"harbin_basic_service": {}}, {"worker_hiring_months": 1.0}, months=START + SETUP + 2)
+    assert staffed.provider_of[unmanaged].effort > station.effort
 
 
 def test_penalty_inspections_lapse_when_workers_lack_the_hours(small):
@@ -123,7 +125,7 @@ def test_no_station_where_no_estate_is_unmanaged_and_old(small):
         for c in d["communities"]:
             for e in c["estates"]:
                 e["management"] = "firm"
-    model = run(small, {"harbin_basic_service": {}}, {"firm_exit_loss_months": 10**4}, edit=all_managed)
+    model = run(small, {"harbin_basic_service": {}}, {"firm_exit_loss_months": 240}, edit=all_managed)
     harbin = policy(model, HarbinBasicService)
     assert harbin.installed == 0 and harbin.topups_yuan == 0.0 and harbin.posts_cost_yuan == 0.0
     assert np.isclose(model.dataframe()["grants_yuan"].sum(), 0.0)
