@@ -16,6 +16,7 @@ import pytest
 from commsim import CommunityModel
 from commsim.policies.fee_subsidy import FeeSubsidy
 from commsim.policies.harbin_basic_service import BasicServiceStation, HarbinBasicService
+from commsim.policies.xian_staffing import XianStaffing
 from commsim.scenario import parse_scenario
 
 DATA = Path(__file__).parent / "data"
@@ -129,3 +130,48 @@ def test_no_station_where_no_estate_is_unmanaged_and_old(small):
     harbin = policy(model, HarbinBasicService)
     assert harbin.installed == 0 and harbin.topups_yuan == 0.0 and harbin.posts_cost_yuan == 0.0
     assert np.isclose(model.dataframe()["grants_yuan"].sum(), 0.0)
+
+
+# --- Xi'an: splitting oversized and merging micro communities ------------------------------------
+def xian(model: CommunityModel) -> XianStaffing:
+    return policy(model, XianStaffing)
+
+
+def test_micro_communities_merge_after_the_plan_and_posts_are_cut(small):
+    """The small street's communities (700 and 500 households) are both micro: merged, 1,200
+    households x 2.62 x 18 / 10,000 = 5.7 -> 6 posts for the one committee, shared 4 : 2 by
+    households, against 5 + 5 before."""
+    months = START + 12  # resize_months
+    before = run(small, {"xian_staffing": {}}, months=months - 1)
+    assert [rc.posts for rc in before.residents_committees] == [5, 5]
+    assert xian(before).total_hours == pytest.approx((months - START) * 2 * 20.0)  # planning hours
+    after = run(small, {"xian_staffing": {}}, months=months + 2)
+    assert [rc.posts for rc in after.residents_committees] == [4, 2]
+    assert all(rc.workers <= rc.posts for rc in after.residents_committees)
+    assert xian(after).month_hours == pytest.approx(2 * 8.0 / 2)  # coordination across the old boundary
+    df = after.dataframe()
+    assert df[(df["estate"] == "all") & (df["month"] == months + 2)]["policy_cost_yuan_xian_staffing"].iloc[0] < 0
+
+
+def test_no_resizing_without_oversized_or_micro_communities(small):
+    def mid_sized(d):
+        for c in d["communities"]:
+            for e in c["estates"]:
+                e["households"] = e["households"] * 4  # 2,800 and 2,000 households
+    model = run(small, {"xian_staffing": {}}, months=START + 14, edit=mid_sized)
+    pol = xian(model)
+    assert pol.parts == {} and pol.groups == [] and pol.total_hours == 0.0
+    off = run(small, {"xian_staffing": {"resize_communities": False}}, months=START + 14)
+    assert [rc.posts for rc in off.residents_committees] == [5, 5] and xian(off).total_hours == 0.0
+
+
+def test_an_oversized_community_is_split_with_committees_of_its_own(small):
+    def oversized(d):
+        d["communities"][0]["estates"][0]["households"] = 5600  # community A: 5,900 households
+    model = run(small, {"xian_staffing": {}}, months=START + 13, edit=oversized)
+    pol = xian(model)
+    assert pol.parts == {0: 2}
+    rc = model.residents_committees[0]
+    assert rc.committee_members == 2 * 7  # two committees of 7 (2,950 households each), not one of 9
+    assert rc.posts == max(round(18 * 5900 * model.p.persons_per_household / 10_000), 14)
+    assert pol.month_hours >= 8.0  # the two parts coordinate
