@@ -113,12 +113,16 @@ def test_a_station_without_its_manager_runs_at_its_floor(small):
     assert staffed.provider_of[unmanaged].effort > station.effort
 
 
-def test_penalty_inspections_lapse_when_workers_lack_the_hours(small):
-    fail_all = {"harbin_basic_service": {"satisfaction_line": 1.0, "review_grace_months": 0}}
-    ok = policy(run(small, fail_all), HarbinBasicService)
-    assert ok.fines > 0 and ok.inspection_hours > 0
-    busy = policy(run(small, fail_all, BUSY), HarbinBasicService)
-    assert busy.fines > 0 and busy.inspection_hours == 0 and busy.inspections_lapsed > 0
+def test_reviews_and_inspections_lapse_when_workers_lack_the_hours(small):
+    fail_all = {"satisfaction_line": 1.0, "review_grace_months": 0}
+    ok = policy(run(small, {"harbin_basic_service": fail_all}), HarbinBasicService)
+    assert ok.fines > 0 and ok.inspection_hours > 0 and ok.reviews_lapsed == 0
+    busy = policy(run(small, {"harbin_basic_service": fail_all}, BUSY), HarbinBasicService)
+    assert busy.fines == 0 and busy.reviews_lapsed > 0 and busy.inspection_hours == 0
+    # reviews that cost no hours are held; the inspections that follow still need hours
+    free = {**fail_all, "review_hours_per_estate": 0.0}
+    short = policy(run(small, {"harbin_basic_service": free}, BUSY), HarbinBasicService)
+    assert short.fines > 0 and short.inspection_hours == 0 and short.inspections_lapsed > 0
 
 
 def test_no_station_where_no_estate_is_unmanaged_and_old(small):

@@ -37,7 +37,8 @@ Mechanisms (all through the model's machinery):
    record (``model.market``), and until the next review community workers inspect it
    ``penalty_inspection_hours`` a month (booked as the policy's hours, supplied to
    ``model.supervision``); a month's inspection lapses where the community's workers lack the
-   hours.
+   hours. Each review costs ``review_hours_per_estate`` of community workers (a survey and
+   the complaint records) and lapses for an estate where they lack the hours.
 
 Not modelled (docs/policies.md says why): the one-off charge for in-home services (一事一议), the
 star-rated harmonious communities (art. 33) and the credit deposit as an account of its own.
@@ -173,6 +174,9 @@ class HarbinBasicService(Policy):
               bounds=(0.0, 1000.0)),
         Param("review_firms", True, "flag", None, f"{SEED_HARBIN} art. 18",
               "Review and penalise market firms too (else stations only).", kind="bool"),
+        Param("review_hours_per_estate", 8.0, "worker-hours/estate/review", (4.0, 16.0), A,
+              "Community-worker hours to review one estate's provider (satisfaction survey, complaint records); "
+              "a review lapses where the community's workers lack the hours.", bounds=(0.0, 1000.0)),
     )
 
     @property
@@ -195,6 +199,7 @@ class HarbinBasicService(Policy):
         self.station_months = 0  # public-benefit posts of serving stations, summed over months
         self.inspection_hours = 0.0
         self.inspections_lapsed = 0
+        self.reviews_lapsed = 0
         self.model.market.offer("station", eligible=lambda e: self.active() and self.established() and self.eligible(e),
                                 fee=lambda e: self.price, effort=lambda e: self.pars.quality_cap,
                                 make=self.install)
@@ -292,6 +297,15 @@ class HarbinBasicService(Policy):
         for e, provider in enumerate(list(model.provider_of)):
             if provider is None or model.month - provider.entered_month < p.review_grace_months:
                 continue
+            if not isinstance(provider, BasicServiceStation) and not (isinstance(provider, PropertyFirm) and p.review_firms):
+                continue
+            c = int(model.estates.community[e])
+            rc = model.residents_committees[c]
+            if p.review_hours_per_estate > 0:
+                if rc.hours_available - rc.hours_demanded < p.review_hours_per_estate:
+                    self.reviews_lapsed += 1
+                    continue
+                self.spend(hours=p.review_hours_per_estate, community=c, purpose="review")
             if isinstance(provider, BasicServiceStation):
                 if rate[e] < p.satisfaction_line:
                     model.institutions.dismiss(provider, e, self.new_station(e), counted=False)
