@@ -91,6 +91,7 @@ class XianStaffing(Policy):
     title_en = "Xi'an staffing norm: 18 community workers per 10,000 residents"
     title_zh = "西安社区工作者配备标准(每万人18名)"
     source = SEED_XIAN
+    mechanisms = {"resize_communities": {"resize_communities": False}}
     parameters = (
         Param("workers_per_10000", 18.0, "workers/10,000 residents", (15.0, 25.0),
               f"{SEED_XIAN}; range targets: 15 (2020 norm) to 25 (some cities)",
