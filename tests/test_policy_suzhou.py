@@ -200,3 +200,19 @@ def test_guaranteed_deficits_are_paid_and_costed(small):
                     & df["estate"].isin(["A-old", "B-resettlement", "B-unmanaged"])]
     assert (guaranteed["service_effort"] >= 0.75 - 1e-9).all()
     assert np.isclose(classified(model).total_cost_yuan, s["policy_cost_yuan_suzhou_classified"].sum())
+
+
+# --- the brief says the alliance is a proposal --------------------------------------------------
+@pytest.mark.parametrize("lang, words", [("en", "did not adopt it"), ("zh", "并未采纳")])
+def test_the_annex_says_the_alliance_was_never_adopted(lang, words):
+    from types import SimpleNamespace
+
+    from commsim.report.annex import reading_notes
+
+    ans = SimpleNamespace(others=["suzhou_alliance", "fee_subsidy"], base="baseline", row=lambda m, s: None,
+                          t=lambda s: {"suzhou_alliance": "ALLIANCE"}.get(s, s))
+    notes = reading_notes(ans, lang, [])
+    assert sum(words in n for n in notes) == 1
+    assert any(n.startswith("ALLIANCE") and "seeds/004" in n for n in notes)
+    ans.others = ["fee_subsidy"]
+    assert not any(words in n for n in reading_notes(ans, lang, []))
