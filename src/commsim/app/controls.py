@@ -40,7 +40,7 @@ SHORT_LABELS: dict[str, str] = {
 #: how much of the policy there is, in hours, money, coverage or effect; other parameters keep
 #: their defaults. A policy not listed here (a plugin's) offers its first numeric parameters.
 POLICY_STRENGTHS: dict[str, tuple[str, ...]] = {
-    "suzhou_alliance": ("activities_per_year", "activity_participation_drive", "federation_supervision_reach"),
+    "suzhou_alliance": ("activities_per_year", "activity_participation_drive", "join_vote_worker_hours"),
     "liaocheng_four_in_one": ("meeting_worker_hours", "meeting_resolve_gain", "formation_help_initiators"),
     "fee_subsidy": ("subsidy_share", "take_up", "annual_budget_yuan"),
     "suzhou_classified": ("standard_effort", "deficit_coverage"),
