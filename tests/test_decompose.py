@@ -33,7 +33,7 @@ def test_variants_switch_each_mechanism_off_and_on_alone():
 def test_each_mechanism_is_credited_with_its_own_money(tmp_path):
     """Only the household subsidy pays fee subsidies, only the top-up pays grants: the
     decomposition credits each outcome to the mechanism that produces it."""
-    result = decompose(_small_with("fee_subsidy"), SMALL, reps=3, months=20, workers=1, out=tmp_path / "d",
+    result = decompose(_small_with("fee_subsidy", topup_applies_to="all"), SMALL, reps=3, months=20, workers=1, out=tmp_path / "d",
                        outcomes=["total_subsidies_yuan", "total_grants_yuan"])
     t = result.table.set_index(["outcome", "mechanism", "measure"])["mean"]
     full_sub = t[("total_subsidies_yuan", "", "full")]
@@ -50,8 +50,11 @@ def test_each_mechanism_is_credited_with_its_own_money(tmp_path):
 
 
 def test_a_scenario_without_declared_mechanisms_is_refused():
+    if "no_mech_probe" not in registry.available():
+        registry.register_policy(type("NoMech", (Policy,), {"name": "no_mech_probe", "title_en": "probe",
+                                                            "title_zh": "probe", "source": "assumption"}))
     with pytest.raises(ParameterError, match="declares mechanisms"):
-        variants("x", _small_with("xian_staffing"))
+        variants("x", _small_with("no_mech_probe"))
 
 
 def test_a_mechanism_must_name_the_policys_own_parameters():

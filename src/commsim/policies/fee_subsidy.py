@@ -2,8 +2,10 @@
 
 (a) Households (``scheme`` "households" or "both"): "有条件的县(市、区)可探索建立低保户、特困人员物业费
 补贴制度, 逐步解决困难群众物业费缴纳率低等问题" (seeds/002 §3.5). Occupied households of the eligible
-income classes enrol once, when the policy starts, with probability ``take_up`` (drawn from the
-policy's own stream). An enrolled household's own share of the fee (``fee_share_payable``) falls
+income classes apply once, when the policy starts, with probability ``take_up`` (drawn from the
+policy's own stream); community workers review the applications (``enrol_hours_per_household``
+each) once the scheme is set up (``setup_months``): a community's applicants are enrolled in the
+first month its workers have the hours, until then they wait. An enrolled household's own share of the fee (``fee_share_payable``) falls
 by ``subsidy_share``, which lowers its burden in the payment decision; when it pays its part,
 the subsidy pays the rest to the provider (``institutions.pay_subsidy``). Payments stop when the year's
 ``annual_budget_yuan`` is spent (the last month's payments are cut pro rata), and enrolled
@@ -14,7 +16,9 @@ households face the full fee again until the next budget year (12 months from th
 estate ``topup_share`` of the gap between the cost of basic service (``topup_standard_effort`` of
 the provider's full cost, attributed to the estate by fees billed) and the estate's revenue
 (payments, fee subsidies and other grants), within ``topup_annual_budget_yuan``; it is a grant
-(``institutions.pay_grant``): provider revenue, not fees collected. The top-up is paid after
+(``institutions.pay_grant``): provider revenue, not fees collected. Art. 18 tops up basic-service
+stations, which are non-profit: by default (``topup_applies_to`` = ``non_profit``) market firms
+get nothing; a scenario may set ``all``. The top-up is paid after
 every policy's payment-stage hooks (``before_governance``), so it sees the other subsidies.
 
 Both parts are public cost; the policy's cost column is exactly the subsidies it paid. Community
@@ -56,8 +60,12 @@ PARAMETERS: tuple[Param, ...] = (
        "Cost of basic service as a share of the provider's full-service cost: the revenue level the top-up fills toward.", bounds=(0.0, 1.0)),
     policy_param("topup_annual_budget_yuan", 300_000.0, "yuan/year", (100_000.0, 1_000_000.0), A,
        "Yearly budget of the old-estate top-up for the street (cap).", bounds=(0.0, 1e12)),
-    policy_param("topup_applies_to", "all", "choice", None, A,
-                 "Old-estate providers topped up: all, or only non-market ones (not a PropertyFirm).",
+    policy_param("enrol_hours_per_household", 1.0, "worker-hours/applicant", (0.5, 3.0), A,
+       "Community-worker hours to review one application (income check, household visit) before the household is enrolled.",
+       bounds=(0.0, 100.0)),
+    policy_param("topup_applies_to", "non_profit", "choice", None,
+                 f"{SEED_HARBIN} art. 18 (basic-service stations, 不以营利为目的)",
+                 "Old-estate providers topped up: only non-market ones (stations, dedicated staff: not a PropertyFirm), or all.",
                  kind="choice", choices=("all", "non_profit")),
 )
 
@@ -76,7 +84,9 @@ class FeeSubsidy(Policy):
 
     def __init__(self, model, values):
         super().__init__(model, values)
-        self.enrolled: np.ndarray | None = None  # household rows
+        self.applicants: np.ndarray | None = None  # household rows that applied
+        self.enrolled = np.zeros(0, dtype=np.int64)  # household rows enrolled (reviewed)
+        self.reviewed = np.zeros(model.estates.n_communities, dtype=bool)
         self.year = -1
         self.budget_left = 0.0
         self.topup_left = 0.0
@@ -91,24 +101,43 @@ class FeeSubsidy(Policy):
     def for_old_estates(self) -> bool:
         return self.pars.scheme in ("both", "old_estates")
 
-    def enrol(self, model) -> None:
+    def apply(self, model) -> None:
+        """Eligible households apply (with chance ``take_up``), once, at the start."""
         hh = model.households
         codes = [INCOME_CLASSES.index(c) for c in ELIGIBLE[self.pars.eligible]]
         eligible = hh.occupied & np.isin(hh.income_class, codes)
         draw = self.rng.random(hh.n)
-        self.enrolled = np.flatnonzero(eligible & (draw < self.pars.take_up))
+        self.applicants = np.flatnonzero(eligible & (draw < self.pars.take_up))
+
+    def enrol(self, model) -> None:
+        """Community workers review their community's applications in the first month they have
+        the hours (``enrol_hours_per_household`` each); reviewed applicants are enrolled."""
+        community = model.estates.community[model.households.estate[self.applicants]]
+        for c in np.flatnonzero(~self.reviewed):
+            rows = self.applicants[community == c]
+            hours = self.pars.enrol_hours_per_household * rows.size
+            rc = model.residents_committees[int(c)]
+            if hours > 0 and rc.hours_available - rc.hours_demanded < hours:
+                continue  # the review waits for a month with hours to spare
+            if hours > 0:
+                self.spend(hours=hours, community=int(c), purpose="enrolment")
+            self.reviewed[c] = True
+            self.enrolled = np.sort(np.concatenate([self.enrolled, rows]))
 
     def before_service(self, model) -> None:
-        if self.enrolled is None:
-            self.enrol(model)
+        if self.applicants is None:
+            self.apply(model)
         year = (model.month - self.start_month) // 12
         if year != self.year:
             self.year = year
             self.budget_left = float(self.pars.annual_budget_yuan)
             self.topup_left = float(self.pars.topup_annual_budget_yuan)
-
+        if not self.for_households or not self.established():
+            return
+        if not self.reviewed.all():
+            self.enrol(model)
         hours = self.pars.admin_hours_per_household_month
-        if self.for_households and hours > 0 and self.enrolled.size:
+        if hours > 0 and self.enrolled.size:
             per_community = np.bincount(model.estates.community[model.households.estate[self.enrolled]],
                                         minlength=model.estates.n_communities)
             for c in np.flatnonzero(per_community):
@@ -140,7 +169,7 @@ class FeeSubsidy(Policy):
         self.record_cost(paid)
 
     def before_governance(self, model) -> None:
-        if self.for_old_estates:
+        if self.for_old_estates and self.established():
             self.top_up(model)
 
     def shortfalls(self, model) -> np.ndarray:

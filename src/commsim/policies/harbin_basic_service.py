@@ -17,7 +17,12 @@ Mechanisms (all through the model's machinery):
    + greening, yuan/m2/month),
    cannot exit, and delivers at most effort ``quality_cap`` (basic service; how much quality
    the package buys varies with the station's management, drawn per station). It plans effort
-   from expected fees plus the top-up it expects.
+   from expected fees plus the top-up it expects. Stations are offered from ``setup_months``
+   after the start (sites, staff and accounts set up). Its ``public_posts`` managers
+   (公益性岗位) are people hired like community workers (``commsim.workforce``: posts vacant
+   until filled, turnover); they are paid (public cost) only while in post, and while a
+   station has none of its managers it runs only its fixed-cost share (nobody organises the
+   package).
 2. **Top-up.** After payments, the government pays the station ``topup_share`` of the gap
    between the cost of its package and the fees received, never more than
    its actual shortfall (a grant, ``Policy.grant``: revenue and public cost). Each station's public-benefit
@@ -31,7 +36,12 @@ Mechanisms (all through the model's machinery):
    cash, as from the credit deposit; shown in firm profit), the penalty is a strike on its street
    record (``model.market``), and until the next review community workers inspect it
    ``penalty_inspection_hours`` a month (booked as the policy's hours, supplied to
-   ``model.supervision``).
+   ``model.supervision``); a month's inspection lapses where the community's workers lack the
+   hours. Each review costs ``review_hours_per_estate`` of community workers (a survey and
+   the complaint records) and lapses for an estate where they lack the hours.
+
+Not modelled (docs/policies.md says why): the one-off charge for in-home services (一事一议), the
+star-rated harmonious communities (art. 33) and the credit deposit as an account of its own.
 """
 
 from __future__ import annotations
@@ -44,6 +54,7 @@ from commsim.agents import PropertyFirm, ServiceProvider
 from commsim.params import SEED_HARBIN, Param
 from commsim.policies.base import Policy
 from commsim.policies.registry import register_policy
+from commsim.workforce import Workforce
 
 if TYPE_CHECKING:
     from commsim.model import CommunityModel
@@ -67,8 +78,9 @@ class BasicServiceStation(ServiceProvider):
     keeps_margin = False
 
     def __init__(self, model: CommunityModel, estates: list[int], *, price: float,
-                 cost_ratio: float, quality_cap: float, topup_share: float):
+                 cost_ratio: float, quality_cap: float, topup_share: float, staff: Workforce | None = None):
         super().__init__(model, estates)
+        self.staff = staff  # its managers on public-benefit posts (None: not modelled as people)
         self.price = price
         self.cost_ratio = cost_ratio
         self.quality_cap = quality_cap
@@ -88,7 +100,10 @@ class BasicServiceStation(ServiceProvider):
         return self.standard_cost() / self.quality_cap
 
     def funds(self) -> float:
-        """Expected fees plus the expected top-up (no margin: the station is non-profit)."""
+        """Expected fees plus the expected top-up (no margin: the station is non-profit); nothing
+        above the fixed-cost share while none of its managers is in post."""
+        if self.staff is not None and self.staff.posts > 0 and self.staff.headcount == 0:
+            return 0.0
         return self.expected_revenue + self.topup_share * max(0.0, self.standard_cost() - self.expected_revenue)
 
     def effort_floor(self) -> float:
@@ -159,6 +174,9 @@ class HarbinBasicService(Policy):
               bounds=(0.0, 1000.0)),
         Param("review_firms", True, "flag", None, f"{SEED_HARBIN} art. 18",
               "Review and penalise market firms too (else stations only).", kind="bool"),
+        Param("review_hours_per_estate", 8.0, "worker-hours/estate/review", (4.0, 16.0), A,
+              "Community-worker hours to review one estate's provider (satisfaction survey, complaint records); "
+              "a review lapses where the community's workers lack the hours.", bounds=(0.0, 1000.0)),
     )
 
     @property
@@ -176,7 +194,13 @@ class HarbinBasicService(Policy):
         self.fines = 0
         self.fines_yuan = 0.0
         self.topups_yuan = 0.0
-        self.model.market.offer("station", eligible=lambda e: self.active() and self.eligible(e),
+        self.posts_cost_yuan = 0.0
+        self.post_months = 0  # managers in post, summed over months
+        self.station_months = 0  # public-benefit posts of serving stations, summed over months
+        self.inspection_hours = 0.0
+        self.inspections_lapsed = 0
+        self.reviews_lapsed = 0
+        self.model.market.offer("station", eligible=lambda e: self.active() and self.established() and self.eligible(e),
                                 fee=lambda e: self.price, effort=lambda e: self.pars.quality_cap,
                                 make=self.install)
 
@@ -192,8 +216,11 @@ class HarbinBasicService(Policy):
         p, model = self.pars, self.model
         rng = model.streams.once(f"policy:{self.name}:station", model.month, e)
         cap = float(np.clip(p.quality_cap + p.quality_cap_sd * rng.standard_normal(), 0.05, 1.0))
+        key = self.installed + self.replacements  # each station's posts draw from their own stream
+        staff = Workforce(int(p.public_posts), model.p, model.streams, key, stream=f"policy:{self.name}:posts",
+                          filled=False)
         return BasicServiceStation(model, [e], price=self.price, cost_ratio=p.cost_ratio,
-                                   quality_cap=cap, topup_share=p.topup_share)
+                                   quality_cap=cap, topup_share=p.topup_share, staff=staff)
 
     def install(self, e: int) -> BasicServiceStation:
         """A new station for estate ``e`` (the market awards it when it is chosen)."""
@@ -205,18 +232,33 @@ class HarbinBasicService(Policy):
 
     # --- hooks ---------------------------------------------------------------------------
     def before_service(self, model: CommunityModel) -> None:
+        """Stations' managers come and go (hired into vacant posts); penalised firms inspected."""
+        for station in self.stations():
+            if station.staff is not None:
+                station.staff.new_month(model.month, 1.0)
         hours = self.pars.penalty_inspection_hours
         for e, firm in enumerate(model.provider_of):
             if firm is not None and firm.unique_id in self.penalised and hours > 0:
-                self.spend(hours=hours, community=int(model.estates.community[e]), purpose="inspection")
+                c = int(model.estates.community[e])
+                rc = model.residents_committees[c]
+                if rc.hours_available - rc.hours_demanded < hours:
+                    self.inspections_lapsed += 1
+                    continue
+                self.spend(hours=hours, community=c, purpose="inspection")
                 model.supervision.supply(e, hours, "inspection")
+                self.inspection_hours += hours
 
     def after_service(self, model: CommunityModel) -> None:
-        """Public-benefit posts of every station serving this month (stations the street arranged
-        at the start of the service stage included)."""
+        """Pay of the public-benefit posts filled in every station serving this month (stations
+        the street arranged at the start of the service stage included)."""
         for station in self.stations():
-            posts = self.pars.public_posts * self.pars.public_post_pay_yuan_month
-            self.spend(posts, estate=station.estates[0], purpose="public_posts")
+            in_post = station.staff.headcount if station.staff is not None else int(self.pars.public_posts)
+            self.station_months += int(self.pars.public_posts)
+            self.post_months += in_post
+            pay = in_post * self.pars.public_post_pay_yuan_month
+            if pay > 0:
+                self.spend(pay, estate=station.estates[0], purpose="public_posts")
+                self.posts_cost_yuan += pay
 
     def after_complaints(self, model: CommunityModel) -> None:
         self.filed += model.state.complaints_filed
@@ -255,6 +297,15 @@ class HarbinBasicService(Policy):
         for e, provider in enumerate(list(model.provider_of)):
             if provider is None or model.month - provider.entered_month < p.review_grace_months:
                 continue
+            if not isinstance(provider, BasicServiceStation) and not (isinstance(provider, PropertyFirm) and p.review_firms):
+                continue
+            c = int(model.estates.community[e])
+            rc = model.residents_committees[c]
+            if p.review_hours_per_estate > 0:
+                if rc.hours_available - rc.hours_demanded < p.review_hours_per_estate:
+                    self.reviews_lapsed += 1
+                    continue
+                self.spend(hours=p.review_hours_per_estate, community=c, purpose="review")
             if isinstance(provider, BasicServiceStation):
                 if rate[e] < p.satisfaction_line:
                     model.institutions.dismiss(provider, e, self.new_station(e), counted=False)

@@ -13,17 +13,40 @@ source names them but gives no rule; the rule is commsim's):
 - associated estates (联合小区): members without one. Both roles are re-read each month, as
   committees form and lapse.
 
-Mechanisms, each switchable: ``federation`` (committees lend a share of their complaint hours to
-associated estates; a monthly federation meeting - a :class:`~commsim.meetings.Meeting` of a
-community worker and one member of each member committee - supplies the hours it consumes as
-supervision of the associated estates' providers), ``common_firm`` (one property firm serves the
-member estates that had a market firm, and unmanaged ones if ``common_firm_includes_unmanaged``:
-its unit cost falls as its fixed costs are shared (``PropertyFirm.cost_of``), and one effort
-level serves all, so quality converges),
-``common_convention`` (payment norm measured over the alliance: ``estates.norm_group``),
-``joint_activities`` (a drive to take part in activity months; attendees gain belonging and make
-cross-estate ties in extra tie slots). Costs: coordination hours of community workers, and the
-activity budget in yuan.
+The source is a CPPCC proposal; the civil-affairs bureau's reply (seeds/004, 2012-04-28) answers
+it point by point but never adopts the alliance: the policy is a proposal, not a measure in force.
+
+Mechanisms, each switchable (``setup_months`` after the start the alliance's actors are in place:
+the federation organised, the first joint activity prepared, the first joining votes canvassed;
+:meth:`Policy.established`):
+
+- ``federation``: committees lend a share of their complaint hours to associated estates; a
+  monthly federation meeting - a :class:`~commsim.meetings.Meeting` of a community worker and one
+  member of each member committee - supplies the hours it consumes as supervision of the
+  associated estates' providers (it lapses when the community workers lack the hours).
+- ``common_firm``: the alliance's firm is the flagship's market firm (or a new one from the
+  market's pool if the flagship has none). Every other member estate served by a market firm
+  (and unmanaged ones if ``common_firm_includes_unmanaged``) joins it only after its **owners
+  vote** to (``processes.assemblies``: turnout, quorum and consent under the vote rule in force;
+  ``join`` replaces the estate's own firm, so the dissatisfied consent; ``join_unmanaged`` hires
+  it). The owners' committee canvasses where there is one; community workers spend
+  ``join_vote_worker_hours`` preparing each vote (the policy's hours; a vote is postponed while
+  the workers lack them). An estate whose vote fails stays out and may vote again after
+  ``join_retry_months``. Each estate that joins costs the street ``handover_cost_yuan`` (the
+  handover inspection of common facilities and accounts, 交接查验). The firm's unit cost falls as
+  its company overhead is shared over more area (``PropertyFirm.cost_of``: the core cost
+  structure, no elasticity of the policy's own), and one effort level serves all its estates, so
+  quality converges; the revenue of estates that pay more than their service costs then pays
+  for service in the others: that **cross-subsidy** is measured each month
+  (:meth:`SuzhouAlliance.cross_subsidy`; owners' money moved between estates, not public cost).
+- ``common_convention``: the payment norm is measured over the alliance (``estates.norm_group``).
+- ``joint_activities``: a drive to take part in activity months; attendees gain belonging and
+  make cross-estate ties in extra tie slots. An activity whose organisers (community workers)
+  lack the hours that month is not held.
+
+Costs: community workers' hours (federation, activities, joining votes), the activity budget and
+handover inspections in yuan (public); owners' volunteer hours (committees' canvassing and
+federation meetings) in the month's volunteer hours.
 """
 
 from __future__ import annotations
@@ -32,13 +55,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from commsim.agents import PropertyFirm, ServiceProvider
+from commsim.agents import PropertyFirm, SelfManagement, ServiceProvider
 from commsim.meetings import Attendance, Meeting
 from commsim.params import SEED_SUZHOU, Param
 from commsim.policies.base import Policy, policy_param, switch
 from commsim.policies.registry import register_policy
+from commsim.processes.assemblies import committee_canvass, hold_vote
 
 A = "assumption"
+NEW_FIRM_KEY = 10**6  # keys the alliance's new firms' draws apart from the market's entrants
 
 
 PARAMETERS: tuple[Param, ...] = (
@@ -71,6 +96,16 @@ PARAMETERS: tuple[Param, ...] = (
        "Extra tie slots per household for ties to residents of other estates.", kind="int", bounds=(1, 16)),
     policy_param("cross_tie_prob", 0.3, "probability/attendee/activity", (0.1, 0.6), A,
        "Chance an attendee makes (or renews) a tie to an attendee from another estate of the alliance.", bounds=(0.0, 1.0)),
+    policy_param("join_vote_worker_hours", 12.0, "worker-hours/vote", (6.0, 30.0),
+       f"assumption; the legal share of owners is the obstacle ({SEED_SUZHOU})",
+       "Community-worker hours to prepare one estate's owners' vote on joining the common firm (notices, ballots, canvassing).",
+       bounds=(0.0, 1000.0)),
+    policy_param("join_retry_months", 12, "months", (6, 24), A,
+       "Months after a failed joining vote before the estate's owners vote again (0: never again).",
+       kind="int", bounds=(0, 240)),
+    policy_param("handover_cost_yuan", 5000.0, "yuan/estate", (2000.0, 15000.0),
+       "assumption; a handover inspection of common facilities and accounts (交接查验) when a firm changes",
+       "Public cost of handing one estate over to the common firm.", bounds=(0.0, 1e7)),
 )
 
 
@@ -83,6 +118,8 @@ class Alliance:
     flagship: int
     firm_scope: list[int] = field(default_factory=list)  # estates the common firm is meant to serve
     firm: ServiceProvider | None = None
+    joined: list[int] = field(default_factory=list)  # estates whose owners voted to join (and the firm's own)
+    next_vote: dict[int, int] = field(default_factory=dict)  # estate -> earliest month of its (next) vote
 
 
 def choose_flagship(quality: np.ndarray, activity: np.ndarray, units: np.ndarray, weight: float) -> int:
@@ -111,13 +148,21 @@ class SuzhouAlliance(Policy):
         super().__init__(model, values)
         self.alliances: list[Alliance] = []
         self.formed = False
-        self.held = False  # a joint activity this month
+        self.held: list[bool] = []  # per alliance: a joint activity this month
         self.in_alliance = np.full(model.estates.n, -1)  # alliance of each estate, -1 none
         self.cross_slot0 = 0  # first of the alliance's tie slots
+        self.votes_held = 0
+        self.votes_passed = 0
+        self.votes_postponed = 0
+        self.handovers = 0
+        self.activities_lapsed = 0
+        self.cross_subsidy_month = 0.0  # owners' money moved between estates this month (yuan)
+        self.cross_subsidy_yuan = 0.0  # ... over the run
+        self.cross_received = np.zeros(model.estates.n)  # net yuan each estate received over the run
 
     # --- formation -----------------------------------------------------------------------
     def form(self, model) -> None:
-        """Group estates, choose flagships, hire common firms, set norms, add tie slots."""
+        """Group estates, choose flagships, name each alliance's firm, set norms, add tie slots."""
         p, est = self.pars, model.estates
         activity = model.committee_activity()
         for c in range(est.n_communities):
@@ -137,58 +182,131 @@ class SuzhouAlliance(Policy):
                     if isinstance(model.provider_of[e], PropertyFirm)
                     or (model.provider_of[e] is None and p.common_firm_includes_unmanaged)
                 ]
-                self.hire_common_firm(model, a)
+                flag_firm = model.provider_of[a.flagship]
+                if isinstance(flag_firm, PropertyFirm):
+                    a.firm = flag_firm
+                    a.joined = [int(e) for e in a.firm_scope if model.provider_of[e] is flag_firm]
+                # else the alliance's firm is drawn from the market at the first passed vote
+                first = self.start_month + int(p.setup_months)
+                a.next_vote = {e: first for e in a.firm_scope if e not in a.joined}
         if p.joint_activities:
             self.cross_slot0 = model.households.ties.shape[1]
             model.households.add_tie_slots(int(p.cross_tie_slots))
         self.formed = True
 
-    def hire_common_firm(self, model, a: Alliance) -> None:
-        """The flagship's market firm takes over the scope's estates (a new firm if it has none)."""
-        if len(a.firm_scope) < 2:
-            return
-        flag_firm = model.provider_of[a.flagship]
-        if isinstance(flag_firm, PropertyFirm):
-            a.firm = flag_firm
-            self.extend(model, flag_firm, [e for e in a.firm_scope if e != a.flagship])
-        else:
-            inst = model.institutions
-            for e in a.firm_scope:
-                if model.provider_of[e] is not None:
-                    inst.release(model.provider_of[e], e)
-            a.firm = inst.award(model.market.new_firm(a.firm_scope, model.month, a.flagship), trust=model.p.trust_new_firm,
-                                entry=True)
+    # --- the common firm: owners' votes, handover, keeping it --------------------------------
+    def joining_votes(self, model, a: Alliance) -> None:
+        """Estates due a vote vote on joining the alliance's firm (postponed while community
+        workers lack the hours to prepare it); passed: the firm takes the estate over."""
+        p, month = self.pars, model.month
+        rc = model.residents_committees[a.community]
+        for e in sorted(a.next_vote):
+            if month < a.next_vote[e]:
+                continue
+            current = model.provider_of[e]
+            if isinstance(current, SelfManagement) or (current is None and not p.common_firm_includes_unmanaged):
+                del a.next_vote[e]  # the owners chose otherwise meanwhile: out of scope
+                continue
+            if current is not None and current is a.firm:
+                del a.next_vote[e]
+                a.joined.append(e)
+                continue
+            hours = float(p.join_vote_worker_hours)
+            if hours > 0 and rc.hours_available - rc.hours_demanded < hours:
+                self.votes_postponed += 1
+                continue
+            self.spend(hours=hours, community=a.community, purpose="join_vote")
+            canvass = hours + committee_canvass(model, e)
+            self.votes_held += 1
+            kind = "join_unmanaged" if current is None else "join"
+            if hold_vote(model, e, kind, canvass).passed:
+                self.votes_passed += 1
+                del a.next_vote[e]
+                self.hand_over(model, a, e)
+            elif p.join_retry_months > 0:
+                a.next_vote[e] = month + int(p.join_retry_months)
+            else:
+                del a.next_vote[e]
 
-    def extend(self, model, firm: ServiceProvider, estates: list[int]) -> None:
-        """``firm`` takes over ``estates``: revenue expectation and cash grow with the contract."""
-        model.institutions.extend(firm, estates, trust=model.p.trust_new_firm)
+    def hand_over(self, model, a: Alliance, e: int) -> None:
+        """Estate ``e`` passes to the alliance's firm (its current provider released), with the
+        street's handover inspection."""
+        inst, trust = model.institutions, model.p.trust_new_firm
+        firm = a.firm
+        if firm is None or not firm.estates or model.market.is_blacklisted(firm):
+            firm = a.firm = model.market.new_firm([], model.month, a.flagship, NEW_FIRM_KEY)
+        if firm.estates:
+            inst.extend(firm, [e], trust=trust, entry=True)
+        else:
+            current = model.provider_of[e]
+            if current is not None:
+                inst.release(current, e)
+            firm.estates = [e]
+            inst.award(firm, trust=trust, entry=True)
+        a.joined.append(e)
+        self.handovers += 1
+        if self.pars.handover_cost_yuan > 0:
+            self.spend(yuan=self.pars.handover_cost_yuan, estate=e, purpose="handover")
 
     def keep_common_firm(self, model, a: Alliance) -> None:
-        """Estates of the scope left without a provider (the firm exited) rejoin or rehire it.
-        Estates whose owners dismissed the firm, or that fell back to self-management, stay out."""
-        free = [e for e in a.firm_scope if model.provider_of[e] is None]
+        """Joined estates left without a provider (the firm exited) rejoin the firm, or a new one
+        from the market if it left the street. Estates whose owners dismissed the firm, or that
+        fell back to self-management, stay out."""
+        a.joined = [e for e in a.joined if model.provider_of[e] is None or model.provider_of[e] is a.firm]
+        free = [e for e in a.joined if model.provider_of[e] is None]
         if not free:
             return
-        if a.firm is not None and a.firm.estates:
-            self.extend(model, a.firm, free)
+        inst, trust = model.institutions, model.p.trust_new_firm
+        if a.firm is not None and a.firm.estates and not model.market.is_blacklisted(a.firm):
+            inst.extend(a.firm, free, trust=trust)
         else:
-            a.firm = model.institutions.award(model.market.new_firm(free, model.month, a.flagship),
-                                              trust=model.p.trust_new_firm, entry=True)
+            a.firm = inst.award(model.market.new_firm(free, model.month, a.flagship, NEW_FIRM_KEY), trust=trust,
+                                entry=True)
+
+    def cross_subsidy(self, model, a: Alliance) -> float:
+        """Owners' money moved between the firm's member estates this month (yuan): each estate's
+        revenue funds its share of the firm's spending; an estate whose service (spending in
+        proportion to its full cost, one effort level for all) costs more than its revenue funds
+        is subsidised by the others. Returns the sum of what the subsidised estates receive."""
+        firm = a.firm
+        idx = [e for e in a.joined if model.provider_of[e] is firm]
+        if firm is None or len(idx) < 2 or firm.spending <= 0:
+            return 0.0
+        revenue = model.state.revenue[firm.estates]
+        total = float(revenue.sum())
+        if total <= 0:
+            return 0.0
+        cost = np.array([firm.cost_of([e]) for e in firm.estates])
+        served = firm.spending * cost / cost.sum()
+        funded = firm.spending * revenue / total
+        net = served - funded
+        members = np.isin(firm.estates, idx)
+        self.cross_received[np.asarray(firm.estates)[members]] += net[members]
+        return float(np.clip(net[members], 0.0, None).sum())
 
     # --- monthly hooks -------------------------------------------------------------------
     def before_service(self, model) -> None:
         if not self.formed:
             self.form(model)
         p = self.pars
-        self.held = p.joint_activities and self.activity_month()
-        for a in self.alliances:
-            if self.held:
-                households = float(model.estates.units[a.members].sum())
-                self.spend(yuan=p.activity_cost_yuan_per_household * households,
-                           hours=p.activity_organising_hours, community=a.community, purpose="activities")
+        ready = self.established()
+        due = p.joint_activities and ready and self.activity_month()
+        self.held = [False] * len(self.alliances)
+        for i, a in enumerate(self.alliances):
+            if due:
+                rc = model.residents_committees[a.community]
+                if rc.hours_available - rc.hours_demanded < p.activity_organising_hours:
+                    self.activities_lapsed += 1
+                else:
+                    self.held[i] = True
+                    households = float(model.estates.units[a.members].sum())
+                    self.spend(yuan=p.activity_cost_yuan_per_household * households,
+                               hours=p.activity_organising_hours, community=a.community, purpose="activities")
             if p.common_firm:
                 self.keep_common_firm(model, a)
-            if p.federation:
+                if ready:
+                    self.joining_votes(model, a)
+            if p.federation and ready:
                 self.convene_federation(model, a)
 
     def convene_federation(self, model, a: Alliance) -> None:
@@ -208,7 +326,7 @@ class SuzhouAlliance(Policy):
 
     def before_complaints(self, model) -> None:
         """Federation: committees lend hours to the estate tier of associated estates."""
-        if not self.pars.federation:
+        if not self.pars.federation or not self.established():
             return
         share = self.pars.federation_hours_share
         hours = model.committee_hours()
@@ -228,25 +346,31 @@ class SuzhouAlliance(Policy):
         return (m0 + 1) * n // 12 > m0 * n // 12
 
     def before_participation(self, model) -> None:
-        if not self.held:
-            return
-        for a in self.alliances:
-            model.estates.participation_opportunity[a.members] += self.pars.activity_participation_drive
+        for a, held in zip(self.alliances, self.held, strict=True):
+            if held:
+                model.estates.participation_opportunity[a.members] += self.pars.activity_participation_drive
+
+    def before_governance(self, model) -> None:
+        """Measure the month's cross-subsidy between the estates of each alliance's firm."""
+        self.cross_subsidy_month = sum(self.cross_subsidy(model, a) for a in self.alliances) if self.pars.common_firm else 0.0
+        self.cross_subsidy_yuan += self.cross_subsidy_month
 
     def after_participation(self, model) -> None:
-        if not self.held:
+        if not any(self.held):
             return
         p, hh, est = self.pars, model.households, model.estates
-        for a in self.alliances:
-            est.participation_opportunity[a.members] -= p.activity_participation_drive
+        for a, held in zip(self.alliances, self.held, strict=True):
+            if held:
+                est.participation_opportunity[a.members] -= p.activity_participation_drive
         u = self.rng.random(hh.n)
         v = self.rng.random(hh.n)
         w = self.rng.random(hh.n)
+        held_in = np.flatnonzero(self.held)
         alliance_of = self.in_alliance[hh.estate]
-        attend = hh.participated & (alliance_of >= 0)
+        attend = hh.participated & np.isin(alliance_of, held_in)
         hh.belonging[attend] = np.minimum(1.0, hh.belonging[attend] + np.float32(p.activity_belonging_gain))
         k = int(p.cross_tie_slots)
-        for i in range(len(self.alliances)):
+        for i in held_in:
             att = np.flatnonzero(attend & (alliance_of == i))  # sorted: grouped by estate
             lo = np.searchsorted(att, est.start)
             size = np.searchsorted(att, est.stop) - lo

@@ -15,24 +15,34 @@ class by default (``guaranteed_types``). Mechanisms:
   (``processes.market.request_fee_change``; the core fee cap holds). Cost does not follow the
   price (cost is set per m2 by the guided fee), so the price change reaches effort and, through
   the burden term, payment.
-- government-guaranteed service: in guaranteed estates the government takes over the contract:
-  a :class:`GuaranteedService` provider (one per estate, no exit, not subject to dismissal votes)
-  charges ``guaranteed_fee_share`` of the guided fee and delivers at least
-  ``standard_effort`` (more only as far as owners' payments cover it); each month the
-  government pays ``deficit_coverage`` of the gap between the standard's cost and the
-  provider's revenue (payments, fee subsidies and other grants) as a grant. Estates with no provider are
-  covered too if ``cover_unmanaged``; self-managed estates keep their owners' choice.
+- government-guaranteed service: for guaranteed estates the street offers (``model.market.offer``,
+  from ``setup_months`` after the start: the street has set up the guarantee, its budget and its
+  provider) a :class:`GuaranteedService` provider (one per estate, no exit, not subject to
+  dismissal votes) that charges ``guaranteed_fee_share`` of the guided fee and delivers at least
+  ``standard_effort`` (more only as far as owners' payments cover it). Who decides is who decides
+  on any provider: the street arranges it for an estate left without one (``cover_unmanaged``:
+  also estates unmanaged at the start); owners with a committee weigh it in their tenders
+  (vacancies, contract ends, dismissals, reviews) and need a passed vote; where a firm's
+  contract ends in an estate without a committee, the residents' committee convenes the owners
+  (``switch_vote_worker_hours`` of community workers) and a passed vote (Civil Code art. 278;
+  ``replace``: the dissatisfied consent) ends the firm's contract - a firm under contract is
+  never displaced by fiat. Each month the government pays ``deficit_coverage`` of the gap between
+  the standard's cost and the provider's revenue (payments, fee subsidies and other grants) as a
+  grant, and community workers spend ``oversight_hours`` per guaranteed estate checking the
+  standard and the accounts (属地管理, seeds/004 reply). Self-managed estates keep their owners'
+  choice.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from commsim.agents import PropertyFirm, SelfManagement, ServiceProvider
+from commsim.agents import PropertyFirm, ServiceProvider
 from commsim.params import SEED_SUZHOU, Param
 from commsim.policies.base import Policy, policy_param, switch
 from commsim.policies.registry import register_policy
-from commsim.processes.market import request_fee_change
+from commsim.processes.assemblies import hold_vote
+from commsim.processes.market import award_option, request_fee_change
 
 A = "assumption"
 GUARANTEED = {
@@ -54,7 +64,13 @@ PARAMETERS: tuple[Param, ...] = (
        "Share of the monthly gap between the guaranteed standard's cost and a guaranteed provider's revenue the government pays.", bounds=(0.0, 1.0)),
     policy_param("guaranteed_fee_share", 1.0, "share of guided fee", (0.6, 1.0), A,
        "Fee charged in guaranteed estates, as a share of the scenario (guided) fee.", bounds=(0.0, 2.0)),
-    switch("cover_unmanaged", "Guaranteed-type estates with no provider get a guaranteed provider (and start paying its fee).", A),
+    switch("cover_unmanaged", "Guaranteed-type estates unmanaged at the start may get a guaranteed provider the street arranges (and start paying its fee).", A),
+    policy_param("switch_vote_worker_hours", 12.0, "worker-hours/vote", (6.0, 30.0), A,
+       "Community-worker hours to convene the owners of an estate without a committee to vote on guaranteed service at a firm's contract end.",
+       bounds=(0.0, 1000.0)),
+    policy_param("oversight_hours", 4.0, "worker-hours/guaranteed estate/month", (2.0, 10.0),
+       f"assumption; the street and community guide and supervise (属地管理, {SEED_SUZHOU} reply)",
+       "Community-worker hours a month checking a guaranteed provider's standard and accounts.", bounds=(0.0, 1000.0)),
     switch("market_pricing", "Market firms of commercial estates set their own price (市场化).", SEED_SUZHOU),
     policy_param("price_review_months", 12, "months", (6, 24), A, "Months between a market firm's price reviews.",
        kind="int", bounds=(1, 120)),
@@ -121,22 +137,63 @@ class SuzhouClassified(Policy):
         self.guaranteed = np.array([est.type_name(e) in types for e in range(est.n)])
         self.market = np.array([est.type_name(e) == "commercial" for e in range(est.n)])
         self.price_changes: list[tuple[int, int, float, float]] = []  # (month, firm id, old, new)
+        self.served_at_start: np.ndarray | None = None
+        self.switch_votes = 0
+        self.switches = 0
+
+    def initialize(self) -> None:
+        """Offer guaranteed service to the market for guaranteed estates (street-arranged)."""
+        if not self.guaranteed.any():
+            return
+        p, est = self.pars, self.model.estates
+        self.model.market.offer(
+            "guaranteed", eligible=self.eligible, fee=lambda e: float(est.fee[e]) * p.guaranteed_fee_share,
+            effort=lambda e: p.standard_effort,
+            make=lambda e: GuaranteedService(self.model, [e], p.guaranteed_fee_share, p.standard_effort))
+
+    def eligible(self, e: int) -> bool:
+        """Whether estate ``e`` may get guaranteed service now: a guaranteed class, the guarantee
+        set up, and (unless ``cover_unmanaged``) a provider when the policy started."""
+        if not (self.active() and self.established() and self.guaranteed[e]):
+            return False
+        return bool(self.pars.cover_unmanaged or self.served_at_start is None or self.served_at_start[e])
 
     def before_service(self, model) -> None:
-        """Guarantee service in guaranteed estates (at the start, and after any change)."""
+        """Votes on guaranteed service where a firm's contract ends without an owners' committee;
+        the street's oversight hours; market firms' price reviews."""
         p = self.pars
-        for e in np.flatnonzero(self.guaranteed):
-            provider = model.provider_of[e]
-            if isinstance(provider, GuaranteedService | SelfManagement):
-                continue
-            if provider is None and not p.cover_unmanaged:
-                continue
-            if provider is not None:
-                model.institutions.release(provider, int(e))
-            model.institutions.award(GuaranteedService(model, [int(e)], p.guaranteed_fee_share, p.standard_effort))
+        if self.served_at_start is None:
+            self.served_at_start = np.array([x is not None for x in model.provider_of])
+        if self.established():
+            for e in np.flatnonzero(self.guaranteed):
+                self.contract_end_vote(model, int(e))
+            for provider in model.providers():
+                if isinstance(provider, GuaranteedService) and p.oversight_hours > 0:
+                    e = provider.estates[0]
+                    self.spend(hours=p.oversight_hours, community=int(model.estates.community[e]), purpose="oversight")
         if p.market_pricing and (model.month - self.start_month) % int(p.price_review_months) == 0 \
                 and model.month > self.start_month:
             self.review_prices(model)
+
+    def contract_end_vote(self, model, e: int) -> None:
+        """A firm's contract in guaranteed estate ``e`` (no owners' committee) ends this month: if
+        owners would prefer guaranteed service, the residents' committee convenes their vote."""
+        firm = model.provider_of[e]
+        if not isinstance(firm, PropertyFirm) or model.committee_of[e] is not None \
+                or model.estates.contract_end[e] > model.month:
+            return
+        market = model.market
+        offer = [o for o in market.options(e, committee=False) if o.kind == "guaranteed"]
+        if not offer or market.choose(e, [*offer, market.incumbent(e)], "guaranteed").kind != "guaranteed":
+            return
+        hours = float(self.pars.switch_vote_worker_hours)
+        self.spend(hours=hours, community=int(model.estates.community[e]), purpose="switch_vote")
+        self.switch_votes += 1
+        if hold_vote(model, e, "replace", hours).passed:
+            model.institutions.release(firm, e)
+            model.market.vacancies.discard(e)
+            award_option(model, e, offer[0])
+            self.switches += 1
 
     def target_ratio(self, model, firm: ServiceProvider) -> float:
         """Price change (new / current fee) at which expected revenue covers full cost and margin."""

@@ -19,6 +19,24 @@ headcount over months, and recruits work at reduced productivity while in traini
 workers mean more hours available: the worker load falls and complaints waiting at the
 residents' committee tiers are handled sooner.
 
+Resizing communities (``resize_communities``; "合理制定超大型社区拆分和微型社区整合工作计划 ...
+逐步优化全市34个超大型社区、103个微型社区规模", communities "一般按照1000户~5000户 ... 以3500户或
+10000人为宜", seeds/003). commsim keeps the scenario's community boundaries (estates stay on
+their residents' committee's complaint ladder); a split or merger acts on the staffing:
+
+- a community above ``oversized_from`` households is split into k = ceil(households /
+  ``preferred_households``) communities: each part gets a committee of its own size, so its
+  posts become max(the ratio, k x the parts' committee size);
+- communities under ``micro_below`` households are merged, in order, into groups of at least
+  ``micro_below`` households (a lone one joins the last group): the group has one committee and
+  the ratio of its total households, shared between the former communities by households;
+  the posts freed are cut (``keep_higher_staffing`` does not hold a merged committee's posts);
+- the plan takes ``resize_months``: until then community workers of each community concerned
+  spend ``resize_planning_hours`` a month on it (the policy's hours), and the posts change at its
+  end (new posts filled by hiring, cut posts leave at once); afterwards workers spend
+  ``coordination_hours`` a month per part split off or community merged in (a second office,
+  residents' groups across the former boundary).
+
 Cost: the core books every worker's pay (``worker_pay_yuan_month``) as public cost at the
 start of each month; this policy switches headcounts in :meth:`new_month`, which the model
 calls just before that booking, so the extra workers are paid from the start month on. The
@@ -35,7 +53,7 @@ import numpy as np
 
 from commsim.errors import ParameterError
 from commsim.params import SEED_LIAOCHENG, SEED_XIAN, Param
-from commsim.policies.base import Policy
+from commsim.policies.base import Policy, policy_param, switch
 from commsim.policies.registry import register_policy
 
 INF = float("inf")
@@ -56,12 +74,24 @@ def committee_size(households: int, medium_from: int, large_from: int,
     return small
 
 
+def share_out(total: int, weights: np.ndarray) -> np.ndarray:
+    """``total`` whole posts shared in proportion to ``weights`` (largest remainders; at least
+    one each)."""
+    w = np.asarray(weights, dtype=float)
+    exact = total * w / w.sum()
+    out = np.floor(exact).astype(np.int64)
+    for i in np.argsort(-(exact - out), kind="stable")[: total - int(out.sum())]:
+        out[i] += 1
+    return np.maximum(out, 1)
+
+
 @register_policy
 class XianStaffing(Policy):
     name = "xian_staffing"
     title_en = "Xi'an staffing norm: 18 community workers per 10,000 residents"
     title_zh = "西安社区工作者配备标准(每万人18名)"
     source = SEED_XIAN
+    mechanisms = {"resize_communities": {"resize_communities": False}}
     parameters = (
         Param("workers_per_10000", 18.0, "workers/10,000 residents", (15.0, 25.0),
               f"{SEED_XIAN}; range targets: 15 (2020 norm) to 25 (some cities)",
@@ -87,6 +117,21 @@ class XianStaffing(Policy):
               f"{SEED_XIAN} (tops up communities short of staff); compare {SEED_LIAOCHENG}",
               "A community staffed above the Xi'an figure under the current norm keeps its workers.",
               kind="bool"),
+        switch("resize_communities", "Split oversized communities and merge micro ones (超大型社区拆分、微型社区整合).", SEED_XIAN),
+        policy_param("oversized_from", 5000, "households", (4000, 6000), f"{SEED_XIAN} (1,000-5,000 households)",
+                     "Households above which a community is oversized and split.", kind="int", bounds=(1, 10**6)),
+        policy_param("micro_below", 1000, "households", (500, 1500), f"{SEED_XIAN} (1,000-5,000 households)",
+                     "Households under which a community is micro and merged with others.", kind="int", bounds=(1, 10**6)),
+        policy_param("preferred_households", 3500, "households", (3000, 4000), f"{SEED_XIAN} (以3500户或10000人为宜)",
+                     "Households per community a split aims at.", kind="int", bounds=(1, 10**6)),
+        policy_param("resize_months", 12, "months", (6, 24), f"assumption; 稳妥推进 ({SEED_XIAN})",
+                     "Months from the start until a split or merger takes effect.", kind="int", bounds=(0, 240)),
+        policy_param("resize_planning_hours", 20.0, "worker-hours/community/month", (10.0, 40.0), "assumption",
+                     "Community-worker hours a month each community concerned spends on the split or merger until it takes effect.",
+                     bounds=(0.0, 1e4)),
+        policy_param("coordination_hours", 8.0, "worker-hours/part/month", (4.0, 20.0), "assumption",
+                     "Community-worker hours a month per part split off or community merged in, coordinating across the former boundary.",
+                     bounds=(0.0, 1e4)),
     )
 
     @classmethod
@@ -95,6 +140,10 @@ class XianStaffing(Policy):
             raise ParameterError(
                 f"{where}committee_large_from: must be above committee_medium_from "
                 f"({values['committee_large_from']} <= {values['committee_medium_from']})"
+            )
+        if values["micro_below"] >= values["oversized_from"]:
+            raise ParameterError(
+                f"{where}micro_below: must be under oversized_from ({values['micro_below']} >= {values['oversized_from']})"
             )
         if not values["committee_small"] <= values["committee_medium"] <= values["committee_large"]:
             raise ParameterError(
@@ -108,6 +157,73 @@ class XianStaffing(Policy):
         self.base_workers = np.array([rc.posts for rc in rcs], dtype=np.int64)
         self.norm_workers = self.target_workers()
         self.switched = False
+        self.parts, self.groups = self.resizing()
+        self.resized = False
+
+    # --- splitting oversized and merging micro communities ------------------------------------
+    def resizing(self) -> tuple[dict[int, int], list[list[int]]]:
+        """Oversized communities -> the number of parts they are split into, and the groups of
+        micro communities merged (each a list of community indices); empty without resizing."""
+        p = self.pars
+        if not p.resize_communities:
+            return {}, []
+        h = self.community_households()
+        parts = {int(c): int(np.ceil(h[c] / p.preferred_households)) for c in np.flatnonzero(h > p.oversized_from)}
+        groups: list[list[int]] = []
+        current: list[int] = []
+        for c in np.flatnonzero(h < p.micro_below):
+            current.append(int(c))
+            if h[current].sum() >= p.micro_below:
+                groups.append(current)
+                current = []
+        if current:
+            if groups:
+                groups[-1].extend(current)
+            elif len(current) > 1:
+                groups.append(current)
+        return {c: k for c, k in parts.items() if k > 1}, groups
+
+    def resized_workers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Posts and committee members per community once the splits and mergers take effect."""
+        p, pph = self.pars, self.model.p.persons_per_household
+        h = self.community_households()
+        posts, members = self.norm_workers.copy(), self.committee_sizes()
+        sizes = (p.committee_medium_from, p.committee_large_from, p.committee_small, p.committee_medium, p.committee_large)
+        for c, k in self.parts.items():
+            part = committee_size(int(h[c] // k), *sizes)
+            posts[c] = max(posts[c], k * part)
+            members[c] = k * part
+        for group in self.groups:
+            total = int(h[group].sum())
+            merged = max(xian_workers(total, pph, p.workers_per_10000), committee_size(total, *sizes))
+            posts[group] = share_out(merged, h[group])
+            members[group] = share_out(committee_size(total, *sizes), h[group])
+        return posts, members
+
+    def resize(self) -> None:
+        """Book the plan's hours before it takes effect; at its end change the posts; then the
+        coordination hours of every split or merged community."""
+        p, model = self.pars, self.model
+        affected = [*self.parts, *(c for g in self.groups for c in g)]
+        if not affected:
+            return
+        if model.month < self.start_month + int(p.resize_months):
+            for c in affected:
+                self.spend(hours=p.resize_planning_hours, community=c, purpose="resize_planning")
+            return
+        if not self.resized:
+            posts, members = self.resized_workers()
+            rcs = model.residents_committees
+            for c in affected:
+                rcs[c].workforce.set_posts(int(posts[c]))
+                rcs[c].committee_members = int(members[c])
+            self.norm_workers = posts
+            self.resized = True
+        for c, k in self.parts.items():
+            self.spend(hours=p.coordination_hours * (k - 1), community=c, purpose="coordination")
+        for group in self.groups:
+            for c in group:
+                self.spend(hours=p.coordination_hours * (len(group) - 1) / len(group), community=c, purpose="coordination")
 
     def community_households(self) -> np.ndarray:
         """Households per community that count for the norm (units or occupied units)."""
@@ -148,6 +264,7 @@ class XianStaffing(Policy):
                 rc.workforce.set_posts(int(posts))
                 rc.committee_members = int(members)
             self.switched = True
+        self.resize()
         # pay of the workers in post beyond the former establishment (or the pay saved where
         # posts were cut); already booked as public cost by the model's payroll: attribute it only
         now = np.array([rc.workers for rc in rcs], dtype=np.int64)

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from commsim.processes.governance import VoteResult
 
 #: what owners vote on; the code keys the vote's random stream
-KINDS = {"form": 1, "reelect": 2, "replace": 3, "hire": 4, "fee": 5}
+KINDS = {"form": 1, "reelect": 2, "replace": 3, "hire": 4, "fee": 5, "join": 6, "join_unmanaged": 7}
 
 
 def turnout_logit(p, age, sat, occupied, participated, belonging, reach: float, mobilisation: float):
@@ -65,12 +65,14 @@ def turnout_logit(p, age, sat, occupied, participated, belonging, reach: float, 
 def consent_logit(p, kind: str, sat):
     """Log-odds that a voting owner consents: to elect the committee (``form``, ``reelect``), to
     replace the firm (``replace``: the dissatisfied), to hire the proposed provider for an estate
-    without one (``hire``), to a fee rise (``fee``: the satisfied)."""
+    without one (``hire``), to a fee rise (``fee``: the satisfied); to join a common firm (a policy's
+    alliance of estates): ``join`` replaces the estate's own firm (as ``replace``: the dissatisfied
+    consent), ``join_unmanaged`` hires it for an estate without a provider (as ``hire``)."""
     if kind in ("form", "reelect"):
         return p.assembly_consent_logit + 0.0 * sat
-    if kind == "replace":
+    if kind in ("replace", "join"):
         return p.vote_consent_steepness * (p.dismissal_trigger_satisfaction - sat)
-    if kind == "hire":
+    if kind in ("hire", "join_unmanaged"):
         return p.hire_consent_logit + 0.0 * sat
     if kind == "fee":
         return p.fee_consent_intercept + p.fee_consent_satisfaction * (sat - 0.5)

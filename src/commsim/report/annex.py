@@ -22,7 +22,7 @@ from commsim.report.brief_text import Answer, join, label_in_sentence, sentence_
 from commsim.report.plots import fixed
 from commsim.report.render import Block
 from commsim.report.results import Results
-from commsim.report.vocab import Lang, lower_first, metric_label
+from commsim.report.vocab import POLICY_NOTES, Lang, lower_first, metric_label
 from commsim.report.vocab_params import param_label, param_unit
 
 #: section keys, in order (the headings come from ``H``)
@@ -320,6 +320,10 @@ def reading_notes(ans: Answer, lang: Lang, metrics: list[str]) -> list[str]:
         notes.append(h("reading_fixed", lang))
     if any(direction(m) == "ambiguous" for m in metrics):
         notes.append(h("reading_either", lang))
+    for s in ans.others:  # policies the documents only propose
+        if s in POLICY_NOTES:
+            en, zh = POLICY_NOTES[s]
+            notes.append((zh if lang == "zh" else en).format(s=ans.t(s)))
     return notes
 
 

@@ -69,6 +69,17 @@ POLICY_TITLES: dict[str, tuple[str, str]] = {
     "alliance_plus_subsidy": ("Alliance of neighbourhoods plus fee subsidy", "小区联盟+物业费补贴"),
 }
 
+#: what the brief must say about a shipped policy's standing beside its results ({s}: its title);
+#: seeds/004: the bureau's reply answers proposal no. 007 point by point but never adopts the alliance
+_ALLIANCE_NOTE = ("{s}: the alliance of neighbourhoods is a proposal (Suzhou CPPCC proposal no. 007, 2012); "
+                  "the civil-affairs bureau's reply did not adopt it, so no city has put it in force (seeds/004).",
+                  "{s}：小区联盟是一项提案（苏州市政协2012年第007号提案），市民政局的答复并未采纳，"
+                  "尚无城市实施（seeds/004）。")
+POLICY_NOTES: dict[str, tuple[str, str]] = {
+    "suzhou_alliance": _ALLIANCE_NOTE,
+    "alliance_plus_subsidy": _ALLIANCE_NOTE,
+}
+
 PARAM_GROUPS: dict[str, tuple[str, str]] = {
     "population": ("population", "人口"),
     "service": ("service", "物业服务"),
