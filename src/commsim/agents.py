@@ -307,6 +307,12 @@ class ResidentsCommittee(mesa.Agent):
         """Worker hours this month (recruits in training count in part)."""
         return self.workforce.effective() * self.model.p.worker_hours_month
 
+    @property
+    def spare_hours(self) -> float:
+        """Worker hours still free this month: available less what is already demanded
+        (administration and work booked so far); negative when the workers are overloaded."""
+        return self.hours_available - self.hours_demanded
+
     def new_month(self) -> None:
         """Staff come and go (on last month's load), then administration is booked first."""
         load = self.load if self.demand else 1.0

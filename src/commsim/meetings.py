@@ -70,7 +70,7 @@ def workers_short(model: CommunityModel, community: int, need: float) -> bool:
     if need <= 0:
         return False
     rc = model.residents_committees[int(community)]
-    return rc.hours_available - rc.hours_demanded < need
+    return rc.spare_hours < need
 
 
 class Meeting(mesa.Agent):

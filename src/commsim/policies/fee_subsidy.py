@@ -117,7 +117,7 @@ class FeeSubsidy(Policy):
             rows = self.applicants[community == c]
             hours = self.pars.enrol_hours_per_household * rows.size
             rc = model.residents_committees[int(c)]
-            if hours > 0 and rc.hours_available - rc.hours_demanded < hours:
+            if hours > 0 and rc.spare_hours < hours:
                 continue  # the review waits for a month with hours to spare
             if hours > 0:
                 self.spend(hours=hours, community=int(c), purpose="enrolment")

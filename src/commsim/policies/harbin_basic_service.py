@@ -241,7 +241,7 @@ class HarbinBasicService(Policy):
             if firm is not None and firm.unique_id in self.penalised and hours > 0:
                 c = int(model.estates.community[e])
                 rc = model.residents_committees[c]
-                if rc.hours_available - rc.hours_demanded < hours:
+                if rc.spare_hours < hours:
                     self.inspections_lapsed += 1
                     continue
                 self.spend(hours=hours, community=c, purpose="inspection")
@@ -302,7 +302,7 @@ class HarbinBasicService(Policy):
             c = int(model.estates.community[e])
             rc = model.residents_committees[c]
             if p.review_hours_per_estate > 0:
-                if rc.hours_available - rc.hours_demanded < p.review_hours_per_estate:
+                if rc.spare_hours < p.review_hours_per_estate:
                     self.reviews_lapsed += 1
                     continue
                 self.spend(hours=p.review_hours_per_estate, community=c, purpose="review")

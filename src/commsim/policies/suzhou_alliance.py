@@ -212,7 +212,7 @@ class SuzhouAlliance(Policy):
                 a.joined.append(e)
                 continue
             hours = float(p.join_vote_worker_hours)
-            if hours > 0 and rc.hours_available - rc.hours_demanded < hours:
+            if hours > 0 and rc.spare_hours < hours:
                 self.votes_postponed += 1
                 continue
             self.spend(hours=hours, community=a.community, purpose="join_vote")
@@ -295,7 +295,7 @@ class SuzhouAlliance(Policy):
         for i, a in enumerate(self.alliances):
             if due:
                 rc = model.residents_committees[a.community]
-                if rc.hours_available - rc.hours_demanded < p.activity_organising_hours:
+                if rc.spare_hours < p.activity_organising_hours:
                     self.activities_lapsed += 1
                 else:
                     self.held[i] = True
