@@ -3,7 +3,7 @@
     .venv/bin/python calibration/hand_fit.py                      # the shipped defaults, 8 seeds
     .venv/bin/python calibration/hand_fit.py pay_intercept=2.4    # defaults with overrides
     .venv/bin/python calibration/hand_fit.py --search 200 --seeds 2 --out /tmp/search.csv
-    .venv/bin/python calibration/hand_fit.py --search 40 --seeds 4 --box joint --out /tmp/joint.csv
+    .venv/bin/python calibration/hand_fit.py --search 24 --seeds 4 --box joint --workers 1 --out /tmp/joint.csv
 
 Each set runs the targets file's scenario (the baseline street) on ``--seeds`` replicate seeds
 (base seed 2027, different from tests/test_validation.py's 2026) and reports every target's
