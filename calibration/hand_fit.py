@@ -3,6 +3,7 @@
     .venv/bin/python calibration/hand_fit.py                      # the shipped defaults, 8 seeds
     .venv/bin/python calibration/hand_fit.py pay_intercept=2.4    # defaults with overrides
     .venv/bin/python calibration/hand_fit.py --search 200 --seeds 2 --out /tmp/search.csv
+    .venv/bin/python calibration/hand_fit.py --search 24 --seeds 4 --box joint --workers 1 --out /tmp/joint.csv
 
 Each set runs the targets file's scenario (the baseline street) on ``--seeds`` replicate seeds
 (base seed 2027, different from tests/test_validation.py's 2026) and reports every target's
@@ -11,7 +12,10 @@ after burn-in (change over months 24-60 of a least-squares line: satisfaction, t
 old estates' trust), which a stationary status quo keeps small. ``--search`` draws sets
 uniformly in the SEARCH box below and ranks them by the summed deviation from the fitted ranges,
 then by closeness to the central values and the drift. This is how the issue-11 defaults were
-set by hand (short runs); the joint recalibration belongs to the ABC machinery.
+set by hand (short runs). ``--box joint`` searches the box of the joint recalibration after
+issues 11 and 12 (JOINT below: firms' costs and margin, collection effort, complaint propensity,
+unmanaged quality, the payment intercept and the old-estate shift); each set's mean share of
+estates unmanaged (months 13-60) and firm exits per run are reported beside the targets.
 """
 
 from __future__ import annotations
@@ -42,6 +46,14 @@ SEARCH = {
     "oc_formation_hazard": (0.005, 0.015), "oc_dissolution_hazard": (0.005, 0.03),
     "expectation_shift_old": (-0.1, 0.1), "trust_adjust_rate": (0.05, 0.1), "trust_initial_mean": (0.4, 0.7),
 }
+#: the box of the joint recalibration after issues 11 and 12 (docs/validation.md)
+JOINT = {
+    "collection_reminder_hours": (0.2, 0.5), "firm_fixed_cost_share": (0.4, 0.55), "firm_target_margin": (0.06, 0.14),
+    "complaint_propensity": (0.15, 0.3), "street_hours_per_1000_households": (8.0, 16.0),
+    "unmanaged_quality": (0.15, 0.3), "pay_shift_old": (-1.3, -0.7), "pay_intercept": (1.9, 2.4),
+    "satisfaction_neutral": (0.52, 0.62),
+}
+BOXES = {"households": SEARCH, "joint": JOINT}
 
 
 def drift(df: pd.DataFrame) -> dict[str, float]:
@@ -67,7 +79,10 @@ def evaluate(overrides: dict, seeds: int) -> dict[str, float]:
     rows = []
     for r in range(seeds):
         df = simulate(scenario, replicate_seed(2027, r))
-        rows.append({**{t.name: statistic(t, df, scenario.burn_in_months) for t in spec.targets}, **drift(df)})
+        after = df[(df.month > scenario.burn_in_months) & (df.estate == "all")]
+        rows.append({**{t.name: statistic(t, df, scenario.burn_in_months) for t in spec.targets}, **drift(df),
+                     "unmanaged_share": float(after.unmanaged_share.mean()),
+                     "firm_exits": float(df.loc[df.estate != "all", "firm_exits"].sum())})
     return {**overrides, **pd.DataFrame(rows).mean().to_dict()}
 
 
@@ -101,6 +116,8 @@ def report(row: dict) -> None:
         print(f"{t.name:40s} {v:9.3f} {f'{t.low:g}-{t.high:g}':>17s} {central:>8s}  {flag}{'' if t.fitted else ' (check)'}")
     for k in ("drift_satisfaction", "drift_trust", "drift_collection_rate", "drift_old_trust"):
         print(f"{k:40s} {row[k]:9.3f}   (change over months {DRIFT_FROM}-{DRIFT_TO})")
+    print(f"{'unmanaged_share':40s} {row['unmanaged_share']:9.3f}   (share of estates, after burn-in)")
+    print(f"{'firm_exits':40s} {row['firm_exits']:9.3f}   (per run, months 1-{DRIFT_TO})")
 
 
 def main() -> None:
@@ -109,6 +126,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=8)
     ap.add_argument("--search", type=int, default=0, help="number of random sets to try")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--box", choices=sorted(BOXES), default="households", help="the box --search draws from")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     base = parse(args.overrides)
@@ -119,7 +137,8 @@ def main() -> None:
             pd.DataFrame([row]).to_csv(args.out, index=False)
         return
     rng = np.random.default_rng(11)
-    sets = [{**base, **{k: float(rng.uniform(lo, hi)) for k, (lo, hi) in SEARCH.items()}} for _ in range(args.search)]
+    box = BOXES[args.box]
+    sets = [{**base, **{k: float(rng.uniform(lo, hi)) for k, (lo, hi) in box.items()}} for _ in range(args.search)]
     with ProcessPoolExecutor(args.workers) as pool:
         rows = list(pool.map(evaluate, sets, [args.seeds] * len(sets)))
     df = pd.DataFrame(rows)

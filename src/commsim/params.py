@@ -107,8 +107,8 @@ CORE: list[Param] = [
     _p("belonging_work_unit", 0.65, "0-1", (0.55, 0.75), A, "Baseline belonging in work-unit estates.", bounds=_PROB, group="population"),
     # --- service ----------------------------------------------------------------------
     _p("firm_cost_ratio", 1.0, "share of guided fee", (0.85, 1.15), A, "Full-service cost per m2 as a share of the estate's guided fee, without scale economies: a market firm's cost under scale_economies = none (times its cost efficiency), and a guaranteed provider's cost.", bounds=_POS, group="service"),
-    _p("firm_fixed_cost_share", 0.55, "share of full cost", (0.4, 0.75), A, "Share of full-service cost a firm spends whatever its revenue (staff contracts, utilities).", bounds=_PROB, group="service"),
-    _p("firm_target_margin", 0.08, "share of revenue", (0.0, 0.15), A, "Margin a firm keeps back from expected revenue before spending on service.", bounds=(0.0, 0.9), group="service"),
+    _p("firm_fixed_cost_share", 0.5, "share of full cost", (0.4, 0.75), A, "Share of full-service cost a firm spends whatever its revenue (staff contracts, utilities).", bounds=_PROB, group="service"),
+    _p("firm_target_margin", 0.12, "share of revenue", (0.0, 0.15), A, "Margin a firm keeps back from expected revenue before spending on service.", bounds=(0.0, 0.9), group="service"),
     _p("firm_revenue_smoothing", 0.3, "weight", (0.1, 0.6), A, "Weight of the latest month in a firm's revenue expectation (exponential smoothing).", bounds=(0.01, 1.0), group="service"),
     _p("infrastructure_commercial", 1.0, "quality factor", (0.9, 1.0), A, "Service quality per unit of effort in commercial estates.", bounds=_PROB, group="service"),
     _p("infrastructure_old", 0.669, "quality factor", (0.65, 0.9), A, "Service quality per unit of effort in old estates (ageing facilities).", bounds=_PROB, group="service"),
@@ -120,9 +120,9 @@ CORE: list[Param] = [
     _p("self_management_fee_share", 0.5, "share of fee", (0.3, 0.8), A, "Fee an owners' committee charges when it manages its estate itself, as a share of the scenario fee.", bounds=_PROB, group="service"),
     _p("self_management_cost_ratio", 0.6, "share of fee", (0.4, 0.8), A, "Full cost per m2 of self-management as a share of the scenario fee (volunteer labour).", bounds=_POS, group="service"),
     _p("self_management_quality_cap", 0.6, "0-1", (0.4, 0.8), A, "Highest service quality self-management reaches.", bounds=_PROB, group="service"),
-    _p("unmanaged_quality", 0.15, "0-1", (0.05, 0.3), f"assumption; old estates with nobody managing ({SEED_LIAOCHENG})", "Service quality in an estate with no management at all.", bounds=_PROB, group="service"),
+    _p("unmanaged_quality", 0.22, "0-1", (0.05, 0.3), f"assumption; old estates with nobody managing ({SEED_LIAOCHENG})", "Service quality in an estate with no management at all.", bounds=_PROB, group="service"),
     # --- complaints -------------------------------------------------------------------
-    _p("complaint_propensity", 0.28, "probability", (0.15, 0.5), A, "Chance that a service failure becomes a complaint, for a fully satisfied household.", bounds=_PROB, group="complaints"),
+    _p("complaint_propensity", 0.15, "probability", (0.15, 0.5), A, "Chance that a service failure becomes a complaint, for a fully satisfied household.", bounds=_PROB, group="complaints"),
     _p("complaint_dissatisfaction_gain", 1.0, "multiplier", (0.5, 2.0), "assumption; less satisfied owners act more (targets: Beijing survey)", "Complaint propensity rises by this factor times (1 - satisfaction).", group="complaints"),
     _p("firm_complaint_hours_per_household", 0.12, "staff-hours/household/month", (0.05, 0.25), A, "Firm desk hours for complaints per occupied household at full effort.", group="complaints"),
     _p("oc_members", 7, "persons", (5, 11), "POLICY_FACTS: owners' committee 5-11 members", "Members of an owners' committee.", kind="int", bounds=(1, 25), group="complaints"),
@@ -152,7 +152,7 @@ CORE: list[Param] = [
     _p("trust_escalation_drop", 0.03, "0-1", (0.01, 0.06), A, "Trust lost each time a complaint has to go above the firm.", bounds=_PROB, group="complaints"),
     _p("trust_abandon_drop", 0.08, "0-1", (0.03, 0.15), A, "Trust lost when a household gives up on a complaint.", bounds=_PROB, group="complaints"),
     # --- payment ----------------------------------------------------------------------
-    _p("pay_intercept", 2.29, "logit", (1.2, 2.6), "assumption, calibrated to targets: collection 76.3% (2025), most firms 60-70%", "Log-odds of paying this month for a household at neutral satisfaction, trust, norm and belonging.", bounds=_ANY, group="payment"),
+    _p("pay_intercept", 2.22, "logit", (1.2, 2.6), "assumption, calibrated to targets: collection 76.3% (2025), most firms 60-70%", "Log-odds of paying this month for a household at neutral satisfaction, trust, norm and belonging.", bounds=_ANY, group="payment"),
     _p("pay_beta_satisfaction", 2.708, "logit per unit", (1.0, 4.0), "assumption; service quality is the main reason for withholding (targets: Beijing 2007 survey)", "Effect of satisfaction (0-1) on the log-odds of paying.", bounds=_ANY, group="payment"),
     _p("pay_beta_trust", 1.5, "logit per unit", (0.5, 2.5), A, "Effect of trust in the firm on the log-odds of paying.", bounds=_ANY, group="payment"),
     _p("pay_beta_norm", 1.2, "logit per unit", (0.4, 2.5), A, "Effect of the payment norm (share of the reference group paying) on the log-odds of paying.", bounds=_ANY, group="payment"),
@@ -162,7 +162,7 @@ CORE: list[Param] = [
     _p("pay_arrears_cap_months", 6, "months", (3, 12), A, "Consecutive unpaid months beyond which the habit term stops growing.", kind="int", bounds=(1, 120), group="payment"),
     _p("pay_tenant_shift", -0.3, "logit", (-0.8, 0.0), A, "Log-odds shift for tenant households.", bounds=_ANY, group="payment"),
     _p("pay_absentee_shift", -1.31, "logit", (-1.6, -0.3), f"assumption; absent owners are hard to collect from ({SEED_SUZHOU})", "Log-odds shift for owners of unoccupied units.", bounds=_ANY, group="payment"),
-    _p("pay_shift_old", -1.26, "logit", (-1.5, 0.0), "assumption; residents of former welfare housing are used to free service", "Log-odds shift of paying in old estates.", bounds=_ANY, group="payment"),
+    _p("pay_shift_old", -1.05, "logit", (-1.5, 0.0), "assumption; residents of former welfare housing are used to free service", "Log-odds shift of paying in old estates.", bounds=_ANY, group="payment"),
     _p("pay_shift_resettlement", -0.145, "logit", (-1.2, 0.0), f"assumption; resettled households are new to property fees ({SEED_SUZHOU})", "Log-odds shift of paying in resettlement estates.", bounds=_ANY, group="payment"),
     _p("norm_estate_weight", 0.3, "weight", (0.1, 0.6), A, "Weight of the reference group's collection rate (estate, or wider under a common convention) against ties in the payment norm.", bounds=_PROB, group="payment"),
     # --- participation ----------------------------------------------------------------
@@ -316,7 +316,7 @@ HOUSEHOLDS_V2: list[Param] = [
     _p("complaint_refuser_factor", 1.5, "multiplier", (1.0, 3.0), "assumption; refusal comes with disputes over the service (targets: Beijing 2007 survey)", "Complaint propensity multiplier of households refusing to pay.", bounds=_NONNEG, group="complaints"),
     # collection of arrears
     _p("collection_reminder_months", 3, "months", (1, 6), A, "Consecutive unpaid months after which a firm sends a monthly reminder (催缴).", kind="int", bounds=(1, 240), group="collection"),
-    _p("collection_reminder_hours", 0.5, "staff-hours/reminder", (0.2, 1.0), A, "Firm staff time per reminder (notice, call or visit).", bounds=_NONNEG, group="collection"),
+    _p("collection_reminder_hours", 0.25, "staff-hours/reminder", (0.2, 1.0), A, "Firm staff time per reminder (notice, call or visit).", bounds=_NONNEG, group="collection"),
     _p("collection_reminder_effect", 0.3, "logit", (0.0, 0.8), A, "Log-odds of paying gained by a reminded occasional payer this month.", bounds=_NONNEG, group="collection"),
     _p("collection_reminder_satisfaction_drop", 0.01, "0-1", (0.0, 0.03), A, "Satisfaction lost on being reminded.", bounds=_PROB, group="collection"),
     _p("collection_legal_months", 12, "months", (6, 24), A, "Consecutive unpaid months after which a firm may sue for the arrears.", kind="int", bounds=(1, 240), group="collection"),
@@ -350,10 +350,20 @@ HAND_SET = frozenset({
     "expectation_fee_elasticity", "stance_refusal_cut", "stance_regular_cut", "stance_return_margin",
     "pay_beta_recruit",
 })
-CALIBRATED = CALIBRATED - HAND_SET
+#: defaults re-set in the joint recalibration after issues 11 and 12 were merged (short runs of
+#: calibration/hand_fit.py over firms' costs, collection, complaints and old estates' payment;
+#: docs/validation.md): old estates' firms no longer lose money from the first month
+JOINT_SET = frozenset({
+    "collection_reminder_hours", "firm_fixed_cost_share", "firm_target_margin", "complaint_propensity",
+    "unmanaged_quality", "pay_intercept", "pay_shift_old",
+})
+HAND_SET = HAND_SET - JOINT_SET
+CALIBRATED = CALIBRATED - HAND_SET - JOINT_SET
 CORE = [
     replace(p, source=f"{p.source}; default calibrated before issue 11 (calibration/targets.toml)") if p.name in CALIBRATED
-    else replace(p, source=f"{p.source}; default set by hand (calibration/hand_fit.py)") if p.name in HAND_SET else p
+    else replace(p, source=f"{p.source}; default set by hand (calibration/hand_fit.py)") if p.name in HAND_SET
+    else replace(p, source=f"{p.source}; default set in the joint recalibration of issues 11-12 (calibration/hand_fit.py)")
+    if p.name in JOINT_SET else p
     for p in CORE
 ]
 
