@@ -136,3 +136,16 @@ def test_misspelt_key_is_named_before_the_missing_field(tmp_path):
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
     assert "communities[0].estates[0].househods: unknown field; did you mean households?" in str(info.value)
+
+
+def test_a_blank_key_and_a_field_in_the_wrong_table_are_named(tmp_path):
+    blank = tmp_path / "blank.toml"
+    blank.write_text('[scenario]\nbase = "baseline"\n"" = 1\n', encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(blank)
+    assert str(info.value).endswith('scenario."": unknown field')
+    misplaced = tmp_path / "misplaced.toml"
+    misplaced.write_text('base = "baseline"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(misplaced)
+    assert "base: unknown field; base belongs in another table" in str(info.value)

@@ -429,6 +429,7 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
         else:
             text = str(part)
             text = text if text.isprintable() and len(text) <= 60 else short(text)
+            text = text or '""'  # a blank TOML key
             out += ("." if out else "") + text
     return out or "(top level)"
 
@@ -460,8 +461,12 @@ def parse_scenario(data: Mapping[str, Any], source: str, overrides: Mapping[str,
         err = errors[0]
         msg = _clean_msg(err)
         if err.get("type") == "extra_forbidden":
-            close = difflib.get_close_matches(str(err["loc"][-1]), _field_names(), n=1, cutoff=0.7)
-            msg += f"; did you mean {close[0]}?" if close else ""
+            name = str(err["loc"][-1])
+            close = difflib.get_close_matches(name, _field_names(), n=1, cutoff=0.7)
+            if close and close[0] == name:
+                msg += f"; {name} belongs in another table (README: Scenario files)"
+            elif close:
+                msg += f"; did you mean {close[0]}?"
         more = len(errors) - 1
         tail = f" ({more} more problem{'s' if more > 1 else ''} after this one)" if more else ""
         raise ScenarioError(f"{source}: {_format_loc(err['loc'])}: {msg}{tail}") from None
