@@ -15,7 +15,7 @@ from commsim.agents import PropertyFirm, SelfManagement
 from commsim.errors import ScenarioError
 from commsim.meetings import Attendance, Meeting
 from commsim.processes import assemblies
-from commsim.processes.market import fill, request_fee_change
+from commsim.processes.market import contract_ends, fill, request_fee_change
 from commsim.scenario import parse_scenario
 from commsim.vocabulary import Tier
 
@@ -91,6 +91,20 @@ def test_a_blacklisted_firm_is_not_chosen_again(blacklisted):
         model.step()
         assert star.estates == [] or not blacklisted
     assert all(o.firm is not star for o in model.market.options(e)) or not blacklisted
+
+
+@pytest.mark.parametrize("blacklisted", [False, True])
+def test_a_blacklisted_firm_is_not_renewed_where_owners_have_no_committee(blacklisted):
+    model = CommunityModel(small(owners_choice_noise=0.0), seed=3)
+    model.step()
+    e = model.estates.names.index("A-old")
+    firm = model.provider_of[e]
+    assert isinstance(firm, PropertyFirm) and model.committee_of[e] is None
+    if blacklisted:
+        model.market.blacklist(firm)
+    model.estates.contract_end[e] = model.month  # the contract ends now
+    contract_ends(model)
+    assert (model.provider_of[e] is firm) is not blacklisted  # renewed (Civil Code art. 948) unless blacklisted
 
 
 def test_the_street_cannot_raise_owners_fees_when_it_fills_a_vacancy():

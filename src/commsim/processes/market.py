@@ -176,11 +176,16 @@ def dismissals(model: CommunityModel) -> None:
 
 
 def contract_ends(model: CommunityModel) -> None:
-    """Contracts at the end of their term: owners with a committee review the market."""
+    """Contracts at the end of their term: owners with a committee review the market; a firm on
+    the street's blacklist is not renewed anywhere (the estate goes to the market as a vacancy)."""
     est, month = model.estates, model.month
     for e in (est.contract_end <= month).nonzero()[0].tolist():
         firm = model.provider_of[e]
         if not isinstance(firm, PropertyFirm):
+            continue
+        if model.market.is_blacklisted(firm):
+            model.institutions.release(firm, e)
+            fill(model, e, exclude=firm)
             continue
         if model.committee_of[e] is not None:
             settle(model, e, "renewal", "replace", exclude=firm)
