@@ -23,7 +23,7 @@ browser:
 	@bash scripts/install-browser.sh || true
 
 HEADLINE := baseline suzhou_alliance liaocheng_four_in_one fee_subsidy alliance_plus_subsidy \
-	cangzhou_six_in_one harbin_basic_service xian_staffing suzhou_classified
+	cangzhou_six_in_one harbin_basic_service xian_staffing suzhou_classified burden_reduction
 
 ## assumptions screened for what the alliance's advantage over the status quo depends on
 SCREENED := pay_intercept pay_beta_satisfaction pay_beta_norm norm_estate_weight pay_beta_burden \
