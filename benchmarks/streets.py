@@ -2,7 +2,8 @@
 
 ``street_of(n)`` takes ``scenarios/baseline.toml``, copies its communities ``copies`` times
 (about one copy per 9,150 households, so estates keep their realistic sizes and a larger street
-has more communities and estates, as a real one would) and scales every estate's household
+has more communities and estates, as a real one would; the copies' community and estate names
+get a number) and scales every estate's household
 count so that the street has exactly ``n`` households (largest-remainder rounding).
 """
 
@@ -33,8 +34,10 @@ def street_of(n: int, months: int | None = None, copies: int | None = None) -> S
     for k in range(copies):
         for c in data["communities"]:
             c2 = copy.deepcopy(c)
-            if copies > 1:
+            if copies > 1:  # names stay unique street-wide (the recorder labels rows by estate)
                 c2["name"] = f"{c['name']} {k + 1}"
+                for e in c2["estates"]:
+                    e["name"] = f"{e['name']} {k + 1}"
             communities.append(c2)
     estates = [e for c in communities for e in c["estates"]]
     sizes = np.array([e["households"] for e in estates], dtype=float)
