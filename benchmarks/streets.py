@@ -26,6 +26,15 @@ def _baseline_data() -> tuple[dict, str]:
 
 def street_of(n: int, months: int | None = None, copies: int | None = None) -> Scenario:
     """A scenario of exactly ``n`` households built from the baseline street's estates."""
+    data, source = street_data(n, months, copies)
+    sc = parse_scenario(data, source)
+    if sc.households != n:  # only when n < number of estates (every estate keeps one unit)
+        raise ValueError(f"cannot build a street of {n} households from {sum(len(c.estates) for c in sc.communities)} estates")
+    return sc
+
+
+def street_data(n: int, months: int | None = None, copies: int | None = None) -> tuple[dict, str]:
+    """The scenario file content of :func:`street_of` (and where it came from), unparsed."""
     data, source = _baseline_data()
     base_total = sum(e["households"] for c in data["communities"] for e in c["estates"])
     if copies is None:
@@ -54,9 +63,6 @@ def street_of(n: int, months: int | None = None, copies: int | None = None) -> S
         meta = data["scenario"]
         meta["months"] = months
         meta["burn_in_months"] = min(meta.get("burn_in_months", 12), months - 1)
-    sc = parse_scenario(data, f"{source} (scaled to {n} households)")
-    if sc.households != n:  # only when n < number of estates (every estate keeps one unit)
-        raise ValueError(f"cannot build a street of {n} households from {len(estates)} estates")
-    return sc
+    return data, f"{source} (scaled to {n} households)"
 
 
