@@ -70,8 +70,10 @@ class _AttrValues(Values):
 
     def __init__(self, values: Values):
         super().__init__(values)
-        taken = set(dir(Values))
-        self.__dict__.update((k, v) for k, v in values.items() if k not in taken)
+        self.__dict__.update({k: v for k, v in values.items() if k not in _VALUES_ATTRIBUTES})
+
+
+_VALUES_ATTRIBUTES = frozenset(dir(Values))
 
 
 def _seed_from(model: mesa.Model, seed: int | None, rng: Any) -> int:

@@ -230,7 +230,7 @@ class RunStore:
         keys: set[str] = set()
         for part in layout.live:
             try:
-                keys.update(pq.read_table(part, columns=["key"]).column("key").to_pylist())
+                keys.update(pq.ParquetFile(part).read(columns=["key"]).column("key").to_pylist())
             except Exception as exc:  # pyarrow raises its own types for a broken file
                 raise OutputError(f"{part}: unreadable result chunk ({exc}); delete it and run again") from None
         stale = keys - allowed
@@ -299,7 +299,7 @@ class RunStore:
             return None
         path = None
         if len(merge) >= 2:
-            table = _concat([pq.read_table(p) for p in merge])
+            table = _concat([pq.ParquetFile(p).read() for p in merge])
             covers = set(layout.covers_of(merge))
             parts = set(layout.parts_of(merge))
             path = self.runs_dir / f"compact-{layout.next_number:06d}.parquet"
