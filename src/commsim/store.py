@@ -48,9 +48,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 
+from commsim.compaction import Layout, compact_runs
 from commsim.ensemble import Plan, Task, result_frames
 from commsim.io import OutputError, atomic_write, prepare_output_dir, write_json, write_parquet
 
@@ -66,8 +66,6 @@ STORE_INFO = "store.json"
 LOCK = ".commsim.lock"
 #: loose summary chunks that trigger a compaction while a command writes
 COMPACT_EVERY = 256
-COVERS = b"commsim.covers"
-PARTS = b"commsim.parts"
 PACKAGE = Path(__file__).resolve().parent
 #: subpackages that never take part in a run (their changes do not invalidate stored runs)
 NOT_IN_RUNS = ("report", "cli")
@@ -221,7 +219,7 @@ class RunStore:
             if sub.exists():
                 for tmp in sub.glob(".*.part"):
                     tmp.unlink(missing_ok=True)
-        layout = _Layout.scan(self.runs_dir)
+        layout = Layout.scan(self.runs_dir)
         for path in layout.covered_files:  # a compaction was killed before it deleted them
             path.unlink(missing_ok=True)
         for part in self._parts(self.monthly_dir):
@@ -293,33 +291,13 @@ class RunStore:
         Safe to kill at any point (see the module docstring). Returns the new file, or None
         when there was nothing to merge.
         """
-        layout = _Layout.scan(self.runs_dir)
-        merge = layout.live if everything else layout.loose
-        if len(merge) < 2 and not layout.covered_files:
-            return None
-        path = None
-        if len(merge) >= 2:
-            table = _concat([pq.ParquetFile(p).read() for p in merge])
-            covers = set(layout.covers_of(merge))
-            parts = set(layout.parts_of(merge))
-            path = self.runs_dir / f"compact-{layout.next_number:06d}.parquet"
-
-            meta = {COVERS: json.dumps(sorted(covers)).encode(), PARTS: json.dumps(sorted(parts)).encode()}
-
-            def write(tmp: Path) -> None:
-                pq.write_table(table.replace_schema_metadata(meta), tmp)
-
-            atomic_write(path, write)  # from here on the merged files are covered: readers skip them
-            for old in merge:
-                old.unlink(missing_ok=True)
-        for old in layout.covered_files:
-            old.unlink(missing_ok=True)
-        self.loose = 0 if everything else len(_Layout.scan(self.runs_dir).loose)
+        path = compact_runs(self.runs_dir, everything)
+        self.loose = 0 if everything else len(Layout.scan(self.runs_dir).loose)
         return path
 
     def runs(self) -> pd.DataFrame:
         """Every stored summary row (one per finished run, each read once)."""
-        frames = [pd.read_parquet(p) for p in _Layout.scan(self.runs_dir).live]
+        frames = [pd.read_parquet(p) for p in Layout.scan(self.runs_dir).live]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def monthly_parts(self) -> list[Path]:
@@ -328,54 +306,6 @@ class RunStore:
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         write_json(manifest, self.out / MANIFEST)
-
-
-def _concat(tables: list[pa.Table]) -> pa.Table:
-    """One table of the rows of ``tables`` (columns missing from some filled with nulls);
-    without pandas' index metadata, so it reads back with a fresh index like ``pd.concat``."""
-    tables = [t.replace_schema_metadata(None) for t in tables]
-    return pa.concat_tables(tables, promote_options="permissive")
-
-
-class _Layout:
-    """The files of ``runs/``: which are live, which a compacted file covers, which chunk
-    names the live files hold."""
-
-    def __init__(self, files: list[Path], meta: dict[str, tuple[list[str], list[str]]]):
-        self.meta = meta  # compacted file name -> (files it covers, chunk names it holds)
-        covered = {name for covers, _ in meta.values() for name in covers}
-        self.live = [p for p in files if p.name not in covered]
-        self.loose = [p for p in self.live if p.name.startswith("part-")]
-        self.covered_files = [p for p in files if p.name in covered]
-        self.parts = set(self.parts_of(self.live))
-        numbers = [int(name.split("-")[1].split(".")[0]) for name in meta]
-        self.next_number = max(numbers, default=0) + 1
-
-    @classmethod
-    def scan(cls, folder: Path) -> _Layout:
-        if not folder.is_dir():
-            return cls([], {})
-        files = sorted(folder.glob("part-*.parquet")) + sorted(folder.glob("compact-*.parquet"))
-        meta = {}
-        for path in files:
-            if path.name.startswith("compact-"):
-                try:
-                    md = pq.read_schema(path).metadata or {}
-                    meta[path.name] = (json.loads(md[COVERS]), json.loads(md[PARTS]))
-                except Exception as exc:  # pyarrow raises its own types for a broken file
-                    raise OutputError(f"{path}: unreadable result file ({exc}); delete it and run again") from None
-        return cls(files, meta)
-
-    def covers_of(self, files: Sequence[Path]) -> Iterator[str]:
-        """Names a file merging ``files`` covers: theirs, and those they cover."""
-        for p in files:
-            yield p.name
-            yield from self.meta.get(p.name, ((), ()))[0]
-
-    def parts_of(self, files: Sequence[Path]) -> Iterator[str]:
-        """Chunk names whose runs ``files`` hold."""
-        for p in files:
-            yield from self.meta[p.name][1] if p.name in self.meta else (p.name,)
 
 
 def existing_manifest(out: str | Path) -> dict[str, Any] | None:
