@@ -2,7 +2,8 @@
 
 ``street_of(n)`` takes ``scenarios/baseline.toml``, copies its communities ``copies`` times
 (about one copy per 9,150 households, so estates keep their realistic sizes and a larger street
-has more communities and estates, as a real one would) and scales every estate's household
+has more communities and estates, as a real one would; the copies' community and estate names
+get a number) and scales every estate's household
 count so that the street has exactly ``n`` households (largest-remainder rounding).
 """
 
@@ -25,6 +26,15 @@ def _baseline_data() -> tuple[dict, str]:
 
 def street_of(n: int, months: int | None = None, copies: int | None = None) -> Scenario:
     """A scenario of exactly ``n`` households built from the baseline street's estates."""
+    data, source = street_data(n, months, copies)
+    sc = parse_scenario(data, source)
+    if sc.households != n:  # only when n < number of estates (every estate keeps one unit)
+        raise ValueError(f"cannot build a street of {n} households from {sum(len(c.estates) for c in sc.communities)} estates")
+    return sc
+
+
+def street_data(n: int, months: int | None = None, copies: int | None = None) -> tuple[dict, str]:
+    """The scenario file content of :func:`street_of` (and where it came from), unparsed."""
     data, source = _baseline_data()
     base_total = sum(e["households"] for c in data["communities"] for e in c["estates"])
     if copies is None:
@@ -33,8 +43,10 @@ def street_of(n: int, months: int | None = None, copies: int | None = None) -> S
     for k in range(copies):
         for c in data["communities"]:
             c2 = copy.deepcopy(c)
-            if copies > 1:
+            if copies > 1:  # names stay unique street-wide (the recorder labels rows by estate)
                 c2["name"] = f"{c['name']} {k + 1}"
+                for e in c2["estates"]:
+                    e["name"] = f"{e['name']} {k + 1}"
             communities.append(c2)
     estates = [e for c in communities for e in c["estates"]]
     sizes = np.array([e["households"] for e in estates], dtype=float)
@@ -51,9 +63,6 @@ def street_of(n: int, months: int | None = None, copies: int | None = None) -> S
         meta = data["scenario"]
         meta["months"] = months
         meta["burn_in_months"] = min(meta.get("burn_in_months", 12), months - 1)
-    sc = parse_scenario(data, f"{source} (scaled to {n} households)")
-    if sc.households != n:  # only when n < number of estates (every estate keeps one unit)
-        raise ValueError(f"cannot build a street of {n} households from {len(estates)} estates")
-    return sc
+    return data, f"{source} (scaled to {n} households)"
 
 

@@ -353,6 +353,8 @@ def _run(plan: Plan, opts: RunOptions, store, done: set[str] | None, keep_monthl
         finally:
             if bar is not None:
                 bar.close()
+    if store is not None:
+        store.compact(everything=True)  # a finished folder keeps one summary file
     runs = store.runs() if store is not None else sink.runs()
     monthly = None
     if store is None and keep_monthly_in_memory and sink.monthly:

@@ -20,6 +20,7 @@ from commsim.institutions import (
 )
 from commsim.market import Market
 from commsim.meetings import Meeting
+from commsim.params import Values
 from commsim.policies import Policy, registry
 from commsim.population import build_population
 from commsim.processes import STAGE_STEPS, STAGES, assemblies, expectations, participation, stances
@@ -56,6 +57,23 @@ class LadderAdjustments:
         """Back to no adjustment (each month starts afresh)."""
         self.extra_hours[:] = 0.0
         self.resolve_bonus[:] = 0.0
+
+
+class _AttrValues(Values):
+    """The run's parameter values, each also a plain instance attribute.
+
+    The month reads ``model.p.<name>`` a few hundred times; a plain attribute is found at
+    once, where :class:`~commsim.params.Values` first fails the ordinary lookup and then runs
+    its ``__getattr__``. The same read-only values (``Values`` is immutable); names that are
+    also ``Values`` methods (none today) keep the method.
+    """
+
+    def __init__(self, values: Values):
+        super().__init__(values)
+        self.__dict__.update({k: v for k, v in values.items() if k not in _VALUES_ATTRIBUTES})
+
+
+_VALUES_ATTRIBUTES = frozenset(dir(Values))
 
 
 def _seed_from(model: mesa.Model, seed: int | None, rng: Any) -> int:
@@ -115,7 +133,7 @@ class CommunityModel(mesa.Model):
         scenario.load_plugins()
         self.scenario = scenario
         self.horizon = int(months) if months is not None else scenario.months
-        self.p = scenario.values
+        self.p = _AttrValues(scenario.values)
         self.streams = Streams(self.seed_value)
         self.estates = EstateTable.from_scenario(scenario)
         self.households = build_population(scenario, self.estates, self.streams)

@@ -154,9 +154,8 @@ class MonthState:
 
     def reset(self) -> None:
         """Start a new month: every array back to zero (no failures)."""
-        for f in fields(self):
-            if not f.init:
-                getattr(self, f.name)[...] = 0
+        for name in _MONTH_ARRAYS:
+            getattr(self, name).fill(0)
 
     def fix_early(self, rows: np.ndarray, estates: np.ndarray) -> None:
         """Failures of households ``rows`` were fixed before they reached them (``estates``
@@ -169,3 +168,7 @@ class MonthState:
         """Providers' revenue per estate: payments, fee subsidies, grants and arrears recovered
         by suits (yuan)."""
         return self.payments + self.subsidies + self.grants + self.arrears_recovered
+
+
+#: the arrays :meth:`MonthState.reset` zeroes each month (every field not passed to ``__init__``)
+_MONTH_ARRAYS = tuple(f.name for f in fields(MonthState) if not f.init)

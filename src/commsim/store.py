@@ -6,6 +6,7 @@ Layout of an output folder::
                            or "complete" (written last, with a checksum of every result file)
     store.json             the code that computed the stored runs (see below)
     runs/part-*.parquet    one summary row per finished run, with its task key
+    runs/compact-*.parquet many chunks' summary rows merged into one file (see below)
     monthly/part-*.parquet the runs' monthly rows (same chunk names as runs/)
     .commsim.lock          held while a command writes the folder
 
@@ -15,6 +16,16 @@ opening, leftovers of a killed command are removed (temporary files, and monthly
 whose runs file was never written), and runs that belong to a different experiment are
 refused. Only the summary rows are ever read back, so memory stays bounded by the number
 of runs (one row each), not by their monthly series.
+
+Compaction keeps the number of files small (a 100,000-run experiment writes some 14,000
+chunks): whenever :data:`COMPACT_EVERY` loose chunks have been written, and once more when
+every run is done, the loose summary chunks (at the end: every file) are merged into one
+``runs/compact-<n>.parquet``, whose Parquet metadata lists the files it replaces
+(``commsim.covers``) and the chunk names whose runs it holds (``commsim.parts``: their
+monthly files keep those names). It is written to a temporary file and renamed into place,
+and only then are the replaced files deleted. So a kill at any moment leaves either the old
+files or the compacted one that covers them; readers (and :meth:`RunStore.open`, which
+deletes them) ignore every file another compacted file covers, so each run is read once.
 
 Nothing mixed or stale: ``store.json`` records the commsim version, a checksum of each of
 its source files (the package without ``commsim.report`` and ``commsim.cli``, which never
@@ -39,6 +50,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
+from commsim.compaction import Layout, compact_runs
 from commsim.ensemble import Plan, Task, result_frames
 from commsim.io import OutputError, atomic_write, prepare_output_dir, write_json, write_parquet
 
@@ -52,6 +64,8 @@ MONTHLY = "monthly"
 MANIFEST = "manifest.json"
 STORE_INFO = "store.json"
 LOCK = ".commsim.lock"
+#: loose summary chunks that trigger a compaction while a command writes
+COMPACT_EVERY = 256
 PACKAGE = Path(__file__).resolve().parent
 #: subpackages that never take part in a run (their changes do not invalidate stored runs)
 NOT_IN_RUNS = ("report", "cli")
@@ -180,6 +194,7 @@ class RunStore:
         self.plan: Plan | None = None
         self.count = 0  # runs stored (after open, plus those written since)
         self.keys: set[str] = set()  # their task keys
+        self.loose = 0  # summary chunks not yet compacted
 
     @property
     def runs_dir(self) -> Path:
@@ -204,14 +219,16 @@ class RunStore:
             if sub.exists():
                 for tmp in sub.glob(".*.part"):
                     tmp.unlink(missing_ok=True)
-        done_parts = {p.name for p in self._parts(self.runs_dir)}
+        layout = Layout.scan(self.runs_dir)
+        for path in layout.covered_files:  # a compaction was killed before it deleted them
+            path.unlink(missing_ok=True)
         for part in self._parts(self.monthly_dir):
-            if part.name not in done_parts:  # killed between the two writes
+            if part.name not in layout.parts:  # killed between the two writes
                 part.unlink()
         keys: set[str] = set()
-        for part in self._parts(self.runs_dir):
+        for part in layout.live:
             try:
-                keys.update(pq.read_table(part, columns=["key"]).column("key").to_pylist())
+                keys.update(pq.ParquetFile(part).read(columns=["key"]).column("key").to_pylist())
             except Exception as exc:  # pyarrow raises its own types for a broken file
                 raise OutputError(f"{part}: unreadable result chunk ({exc}); delete it and run again") from None
         stale = keys - allowed
@@ -224,6 +241,9 @@ class RunStore:
             self._check_code(keys, code)
         self.count = len(keys)
         self.keys = set(keys)
+        self.loose = len(layout.loose)
+        if self.loose >= COMPACT_EVERY:
+            self.compact()
         return keys
 
     def _check_code(self, keys: set[str], code: dict[str, Any]) -> None:
@@ -261,10 +281,23 @@ class RunStore:
         write_parquet(summary, self.runs_dir / name)
         self.count += len(results)
         self.keys.update(t.key for t, _, _ in results)
+        self.loose += 1
+        if self.loose >= COMPACT_EVERY:
+            self.compact()
+
+    def compact(self, everything: bool = False) -> Path | None:
+        """Merge the loose summary chunks (``everything``: every file) into one compacted file.
+
+        Safe to kill at any point (see the module docstring). Returns the new file, or None
+        when there was nothing to merge.
+        """
+        path = compact_runs(self.runs_dir, everything)
+        self.loose = 0 if everything else len(Layout.scan(self.runs_dir).loose)
+        return path
 
     def runs(self) -> pd.DataFrame:
-        """Every stored summary row (one per finished run)."""
-        frames = [pd.read_parquet(p) for p in self._parts(self.runs_dir)]
+        """Every stored summary row (one per finished run, each read once)."""
+        frames = [pd.read_parquet(p) for p in Layout.scan(self.runs_dir).live]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def monthly_parts(self) -> list[Path]:

@@ -73,6 +73,7 @@ class Workforce:
             self.tenure = self.tenure[:0]
         self.departures = 0
         self.hires = 0
+        self._effective: tuple | None = None  # (the tenure array it was computed for, value)
 
     @property
     def headcount(self) -> int:
@@ -86,8 +87,13 @@ class Workforce:
 
     def effective(self) -> float:
         """Full-worker equivalents: trainees count ``worker_trainee_productivity``."""
+        cached = self._effective
+        if cached is not None and cached[0] is self.tenure:
+            return cached[1]  # asked many times a month; tenures change only by reassignment
         trainee = self.tenure < self.p.worker_training_months
-        return float(self.headcount - trainee.sum() * (1.0 - self.p.worker_trainee_productivity))
+        value = float(self.headcount - trainee.sum() * (1.0 - self.p.worker_trainee_productivity))
+        self._effective = (self.tenure, value)  # (the parameter values are read-only)
+        return value
 
     def set_posts(self, posts: int) -> None:
         """Change the establishment; workers above it leave at once (posts cut), new posts are
