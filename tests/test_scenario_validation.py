@@ -149,3 +149,10 @@ def test_a_blank_key_and_a_field_in_the_wrong_table_are_named(tmp_path):
     with pytest.raises(ScenarioError) as info:
         load_scenario(misplaced)
     assert "base: unknown field; base belongs in another table" in str(info.value)
+
+
+def test_an_estate_name_repeated_in_two_communities_is_refused(tmp_path):
+    path = variant(tmp_path, 'name = "B-unmanaged"', 'name = "A-old"')  # community A has one
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert "estate names must be unique in the street (repeated: A-old in A and B)" in str(info.value)

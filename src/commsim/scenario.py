@@ -127,7 +127,7 @@ class Estate(_Strict):
     """One estate (小区) of a community.
 
     Attributes:
-        name: Estate name, unique within its community (not the reserved ``all``).
+        name: Estate name, unique in the street (not the reserved ``all``).
         type: Estate type (one of ``ESTATE_TYPES``).
         households: Dwelling units, occupied or not.
         occupancy: Share of units lived in.
@@ -234,6 +234,14 @@ class ScenarioSpec(_Strict):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"community names must be unique (repeated: {', '.join(dupes)})")
+        where: dict[str, list[str]] = {}
+        for c in communities:
+            for e in c.estates:
+                where.setdefault(e.name, []).append(c.name)
+        shared = {n: cs for n, cs in where.items() if len(cs) > 1}
+        if shared:  # results label estates by name alone
+            listed = "; ".join(f"{n} in {' and '.join(cs)}" for n, cs in sorted(shared.items()))
+            raise ValueError(f"estate names must be unique in the street (repeated: {listed})")
         return communities
 
 
