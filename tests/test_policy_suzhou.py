@@ -119,6 +119,18 @@ def test_the_common_firm_moves_money_between_its_estates(small):
     assert alliance(run(small, FIRM_ONLY, NO)).cross_subsidy_yuan == 0.0  # nobody joined: nothing moves
 
 
+def test_the_cross_subsidy_is_recorded_per_estate_and_for_the_street(small):
+    d = copy.deepcopy(small)
+    d["policies"], d["parameters"] = FIRM_ONLY, {**d.get("parameters", {}), **YES}
+    model = CommunityModel(parse_scenario(d, "test"), 1)
+    df = model.run()
+    street = df.loc[df["estate"] == "all", "cross_subsidy_received_yuan"]
+    pol = alliance(model)
+    assert pol.cross_subsidy_yuan > 0
+    assert street.sum() == pytest.approx(pol.cross_subsidy_yuan)  # the street row is the money moved
+    assert (df["cross_subsidy_received_yuan"] >= 0).all()
+
+
 def test_the_common_firm_shares_company_overhead_but_not_project_offices(small):
     """Scale economies come from the cost structure: one firm serving two estates costs less than
     two firms each serving one, by the company overhead shared, never by more."""

@@ -248,6 +248,9 @@ _CATALOGUE: list[Metric] = [
     _m("meetings_lapsed", "count", "meetings about the estate not held this month because the community workers they "
        "need lacked the hours", "sum", LOWER, "meetings_lapsed", count=True, summary=TOTAL, en="Meetings lapsed",
        zh="因人手不足未召开的会议", kind="count"),
+    _m("cross_subsidy_received_yuan", "yuan", "owners' fees of other estates that paid for this estate's service "
+       "this month (a common firm spending one effort level across estates; the street row is the money moved)",
+       "sum", EITHER, "cross_subsidy", summary=TOTAL, en="Cross-subsidy received", zh="跨小区补贴（收到）", kind="yuan"),
     # --- households v2 (issue 11): payment stances, collection, value for money, tiers ---------
     _m("regular_payer_share", "0-1", "share of charged households that are regular payers (stance model; 0 under "
        "the monthly model)", "ratio", HIGHER, "regular", den="charged", summary=FM, en="Regular payers",

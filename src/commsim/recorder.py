@@ -37,7 +37,7 @@ QUANTITIES: tuple[str, ...] = (
     # firms, the market and owners' assemblies (issue 12)
     "fee_area", "managed_area", "tenders", "switches_self", "fee_changes", "fee_votes", "owner_votes",
     "owner_votes_quorate", "drives", "shirking", "supervision_level", "supervision_hours", "volunteer_hours",
-    "meeting_hours", "meetings_lapsed",
+    "meeting_hours", "meetings_lapsed", "cross_subsidy",
     # households v2 (issue 11)
     "regular", "occasional", "refusers", "nonpaying_12m", *(f"reaching_{t}" for t in TIERS), "area",
     "reminders", "legal_actions", "collection_cost", "collection_hours", "recovered", "expected_quality",
@@ -194,6 +194,7 @@ class Recorder:
             "drives": st.drives_started, "shirking": st.shirking_detected,
             "supervision_level": m.supervision.levels() * managed, "supervision_hours": st.supervision_hours,
             "volunteer_hours": st.volunteer_hours, "meeting_hours": st.meeting_hours, "meetings_lapsed": st.meetings_lapsed,
+            "cross_subsidy": st.cross_subsidy_received,
         }
 
     # --- metrics from the quantities ------------------------------------------------------------

@@ -61,6 +61,8 @@ class MonthState:
         meeting_hours: hours consumed by meetings about the estate.
         meetings_lapsed: meetings about the estate not held because community workers lacked
             the hours.
+        cross_subsidy_received: owners' fees of other estates that paid for this estate's
+            service (yuan; a common firm spending one effort level across estates).
         Households v2 (issue 11):
         complaints_reaching: (tiers, estates) complaints arriving at each tier this month (new
             filings at their first tier and escalations into it).
@@ -115,6 +117,7 @@ class MonthState:
     supervision_hours: np.ndarray = field(init=False)
     meeting_hours: np.ndarray = field(init=False)
     meetings_lapsed: np.ndarray = field(init=False)
+    cross_subsidy_received: np.ndarray = field(init=False)
     # --- households v2 (issue 11) ---
     complaints_reaching: np.ndarray = field(init=False)
     stance_review: np.ndarray = field(init=False)

@@ -282,6 +282,7 @@ class SuzhouAlliance(Policy):
         net = served - funded
         members = np.isin(firm.estates, idx)
         self.cross_received[np.asarray(firm.estates)[members]] += net[members]
+        model.state.cross_subsidy_received[np.asarray(firm.estates)[members]] += np.clip(net[members], 0.0, None)
         return float(np.clip(net[members], 0.0, None).sum())
 
     # --- monthly hooks -------------------------------------------------------------------
