@@ -77,9 +77,11 @@ class SerialBackend:
         self._queue.clear()
 
     def submit(self, tag: Any, fn: Callable, *args: Any) -> None:
+        """Queue ``fn(*args)`` under ``tag``; it runs when :meth:`next_done` asks for it."""
         self._queue.append((tag, fn, args))
 
     def next_done(self) -> tuple[Any, Any]:
+        """Run the oldest queued call here and return ``(tag, result)``."""
         tag, fn, args = self._queue.popleft()
         return tag, fn(*args)
 
@@ -209,6 +211,7 @@ class LocalBackend:
             w.conn.close()
 
     def submit(self, tag: Any, fn: Callable, *args: Any) -> None:
+        """Queue ``fn(*args)`` under ``tag`` and hand it to an idle worker if there is one."""
         self._queue.append((tag, fn, args))
         self._dispatch()
 
@@ -225,6 +228,14 @@ class LocalBackend:
                 w.tag, w.busy = tag, True
 
     def next_done(self) -> tuple[Any, Any]:
+        """Wait for the next finished run.
+
+        Returns:
+            ``(tag, result)`` of a run that finished.
+
+        Raises:
+            EnsembleError: nothing was submitted, a worker died, or the run failed.
+        """
         while not self._ready:
             busy = [w for w in self._pool if w.busy]
             if not busy:
@@ -317,11 +328,21 @@ class DaskBackend:
         self._client = self._cluster = None
 
     def submit(self, tag: Any, fn: Callable, *args: Any) -> None:
+        """Send ``fn(*args)`` to the cluster under ``tag`` (``pure=False``: never deduplicated)."""
         fut = self._client.submit(fn, *args, pure=False)
         self._pending[fut.key] = (tag, fut)
         self._ac.add(fut)
 
     def next_done(self) -> tuple[Any, Any]:
+        """Wait for the next run the cluster finishes.
+
+        Returns:
+            ``(tag, result)`` of a finished run.
+
+        Raises:
+            EnsembleError: the run failed on a worker, the workers died, or the cluster had
+                no worker for ``no_worker_timeout`` seconds.
+        """
         fut = self._next_finished()
         tag, _ = self._pending.pop(fut.key)
         try:

@@ -73,6 +73,11 @@ class Layout:
 
     @classmethod
     def scan(cls, folder: Path) -> Layout:
+        """The layout of ``folder`` (empty when it does not exist).
+
+        Raises:
+            OutputError: a compacted file's metadata cannot be read.
+        """
         if not folder.is_dir():
             return cls([], {})
         files = sorted(folder.glob("part-*.parquet")) + sorted(folder.glob("compact-*.parquet"))

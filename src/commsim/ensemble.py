@@ -116,6 +116,7 @@ class Task:
 
 
 def task_key(label: str, digest: str, seed: int, values: Iterable[tuple[str, Any]], point: int) -> str:
+    """Content key of one run: a hash of scenario label, scenario digest, seed, values and point."""
     payload = json.dumps([label, digest, int(seed), sorted(values), int(point)], default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
@@ -145,6 +146,7 @@ class Plan:
     _digests: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, label: str, replicate: int, seed: int, values: Mapping[str, Any] | None = None, point: int = -1) -> Task:
+        """Append a task for scenario ``label`` (keyed by its content) and return it."""
         items = tuple(sorted((values or {}).items()))
         key = task_key(label, self.digest(label), seed, items, point)
         task = Task(len(self.tasks), label, int(replicate), int(seed), items, point, key)
@@ -152,23 +154,28 @@ class Plan:
         return task
 
     def digest(self, label: str) -> str:
+        """The digest of scenario ``label`` (computed once and cached)."""
         if label not in self._digests:
             self._digests[label] = self.scenarios[label].digest()
         return self._digests[label]
 
     def payloads(self) -> dict[str, dict[str, Any]]:
+        """Each scenario as a plain payload, by label."""
         return {label: scenario_payload(sc) for label, sc in self.scenarios.items()}
 
     @property
     def keys(self) -> set[str]:
+        """The content keys of every task."""
         return {t.key for t in self.tasks}
 
     @property
     def policy_columns(self) -> list[str]:
+        """Per-policy cost (yuan) and hours columns of the summary, for every policy in the plan."""
         names = list(dict.fromkeys(p for sc in self.scenarios.values() for p in sc.policies))
         return [f"policy_{what}_{p}" for what in ("cost_yuan", "hours") for p in names]
 
     def order(self) -> dict[str, int]:
+        """Scenario label -> its position in the plan (the order of the summary)."""
         return {label: i for i, label in enumerate(self.scenarios)}
 
 
@@ -221,12 +228,14 @@ class MemorySink:
         self.monthly: list[pd.DataFrame] = []
 
     def write(self, results: Sequence[tuple[Task, pd.DataFrame | None, dict]]) -> None:
+        """Keep the monthly and summary rows of finished ``results``."""
         monthly, summary = result_frames(self.plan, results)
         self.summaries.append(summary)
         if monthly is not None:
             self.monthly.append(monthly)
 
     def runs(self) -> pd.DataFrame:
+        """Every summary row kept so far (an empty frame before any)."""
         return pd.concat(self.summaries, ignore_index=True) if self.summaries else pd.DataFrame()
 
 

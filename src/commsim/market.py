@@ -137,6 +137,7 @@ class Market:
         r.events.append((self.model.month, "blacklisted"))
 
     def is_blacklisted(self, firm: PropertyFirm) -> bool:
+        """Whether ``firm`` is on the street's blacklist."""
         r = self.records.get(firm.unique_id)
         return r is not None and r.blacklisted
 

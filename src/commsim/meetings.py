@@ -61,6 +61,7 @@ class Attendance:
 
     @property
     def hours(self) -> float:
+        """Hours the attendees spend in all: ``people x hours_each``."""
         return self.people * self.hours_each
 
 

@@ -375,6 +375,12 @@ class ParameterTable:
     params: dict[str, Param] = field(default_factory=dict)
 
     def add(self, param: Param) -> None:
+        """Register ``param``.
+
+        Raises:
+            ValueError: a parameter of that name is already registered.
+            ParameterError: the default lies outside the parameter's bounds.
+        """
         if param.name in self.params:
             raise ValueError(f"parameter {param.name!r} registered twice")
         if param.kind != "choice" and param.bounds is not None:
@@ -399,6 +405,7 @@ class ParameterTable:
         raise ParameterError(f"{where}{name}: unknown parameter{hint}")
 
     def defaults(self, group_prefix: str | None = None) -> dict[str, Any]:
+        """Default values by name; only the names starting with ``group_prefix`` when given."""
         return {
             p.name: p.default
             for p in self

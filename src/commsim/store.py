@@ -198,10 +198,12 @@ class RunStore:
 
     @property
     def runs_dir(self) -> Path:
+        """The folder of summary chunks (``runs/``)."""
         return self.out / RUNS
 
     @property
     def monthly_dir(self) -> Path:
+        """The folder of monthly chunks."""
         return self.out / MONTHLY
 
     def open(self, allowed: set[str], overwrite: bool = False, code: dict[str, Any] | None = None) -> set[str]:
@@ -305,6 +307,7 @@ class RunStore:
         return self._parts(self.monthly_dir)
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
+        """Write the command's manifest into the output folder."""
         write_json(manifest, self.out / MANIFEST)
 
 

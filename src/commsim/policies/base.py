@@ -82,6 +82,12 @@ SETUP_MONTHS = Param(
 
 
 class Policy:
+    """Base class of policies: parameters, mechanisms, hooks and cost bookkeeping.
+
+    Subclasses set the class attributes (``name``, titles, ``source``, ``parameters``,
+    ``mechanisms``) and define hooks; see the module docstring.
+    """
+
     name: ClassVar[str] = ""
     title_en: ClassVar[str] = ""
     title_zh: ClassVar[str] = ""

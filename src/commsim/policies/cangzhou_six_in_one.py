@@ -118,6 +118,8 @@ PARAMETERS = (
 
 @register_policy
 class CangzhouSixInOne(Policy):
+    """Cangzhou six-in-one: building heads, a property manager, committees and ratings."""
+
     name = "cangzhou_six_in_one"
     title_en = "Cangzhou six-in-one: building heads, community property manager, committees, ratings"
     title_zh = "沧州“六位一体”社区物业管理"
@@ -134,11 +136,17 @@ class CangzhouSixInOne(Policy):
 
     @classmethod
     def check_values(cls, values, where: str) -> None:
+        """Check that the manager's complaint and inspection shares add up to at most 1.
+
+        Raises:
+            ParameterError: they add up to more than 1.
+        """
         share = values["manager_complaint_share"] + values["manager_inspection_share"]
         if share > 1.0 + 1e-12:
             raise ParameterError(f"{where}manager_complaint_share, manager_inspection_share: must add up to at most 1 (got {share:g})")
 
     def initialize(self) -> None:
+        """Set up heads, managers' workforces and the per-estate counters and ratings."""
         p, model = self.pars, self.model
         est = model.estates
         posts = np.ceil(est.units / p.households_per_head)

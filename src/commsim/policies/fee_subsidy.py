@@ -72,6 +72,8 @@ PARAMETERS: tuple[Param, ...] = (
 
 @register_policy
 class FeeSubsidy(Policy):
+    """Fee subsidies for low-income households and top-up grants for old estates."""
+
     name = "fee_subsidy"
     title_en = "Property-fee subsidies"
     title_zh = "物业费补贴"
@@ -95,10 +97,12 @@ class FeeSubsidy(Policy):
 
     @property
     def for_households(self) -> bool:
+        """Whether the scheme pays part of eligible households' fees."""
         return self.pars.scheme in ("both", "households")
 
     @property
     def for_old_estates(self) -> bool:
+        """Whether the scheme tops up old estates' providers."""
         return self.pars.scheme in ("both", "old_estates")
 
     def apply(self, model) -> None:
@@ -125,6 +129,7 @@ class FeeSubsidy(Policy):
             self.enrolled = np.sort(np.concatenate([self.enrolled, rows]))
 
     def before_service(self, model) -> None:
+        """Applications at the start, yearly budgets, enrolment reviews and monthly admin hours."""
         if self.applicants is None:
             self.apply(model)
         year = (model.month - self.start_month) // 12
@@ -144,12 +149,14 @@ class FeeSubsidy(Policy):
                 self.spend(hours=hours * float(per_community[c]), community=int(c), purpose="review")
 
     def before_payment(self, model) -> None:
+        """Lower enrolled households' payable share while the year's budget lasts."""
         if not self.for_households:
             return
         share = self.pars.subsidy_share if self.budget_left > 0 else 0.0
         model.households.fee_share_payable[self.enrolled] = np.float32(1.0 - share)
 
     def after_payment(self, model) -> None:
+        """Pay providers the subsidised part of what enrolled households paid, within the budget."""
         if not self.for_households or self.enrolled.size == 0:
             return
         hh = model.households
@@ -169,6 +176,7 @@ class FeeSubsidy(Policy):
         self.record_cost(paid)
 
     def before_governance(self, model) -> None:
+        """Top up old estates' providers once the scheme is established."""
         if self.for_old_estates and self.established():
             self.top_up(model)
 
@@ -191,6 +199,7 @@ class FeeSubsidy(Policy):
         return gap
 
     def top_up(self, model) -> None:
+        """Pay ``topup_share`` of old estates' shortfalls as grants, within the year's budget."""
         gap = self.pars.topup_share * self.shortfalls(model)
         total = float(gap.sum())
         if total <= 0 or self.topup_left <= 0:

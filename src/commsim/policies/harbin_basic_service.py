@@ -118,6 +118,8 @@ class BasicServiceStation(ServiceProvider):
 
 @register_policy
 class HarbinBasicService(Policy):
+    """Harbin basic property management: service stations, top-ups and annual reviews."""
+
     name = "harbin_basic_service"
     title_en = "Harbin basic property management: non-profit service stations for old estates"
     title_zh = "哈尔滨基本物业管理(社区物业服务站)"
@@ -181,10 +183,12 @@ class HarbinBasicService(Policy):
 
     @property
     def price(self) -> float:
+        """A station's charge (yuan/m2/month): cleaning + repairs + greening."""
         p = self.pars
         return p.price_cleaning + p.price_repairs + p.price_greening
 
     def initialize(self) -> None:
+        """Set up counters and offer stations to the market for eligible estates."""
         n = self.model.estates.n
         self.filed = np.zeros(n)
         self.occupied_months = np.zeros(n)
@@ -213,6 +217,7 @@ class HarbinBasicService(Policy):
         return not self.pars.old_estates_only or model.estates.type_name(e) == "old"
 
     def new_station(self, e: int) -> BasicServiceStation:
+        """A station for estate ``e``: its quality cap drawn, its public-benefit posts unfilled."""
         p, model = self.pars, self.model
         rng = model.streams.once(f"policy:{self.name}:station", model.month, e)
         cap = float(np.clip(p.quality_cap + p.quality_cap_sd * rng.standard_normal(), 0.05, 1.0))
@@ -228,6 +233,7 @@ class HarbinBasicService(Policy):
         return self.new_station(e)
 
     def stations(self) -> list[BasicServiceStation]:
+        """The stations serving estates now."""
         return [s for s in self.model.providers() if isinstance(s, BasicServiceStation)]
 
     # --- hooks ---------------------------------------------------------------------------
@@ -261,10 +267,12 @@ class HarbinBasicService(Policy):
                 self.posts_cost_yuan += pay
 
     def after_complaints(self, model: CommunityModel) -> None:
+        """Add this month's filed complaints and occupied units to the review's counts."""
         self.filed += model.state.complaints_filed
         self.occupied_months += model.estates.occupied_units
 
     def after_payment(self, model: CommunityModel) -> None:
+        """Grant each station its top-up on this month's fees, split across its estates by area."""
         for station in self.stations():
             fees = float(model.state.payments[station.estates].sum())
             yuan = station.topup(fees)
@@ -276,6 +284,7 @@ class HarbinBasicService(Policy):
             self.topups_yuan += yuan
 
     def after_governance(self, model: CommunityModel) -> None:
+        """Hold the review every ``review_interval_months`` and reset its counts."""
         if (model.month - self.start_month + 1) % self.pars.review_interval_months:
             return
         self.review(model)
@@ -284,11 +293,14 @@ class HarbinBasicService(Policy):
 
     # --- the annual review ------------------------------------------------------------------
     def satisfied_rate(self) -> np.ndarray:
+        """Share of occupied households per estate at least ``satisfied_cutoff`` satisfied."""
         hh, est = self.model.households, self.model.estates
         ok = hh.occupied & (hh.satisfaction >= self.pars.satisfied_cutoff)
         return np.bincount(hh.estate, weights=ok, minlength=est.n) / est.occupied_units
 
     def review(self, model: CommunityModel) -> None:
+        """Review providers where workers have the hours: replace stations under the satisfaction
+        line; fine firms under it or over the complaint-rate line (if ``review_firms``)."""
         p = self.pars
         rate = self.satisfied_rate()
         complaints = 1000.0 * np.divide(self.filed, self.occupied_months,

@@ -154,6 +154,8 @@ def consolidated_bid(model, firm: PropertyFirm, e: int) -> float | None:
 
 @register_policy
 class LiaochengFourInOne(Policy):
+    """Liaocheng four-in-one: joint meetings, cross-appointment, formation help, consolidation."""
+
     name = "liaocheng_four_in_one"
     title_en = "Liaocheng four-in-one estate management"
     title_zh = "聊城四位一体小区物业管理"
@@ -169,6 +171,7 @@ class LiaochengFourInOne(Policy):
     }
 
     def initialize(self) -> None:
+        """Set up per-estate state and offer dedicated staff to the market if switched on."""
         p, model = self.pars, self.model
         n = model.estates.n
         self.tried_until = np.full(n, -1, dtype=np.int64)  # consolidation: no new tender before this month
@@ -198,6 +201,7 @@ class LiaochengFourInOne(Policy):
         return not self.pars.consolidation or self.tried_until[e] >= 0
 
     def meeting_month(self) -> bool:
+        """Whether a joint meeting falls due this month (every ``meeting_interval_months``)."""
         return (self.model.month - self.start_month) % int(self.pars.meeting_interval_months) == 0
 
     # --- joint meetings and formation help ---------------------------------------------------

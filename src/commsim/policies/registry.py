@@ -62,6 +62,11 @@ def _origin(cls: type[Policy]) -> str:
 
 
 def get(name: str, where: str = "") -> type[Policy]:
+    """The policy class registered as ``name``.
+
+    Raises:
+        ScenarioError: no policy of that name is registered.
+    """
     try:
         return _POLICIES[name]
     except KeyError:
@@ -70,6 +75,7 @@ def get(name: str, where: str = "") -> type[Policy]:
 
 
 def available() -> dict[str, type[Policy]]:
+    """Every registered policy class by name, sorted."""
     return dict(sorted(_POLICIES.items()))
 
 

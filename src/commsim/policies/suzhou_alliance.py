@@ -132,6 +132,8 @@ def choose_flagship(quality: np.ndarray, activity: np.ndarray, units: np.ndarray
 
 @register_policy
 class SuzhouAlliance(Policy):
+    """Suzhou alliance: federation, common firm, common convention and joint activities."""
+
     name = "suzhou_alliance"
     title_en = "Suzhou alliance of neighbourhoods"
     title_zh = "苏州小区联盟"
@@ -287,6 +289,7 @@ class SuzhouAlliance(Policy):
 
     # --- monthly hooks -------------------------------------------------------------------
     def before_service(self, model) -> None:
+        """Form alliances at the start; then joint activities, common firm and federation."""
         if not self.formed:
             self.form(model)
         p = self.pars
@@ -343,10 +346,12 @@ class SuzhouAlliance(Policy):
             model.ladder.extra_hours[1, assoc] += lent.sum() * occupied[assoc] / occupied[assoc].sum()
 
     def activity_month(self) -> bool:
+        """Whether a joint activity falls due this month (``activities_per_year`` spread evenly)."""
         m0, n = self.model.month - self.start_month, int(self.pars.activities_per_year)
         return (m0 + 1) * n // 12 > m0 * n // 12
 
     def before_participation(self, model) -> None:
+        """Raise members' participation opportunity where a joint activity is held."""
         for a, held in zip(self.alliances, self.held, strict=True):
             if held:
                 model.estates.participation_opportunity[a.members] += self.pars.activity_participation_drive
@@ -357,6 +362,7 @@ class SuzhouAlliance(Policy):
         self.cross_subsidy_yuan += self.cross_subsidy_month
 
     def after_participation(self, model) -> None:
+        """Remove the activity's drive; attendees gain belonging and ties across estates."""
         if not any(self.held):
             return
         p, hh, est = self.pars, model.households, model.estates

@@ -96,6 +96,7 @@ class GuaranteedService(ServiceProvider):
         self.expected_payments = 0.0
 
     def start(self, expected_collection: float) -> None:
+        """Start the contract, expecting the owners' payments to equal the expected revenue."""
         super().start(expected_collection)
         self.expected_payments = self.expected_revenue
 
@@ -112,6 +113,7 @@ class GuaranteedService(ServiceProvider):
         return min(self.spending, self.standard_effort * self.full_cost())
 
     def close_month(self) -> float:
+        """Smooth the owners' expected payments with this month's, then close the month."""
         a = self.model.p.firm_revenue_smoothing
         paid = float(self.model.state.payments[self.estates].sum())
         self.expected_payments = a * paid + (1 - a) * self.expected_payments
@@ -120,6 +122,8 @@ class GuaranteedService(ServiceProvider):
 
 @register_policy
 class SuzhouClassified(Policy):
+    """Suzhou classified management: market pricing and guaranteed service by estate class."""
+
     name = "suzhou_classified"
     title_en = "Suzhou classified property management"
     title_zh = "苏州小区分类物业管理"
@@ -201,6 +205,7 @@ class SuzhouClassified(Policy):
         return firm.full_cost() / expected if expected > 0 else 1.0
 
     def review_prices(self, model) -> None:
+        """Let market firms propose fee changes toward cost recovery, within the price band."""
         p, est = self.pars, model.estates
         for firm in model.providers():
             if not isinstance(firm, PropertyFirm) or not self.market[firm.estates].all():

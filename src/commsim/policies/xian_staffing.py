@@ -87,6 +87,8 @@ def share_out(total: int, weights: np.ndarray) -> np.ndarray:
 
 @register_policy
 class XianStaffing(Policy):
+    """Xi'an staffing norm: community workers per 10,000 residents, committee sizes."""
+
     name = "xian_staffing"
     title_en = "Xi'an staffing norm: 18 community workers per 10,000 residents"
     title_zh = "西安社区工作者配备标准(每万人18名)"
@@ -136,6 +138,11 @@ class XianStaffing(Policy):
 
     @classmethod
     def check_values(cls, values: Mapping[str, Any], where: str) -> None:
+        """Check the committee thresholds, sizes and resizing limits are consistent.
+
+        Raises:
+            ParameterError: thresholds out of order or committee sizes decreasing.
+        """
         if values["committee_large_from"] <= values["committee_medium_from"]:
             raise ParameterError(
                 f"{where}committee_large_from: must be above committee_medium_from "
@@ -152,6 +159,7 @@ class XianStaffing(Policy):
             )
 
     def initialize(self) -> None:
+        """Record current posts, the norm's targets and any community resizing planned."""
         model = self.model
         rcs = model.residents_committees
         self.base_workers = np.array([rc.posts for rc in rcs], dtype=np.int64)
@@ -234,6 +242,7 @@ class XianStaffing(Policy):
         return np.array([rc.households for rc in self.model.residents_committees], dtype=np.int64)
 
     def committee_sizes(self) -> np.ndarray:
+        """Residents'-committee size per community by households (small, medium or large)."""
         p = self.pars
         return np.array([
             committee_size(int(h), p.committee_medium_from, p.committee_large_from,

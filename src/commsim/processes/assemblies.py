@@ -124,6 +124,7 @@ class Assemblies:
         self.help_hours = np.zeros(n)  # canvass hours a policy adds this month
 
     def new_month(self) -> None:
+        """Clear the organisers and canvass hours policies added last month."""
         self.helpers[:] = 0.0
         self.help_hours[:] = 0.0
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 
 def step(model: CommunityModel) -> None:
+    """The belonging stage: belonging drifts by the rule above, then ties rewire."""
     p, hh, est = model.p, model.households, model.estates
     f32 = np.float32
     b = hh.belonging
@@ -37,6 +38,7 @@ def step(model: CommunityModel) -> None:
 
 
 def rewire_ties(model: CommunityModel) -> None:
+    """Rewire one estate tie of occupied households with chance ``tie_rewire_prob``."""
     p, hh, est = model.p, model.households, model.estates
     k = int(p.neighbour_ties)
     u = model.streams.uniform("rewire", hh.n)

@@ -38,6 +38,8 @@ VOTE_RULES = {
 
 @dataclass(frozen=True)
 class VoteResult:
+    """The outcome of an owners' vote: quorum and consent shares, quorum met, passed."""
+
     quorum_area: float  # share of all owners' area taking part
     quorum_headcount: float
     consent_area: float  # share (of the base the rule counts over) consenting

@@ -89,6 +89,8 @@ def settle(model: CommunityModel, e: int, purpose: str, vote: str, *, exclude=No
     current provider (if any) and vote on a change; returns the option awarded (None: no change).
 
     Args:
+        model: the model.
+        e: the estate's index.
         purpose: why (``vacancy``, ``dismissal``, ``renewal``, ``review``); keys the choice's noise.
         vote: what owners vote on for a change (``hire`` or ``replace``).
         exclude: a provider that may not bid (the firm being dismissed).

@@ -24,6 +24,15 @@ if TYPE_CHECKING:
 
 
 def decide(model: CommunityModel, noise: np.ndarray) -> np.ndarray:
+    """Who takes part this month under the threshold rule.
+
+    Args:
+        model: the model whose households decide.
+        noise: standard-normal draws, one per household (float32).
+
+    Returns:
+        A boolean array, True for each occupied household that takes part.
+    """
     p, hh, est = model.p, model.households, model.estates
     f32 = np.float32
     # float32 throughout, summed term by term in the order of the docstring, in place
@@ -52,5 +61,6 @@ def initialize(model: CommunityModel, rounds: int = 6) -> None:
 
 
 def step(model: CommunityModel) -> None:
+    """The participation stage: every household decides anew with fresh noise."""
     noise = model.streams["participation"].standard_normal(model.households.n, dtype=np.float32)
     model.households.participated = decide(model, noise)

@@ -40,6 +40,7 @@ BOUNDARY = 1e-4
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
+    """The logistic function, ``1 / (1 + exp(-x))``, computed through tanh."""
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 
 def failure_probability(quality: np.ndarray, p) -> np.ndarray:
+    """Monthly failure probability for ``quality`` under the parameters ``p``."""
     q = np.clip(quality, 0.0, 1.0)
     return p.failure_prob_min + (p.failure_prob_max - p.failure_prob_min) * (1.0 - q) ** p.failure_quality_exponent
 
@@ -80,6 +81,7 @@ def plan_quality(model: CommunityModel) -> None:
 
 
 def step(model: CommunityModel) -> None:
+    """The service stage: street offers, effort and quality, then households meet failures."""
     street_offers(model)
     plan_quality(model)
     hh, est = model.households, model.estates
