@@ -143,3 +143,22 @@ def test_worlds_of_every_shipped_policy_stay_within_valid_bounds():
     for values in worlds.overrides.values():
         for name, value in values.items():
             assert PARAMETERS[name].coerce(value) == value, name
+
+
+def test_every_combination_of_plausible_policy_values_passes_the_policies_own_checks():
+    # worlds draw each policy parameter within its documented range independently, so the
+    # constraints a policy checks between its parameters must hold over the whole box
+    from commsim.policies.registry import available
+
+    rng = np.random.default_rng(0)
+    for name, cls in available().items():
+        params = [p for p in PARAMETERS if p.group == f"policy:{name}"]
+        defaults = {p.name.split(".", 1)[1]: p.default for p in params}
+        ranged = [p for p in params if p.range is not None and p.kind in ("float", "int")]
+        for _ in range(300):
+            values = dict(defaults)
+            for p in ranged:
+                lo, hi = p.range
+                v = lo if rng.random() < 0.25 else hi if rng.random() < 0.33 else rng.uniform(lo, hi)
+                values[p.name.split(".", 1)[1]] = round(v) if p.kind == "int" else v
+            cls.check_values(values, f"{name}: ")  # raises ParameterError on a violation
