@@ -230,8 +230,11 @@ def run_generations(make: Callable[[], Any], db_url: str, spec: CalibrationSpec,
     ``make`` builds a fresh ABCSMC object (``make_abc``); each generation starts from the one
     stored in the database, so a resumed run takes exactly the path of an uninterrupted one.
     Returns why it stopped: ``floor`` (a generation ran at the floor), ``generations``,
-    ``acceptance`` (acceptance below ``min_acceptance``) or ``budget`` (a generation could not
-    be completed within its evaluation budget, n / min_acceptance).
+    ``acceptance`` (acceptance below ``min_acceptance``), ``budget`` (a generation could not
+    be completed within its evaluation budget, n / min_acceptance) or ``weights`` (the next
+    generation's importance weights underflowed, which happens with many parameters and few
+    sets: the proposal density of an accepted set rounds to zero; the last stored generation
+    is the result).
     """
     if not resume:
         make().new(db_url, observed(spec))
@@ -251,7 +254,12 @@ def run_generations(make: Callable[[], Any], db_url: str, spec: CalibrationSpec,
             if rate < min_acceptance:
                 return "acceptance"
         before = history.max_t
-        abc.run(max_nr_populations=1, min_acceptance_rate=min_acceptance)
+        try:
+            abc.run(max_nr_populations=1, min_acceptance_rate=min_acceptance)
+        except AssertionError as exc:  # pyabc: importance weights underflowed (NaN total)
+            if "not normalized" not in str(exc) or history.max_t < 0:
+                raise
+            return "weights"
         if history.max_t == before:
             return "budget"
         if on_generation is not None:
