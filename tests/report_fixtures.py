@@ -349,9 +349,10 @@ def write_robustness(folder: Path, n_worlds: int = 200, seed: int = 5, discovery
     if discovery:
         boxes = []
         for s in others:
+            # as discovery_text words a box: its density and coverage in the sentence
             text_en = (f"{s} does not beat the status quo when pay_beta_burden is above 30 and "
-                       "firm_cost_ratio is above 1.05")
-            text_zh = f"{s}在缴费负担影响高于30且物业成本占收费比例高于1.05时未能优于现状"
+                       "firm_cost_ratio is above 1.05 (it fails in 81% of such worlds, which hold 72% of its 46 failures).")
+            text_zh = f"{s}在缴费负担影响高于30且物业成本占收费比例高于1.05时未能优于现状（此类情形中81%不优于对照，占全部46次的72%）。"
             for parameter, low, high in (("pay_beta_burden", 30.0, 40.0), ("firm_cost_ratio", 1.05, 1.15)):
                 boxes.append({"scenario": s, "outcome": "mean_collection_rate", "comparator": base, "box": 1,
                               "coverage": 0.72, "density": 0.81, "n_cases": 46, "parameter": parameter,

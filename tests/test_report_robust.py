@@ -70,7 +70,8 @@ def test_the_answer_leads_with_plausible_worlds_and_where_it_fails(briefed):
            f"{fmt.probability(row['share_better'])} of {row['n_worlds']} plausible worlds" in items[0]
     assert f"5–95% range {fmt.change_number('mean_collection_rate', row['diff_p05'])} to " in items[0]
     box = pd.read_csv(robust / "discovery.csv").query("scenario == 'pay_campaign' and box == 1").iloc[0]
-    assert box["text_en"] in items[1] and fmt.probability(box["coverage"]) in items[1]
+    assert box["text_en"].rstrip(".") in items[1] and fmt.probability(box["coverage"]) in items[1]
+    assert items[1].count(fmt.probability(box["coverage"])) == 1  # said once, not again after the sentence
     assert "noise only" in items[3]  # the default-assumption intervals say what they cover
     allowed = comparison_tokens(robust) | robustness_tokens(robust)
     stray = tokens("\n".join(items)) - allowed - {"5", "95"}  # "5–95% range"

@@ -33,8 +33,8 @@ R: dict[str, tuple[str, str]] = {
     "best_self": ("; it is the best option in {p} of the worlds", "；在{p}的情形下它是最优方案"),
     "best_other": ("; the option most often best is {o}, in {p} of the worlds ({s}: {q})",
                    "；最常成为最优方案的是{o}，占{p}的情形（{s}为{q}）"),
-    "fails_box": ("{text} ({cov} of the worlds in which it fails lie there, and it fails in {den} of the worlds "
-                  "there).", "{text}（未能胜出的情形中有{cov}落在此范围内；此范围内有{den}的情形未能胜出）。"),
+    # discovery.csv's sentence already gives the box's density and coverage in words
+    "fails_box": ("{text}.", "{text}。"),
     "fails_never": ("It beats {c} in every one of the {n} worlds tested.", "在所测试的全部{n}种情形中，它都优于{c}。"),
     "fails_no_box": ("It beats {c} in {share} of the worlds; discovery.csv names no region of the assumptions "
                      "where it fails.", "它在{share}的情形下优于{c}；discovery.csv 未给出其失效的假设范围。"),
