@@ -58,15 +58,16 @@ class WorldsOptions:
         first: worlds of the first round (default 100: standard error of a share at most 0.05).
         cap: most worlds (default 400: every share's standard error at most 0.025).
         target_se: the standard error every share must reach for the worlds to be enough.
-        posterior: a calibration's ``accepted.csv``; ``"shipped"`` (default) is the shipped
-            calibration's, ``None`` keeps calibrated parameters at their defaults.
+        posterior: a calibration's ``accepted.csv``; ``"shipped"`` is the shipped
+            calibration's; ``"none"`` (default) keeps calibrated parameters at their defaults
+            (the shipped posterior predates the v2 model and does not fit it: docs/validation.md).
         discovery: run the scenario discovery (PRIM) too.
     """
 
     first: int = 100
     cap: int = 400
     target_se: float = TARGET_SE
-    posterior: str | Path | None = "shipped"
+    posterior: str | Path | None = "none"
     discovery: bool = True
 
     def __post_init__(self) -> None:

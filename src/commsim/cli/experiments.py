@@ -72,8 +72,10 @@ def worlds_options(posterior_note: str = "") -> Callable:
             click.option("--target-se", type=float, default=0.025, show_default=True,
                          help="Standard error every share of worlds must reach (0.025: a 95% interval of about +/-5 points)."),
             click.option("--posterior", default=None, metavar="FILE",
-                         help="A calibration's accepted.csv. Worlds draw a set from it (default: calibration/results/accepted.csv; "
-                              "'none': calibrated parameters keep their defaults)." + posterior_note),
+                         help="A calibration's accepted.csv; worlds draw a set from it. Default 'none': calibrated "
+                              "parameters keep their (jointly recalibrated) defaults, because the shipped posterior "
+                              "(calibration/results/accepted.csv, 'shipped') predates the v2 model: none of its 17 "
+                              "sets fits every target now (docs/validation.md)." + posterior_note),
         ]
         for opt in reversed(opts):
             fn = opt(fn)
@@ -121,7 +123,7 @@ def compare_cmd(baseline: str, others: tuple[str, ...], opts: RunOptions, precis
     names = [baseline, *others]
     opts = replace(opts, out=opts.out or default_out("compare", [_stem(n) for n in names]))
     out = opts.out
-    worlds = None if noise_only else WorldsOptions(n_worlds, max_worlds, target_se, posterior or "shipped")
+    worlds = None if noise_only else WorldsOptions(n_worlds, max_worlds, target_se, posterior or "none")
     result = compare(baseline, list(others), opts, precision=precision, metric=metric, max_reps=max_reps,
                      crn=not no_crn, posterior=load_posterior(posterior) if posterior and noise_only and posterior.lower() != "none" else (),
                      worlds=worlds, street=street)
@@ -282,7 +284,7 @@ def streets_cmd(baseline: str, others: tuple[str, ...], streets: str | None, own
     metric = check_metric(metric)
     opts = replace(opts, out=opts.out or default_out("streets", [_stem(n) for n in (baseline, *others)]))
     refs = [x.strip() for x in streets.split(",") if x.strip()] if streets is not None else None
-    result = run_streets(baseline, list(others), opts, WorldsOptions(n_worlds, max_worlds, target_se, posterior or "shipped"),
+    result = run_streets(baseline, list(others), opts, WorldsOptions(n_worlds, max_worlds, target_se, posterior or "none"),
                          refs, own)
     m = result.manifest
     click.echo(f"{m['runs']} runs on {len(result.folders)} streets ({m['runs_computed']} computed now) in {m['seconds']:.1f} s "
