@@ -22,7 +22,7 @@ from commsim.report.brief_text import Answer, join, label_in_sentence, sentence_
 from commsim.report.plots import fixed
 from commsim.report.render import Block
 from commsim.report.results import Results
-from commsim.report.vocab import POLICY_NOTES, Lang, lower_first, metric_label
+from commsim.report.vocab import POLICY_NOTES, Lang, lower_first, metric_label, phrase
 from commsim.report.vocab_params import param_label, param_unit
 
 #: section keys, in order (the headings come from ``H``)
@@ -146,8 +146,7 @@ def h(key: str, lang: Lang, **kw: str) -> str:
     Raises:
         KeyError: ``key`` is not in ``H``, or the phrase has a slot ``kw`` does not fill.
     """
-    en, zh = H[key]
-    return (zh if lang == "zh" else en).format(**kw)
+    return phrase(H, key, lang, **kw)
 
 
 def _assumptions(res: Results, ans: Answer, lang: Lang, top: int = 3) -> list[Block]:

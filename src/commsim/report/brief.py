@@ -26,7 +26,7 @@ from commsim.report.figures import write_figures
 from commsim.report.plots import fixed
 from commsim.report.render import Block, to_html, to_markdown
 from commsim.report.results import ReportError, Results, load_results
-from commsim.report.vocab import Lang
+from commsim.report.vocab import Lang, phrase
 
 #: what ``--lang`` may be: one language, or both (brief.html then in English)
 LANG_CHOICES = ("en", "zh", "both")
@@ -70,8 +70,7 @@ def p(key: str, lang: Lang, **kw: str) -> str:
     Raises:
         KeyError: ``key`` is not in ``P``, or the phrase has a slot ``kw`` does not fill.
     """
-    en, zh = P[key]
-    return (zh if lang == "zh" else en).format(**kw)
+    return phrase(P, key, lang, **kw)
 
 
 def _item(key: str, text: str, lang: Lang) -> str:

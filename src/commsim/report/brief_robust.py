@@ -17,7 +17,7 @@ import pandas as pd
 
 from commsim.report import fmt
 from commsim.report.brief_text import Answer, label_in_sentence
-from commsim.report.vocab import Lang
+from commsim.report.vocab import Lang, phrase
 
 R: dict[str, tuple[str, str]] = {
     "worlds": ("{s} beats {c} in {m} in {share} of {n} plausible worlds (the assumptions drawn over their "
@@ -59,8 +59,7 @@ def r(key: str, lang: Lang, **kw: str) -> str:
     Raises:
         KeyError: ``key`` is not in ``R``, or the phrase has a slot ``kw`` does not fill.
     """
-    en, zh = R[key]
-    return (zh if lang == "zh" else en).format(**kw)
+    return phrase(R, key, lang, **kw)
 
 
 def _cap(text: str, lang: Lang) -> str:

@@ -17,7 +17,7 @@ import pandas as pd
 from commsim.report import fmt
 from commsim.report.brief_text import Answer, label_in_sentence
 from commsim.report.results import ReportError, Results
-from commsim.report.vocab import Lang
+from commsim.report.vocab import Lang, phrase
 
 #: below this many paired replicates, or this many months after burn-in, a run is "small"
 MIN_REPLICATES = 20
@@ -64,8 +64,7 @@ def s(key: str, lang: Lang, **kw: str) -> str:
     Raises:
         KeyError: ``key`` is not in ``S``, or the phrase has a slot ``kw`` does not fill.
     """
-    en, zh = S[key]
-    return (zh if lang == "zh" else en).format(**kw)
+    return phrase(S, key, lang, **kw)
 
 
 def households(res: Results) -> float | None:

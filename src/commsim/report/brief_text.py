@@ -16,7 +16,7 @@ from commsim.metrics import direction
 from commsim.report import fmt
 from commsim.report.plots import KEY_METRICS, _verdict, fixed
 from commsim.report.results import Results
-from commsim.report.vocab import Lang, lower_first, metric_kind, metric_label, split_metric
+from commsim.report.vocab import Lang, lower_first, metric_kind, metric_label, phrase, split_metric
 
 #: the outcome the answer leads with, if present (else the first key metric present)
 PRIMARY_METRIC = "mean_collection_rate"
@@ -99,8 +99,7 @@ def w(key: str, lang: Lang, **kw: str) -> str:
     Raises:
         KeyError: ``key`` is not in ``W``, or the phrase has a slot ``kw`` does not fill.
     """
-    en, zh = W[key]
-    return (zh if lang == "zh" else en).format(**kw)
+    return phrase(W, key, lang, **kw)
 
 
 def join(items: list[str], lang: Lang) -> str:

@@ -28,6 +28,7 @@ from commsim.report.vocab import (
     lower_first,
     metric_kind,
     metric_label,
+    phrase,
     unit,
 )
 
@@ -67,8 +68,7 @@ def tr(key: str, lang: Lang, **kw: str) -> str:
     Raises:
         KeyError: ``key`` is not in ``T``, or the phrase has a slot ``kw`` does not fill.
     """
-    en, zh = T[key]
-    return (zh if lang == "zh" else en).format(**kw)
+    return phrase(T, key, lang, **kw)
 
 
 def wrap(text: str, lang: Lang, width: int) -> str:

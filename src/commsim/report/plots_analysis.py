@@ -16,7 +16,7 @@ from matplotlib.ticker import MaxNLocator
 from commsim.report import fmt, plots, style
 from commsim.report.plots import QUANTILES, axis_text, axis_unit, scale, wrap, zero_based
 from commsim.report.results import Results, swept_parameters
-from commsim.report.vocab import Lang, lower_first, metric_label
+from commsim.report.vocab import Lang, lower_first, metric_label, phrase
 from commsim.report.vocab_params import param_label, param_unit
 
 T: dict[str, tuple[str, str]] = {
@@ -45,8 +45,7 @@ def tr(key: str, lang: Lang, **kw: str) -> str:
     """
     if key not in T:
         return plots.tr(key, lang, **kw)
-    en, zh = T[key]
-    return (zh if lang == "zh" else en).format(**kw)
+    return phrase(T, key, lang, **kw)
 
 #: most parameters shown in a sensitivity figure
 TOP_PARAMETERS = 12

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from commsim.report import style
 from commsim.report.plots import wrap
-from commsim.report.vocab import UNITS, Lang, metric_kind, metric_label
+from commsim.report.vocab import UNITS, Lang, metric_kind, metric_label, phrase
 
 T: dict[str, tuple[str, str]] = {
     "drop": ("lost when switched off", "关闭该机制时损失的效果"),
@@ -30,8 +30,7 @@ def tr(key: str, lang: Lang, **kw: object) -> str:
     Raises:
         KeyError: ``key`` is not in ``T``, or the phrase has a slot ``kw`` does not fill.
     """
-    en, zh = T[key]
-    return (zh if lang == "zh" else en).format(**kw)
+    return phrase(T, key, lang, **kw)
 
 
 def decomposition(table: pd.DataFrame, lang: Lang, title: str, outcomes: Sequence[str] | None = None,

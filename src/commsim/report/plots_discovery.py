@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from commsim.params import PARAMETERS
 from commsim.report import style
 from commsim.report.plots import wrap
-from commsim.report.vocab import Lang, ScenarioTitles, lower_first, metric_label
+from commsim.report.vocab import Lang, ScenarioTitles, lower_first, metric_label, phrase
 from commsim.report.vocab_params import param_label
 
 T: dict[str, tuple[str, str]] = {
@@ -38,8 +38,7 @@ def tr(key: str, lang: Lang, **kw: object) -> str:
     Raises:
         KeyError: ``key`` is not in ``T``, or the phrase has a slot ``kw`` does not fill.
     """
-    en, zh = T[key]
-    return (zh if lang == "zh" else en).format(**kw)
+    return phrase(T, key, lang, **kw)
 
 
 def _range(name: str, low: float, high: float) -> tuple[float, float]:

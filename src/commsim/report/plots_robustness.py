@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from commsim.report import style
 from commsim.report.plots import wrap
-from commsim.report.vocab import Lang, ScenarioTitles, lower_first, metric_label
+from commsim.report.vocab import Lang, ScenarioTitles, lower_first, metric_label, phrase
 
 T: dict[str, tuple[str, str]] = {
     "title": ("How often each scenario is best: % of {n} worlds", "各情景表现最好的情形比例（%，共{n}种情形）"),
@@ -36,8 +36,7 @@ def tr(key: str, lang: Lang, **kw: object) -> str:
     Raises:
         KeyError: ``key`` is not in ``T``, or the phrase has a slot ``kw`` does not fill.
     """
-    en, zh = T[key]
-    return (zh if lang == "zh" else en).format(**kw)
+    return phrase(T, key, lang, **kw)
 
 
 def best_matrix(table: pd.DataFrame, scenarios: Sequence[str] | None = None) -> pd.DataFrame:

@@ -18,6 +18,17 @@ from typing import Any, Literal
 from commsim.metrics import METRICS
 
 Lang = Literal["zh", "en"]
+
+
+def phrase(table: Mapping[str, tuple[str, str]], key: str, lang: Lang, **kw: object) -> str:
+    """The phrase ``key`` of ``table`` (English, Chinese) in ``lang``, its ``{field}`` slots
+    filled from ``kw``.
+
+    Raises:
+        KeyError: ``key`` is not in ``table``, or the phrase has a slot ``kw`` does not fill.
+    """
+    en, zh = table[key]
+    return (zh if lang == "zh" else en).format(**kw)
 LANGS: tuple[str, ...] = ("zh", "en")
 
 #: metric -> (en label, zh label, kind); ``kind`` sets units and number format (see ``UNITS``);
