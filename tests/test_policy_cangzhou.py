@@ -21,6 +21,8 @@ from commsim.params import PARAMETERS
 from commsim.policies.cangzhou_six_in_one import CangzhouSixInOne
 from commsim.scenario import parse_scenario
 
+from .helpers import mechanism_alone
+
 SMALL = Path(__file__).parent / "data" / "small.toml"
 NAME = "cangzhou_six_in_one"
 SEEDS = (0, 1, 2)
@@ -29,12 +31,7 @@ SETUP = int(PARAMETERS[f"{NAME}.setup_months"].default)
 
 def only(mechanism: str | None, **pars) -> dict:
     """Policy values with every mechanism but ``mechanism`` switched off (None: all on)."""
-    out: dict = {}
-    for name, off in CangzhouSixInOne.mechanisms.items():
-        if name != mechanism and mechanism is not None:
-            out.update(off)
-    out.update(pars)
-    return out
+    return mechanism_alone(CangzhouSixInOne, mechanism, **pars)
 
 
 def scenario(policy: dict | None = None, parameters: dict | None = None):

@@ -21,6 +21,8 @@ from commsim.params import PARAMETERS
 from commsim.policies.liaocheng_four_in_one import DedicatedStaff, LiaochengFourInOne
 from commsim.scenario import parse_scenario
 
+from .helpers import mechanism_alone
+
 DATA = Path(__file__).parent / "data"
 START = 7  # small.toml: burn-in 6 months, so policies start in month 7
 SETUP = int(PARAMETERS["liaocheng_four_in_one.setup_months"].default)
@@ -34,12 +36,7 @@ def small_data() -> dict:
 
 def only(mechanism: str | None, **pars) -> dict:
     """Policy values with every mechanism but ``mechanism`` switched off (None: all on)."""
-    out: dict = {}
-    for name, off in LiaochengFourInOne.mechanisms.items():
-        if name != mechanism and mechanism is not None:
-            out.update(off)
-    out.update(pars)
-    return out
+    return mechanism_alone(LiaochengFourInOne, mechanism, **pars)
 
 
 def scenario(data: dict, policy: dict | None = None, parameters: dict | None = None):
