@@ -3,6 +3,7 @@ and the outputs are declared once, and the model works with Mesa's own tools."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -121,6 +122,13 @@ def test_month_state_resets_every_array():
     st.reset()
     assert not st.failure.any() and not st.payments.any() and not st.firm_exits.any() and not st.hours_used.any()
     assert st.firm_exits.dtype == np.int64 and st.payments.dtype == np.float64
+    declared = [f.name for f in dataclasses.fields(MonthState) if not f.init]
+    for name in declared:  # every declared array, whatever block holds it, starts the month at zero
+        getattr(st, name)[...] = 1
+    st.reset()
+    assert [name for name in declared if getattr(st, name).any()] == []
+    assert {name for name in declared if getattr(st, name).dtype == np.int64} == {
+        *MonthState.COUNTS, "complaints_reaching"}
 
 
 def test_a_subsidy_paid_before_payment_reaches_the_provider(tmp_path):

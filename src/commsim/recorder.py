@@ -10,6 +10,7 @@ are computed once, vectorised over months.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import partial
 
@@ -48,6 +49,28 @@ COMMUNITY: tuple[str, ...] = ("workers", "hours_available", "hours_demanded", "p
 #: street-level figures kept each month
 STREET: tuple[str, ...] = ("quality_sd",)
 _INDEX = {name: i for i, name in enumerate(QUANTITIES)}
+#: the head counts :meth:`Recorder._household_sums` stacks, as rows of the quantities
+_COUNT_ROWS = np.array([_INDEX[name] for name in ("failures", "open", "participating",
+                        *(f"participating_{a}" for a in AGE_GROUPS), *(f"occupied_{a}" for a in AGE_GROUPS))])
+#: quantities copied as they are from a field of the month state (``commsim.state.MonthState``)
+_FROM_STATE: dict[str, str] = {
+    "billed": "billed", "payments": "payments", "subsidies": "subsidies", "grants": "grants",
+    "charged": "charged", "paying": "paying", "filed": "complaints_filed", "resolved": "complaints_resolved",
+    "abandoned": "complaints_abandoned", "closed_age": "complaint_age_closed", "beyond": "complaints_beyond_estate",
+    "early_fixes": "early_fixes", "exits": "firm_exits", "dismissals": "firm_dismissals",
+    "replacements": "firm_replacements", "entries": "firm_entries", "votes": "votes",
+    "formed": "committees_formed", "lapsed": "committees_lapsed", "public_cost": "public_cost",
+    "profit": "provider_profit", "tenders": "tenders", "switches_self": "switches_to_self",
+    "fee_changes": "fee_changes", "fee_votes": "fee_votes", "owner_votes": "owner_votes",
+    "owner_votes_quorate": "owner_votes_quorate", "drives": "drives_started", "shirking": "shirking_detected",
+    "supervision_hours": "supervision_hours", "volunteer_hours": "volunteer_hours",
+    "meeting_hours": "meeting_hours", "meetings_lapsed": "meetings_lapsed", "cross_subsidy": "cross_subsidy_received",
+    "reminders": "reminders", "legal_actions": "legal_actions", "collection_cost": "collection_cost",
+    "collection_hours": "collection_hours", "recovered": "arrears_recovered",
+}
+#: provider kinds as codes (``kind`` of a provider; any other kind is "other")
+_NONE, _FIRM, _SELF, _OTHER = range(4)
+_KIND_CODE = {"firm": _FIRM, "self": _SELF, "none": _NONE}
 #: the window of ``nonpaying_12m_share``: paid nothing in this many months (a definition, not a parameter)
 NONPAYING_WINDOW_MONTHS = 12
 
@@ -68,6 +91,7 @@ class Recorder:
         self.street: list[np.ndarray] = []  # per month: (len(STREET),)
         self.policy_rows: list[dict[str, float]] = []
         self._latest: tuple[int, dict[str, float]] = (0, {})
+        self._rows: tuple[np.ndarray, ...] | None = None  # see _state_rows
 
     # --- each month --------------------------------------------------------------------------
     def _household_sums(self, out: np.ndarray) -> None:
@@ -80,9 +104,7 @@ class Recorder:
         hh, est = m.households, m.estates
         occ = hh.occupied
         n_age = len(AGE_GROUPS)
-        counts = ["failures", "open", "participating", *(f"participating_{a}" for a in AGE_GROUPS),
-                  *(f"occupied_{a}" for a in AGE_GROUPS)]
-        stack = np.empty((len(counts), hh.n), dtype=np.float32)
+        stack = np.empty((len(_COUNT_ROWS), hh.n), dtype=np.float32)
         stack[0] = m.state.failure
         np.not_equal(hh.complaint_tier, NO_COMPLAINT, out=stack[1], casting="unsafe")
         stack[2] = hh.participated
@@ -90,8 +112,7 @@ class Recorder:
             age = hh.age_group == a
             np.logical_and(hh.participated, age, out=stack[3 + a], casting="unsafe")
             np.logical_and(occ, age, out=stack[3 + n_age + a], casting="unsafe")
-        for name, row in zip(counts, np.add.reduceat(stack, est.start, axis=1), strict=True):
-            out[_INDEX[name]] = row
+        out[_COUNT_ROWS] = np.add.reduceat(stack, est.start, axis=1)
         out[_INDEX["satisfaction"]] = est.sum_rows(hh.satisfaction * occ)
         out[_INDEX["trust"]] = est.sum_rows(hh.trust * occ)
         out[_INDEX["belonging"]] = est.sum_rows(hh.belonging * occ)
@@ -113,14 +134,7 @@ class Recorder:
         out[_INDEX["refusers"]] = refusers
         out[_INDEX["occasional"]] = st.charged - regular - refusers
         out[_INDEX["nonpaying_12m"]] = count(hh.arrears_months >= NONPAYING_WINDOW_MONTHS)
-        for t, arrivals in zip(TIERS, st.complaints_reaching, strict=True):
-            out[_INDEX[f"reaching_{t}"]] = arrivals
         out[_INDEX["area"]] = est.area_total
-        out[_INDEX["reminders"]] = st.reminders
-        out[_INDEX["legal_actions"]] = st.legal_actions
-        out[_INDEX["collection_cost"]] = st.collection_cost
-        out[_INDEX["collection_hours"]] = st.collection_hours
-        out[_INDEX["recovered"]] = st.arrears_recovered
         out[_INDEX["expected_quality"]] = est.expected_quality
 
     def _ties(self, out: np.ndarray) -> None:
@@ -137,6 +151,27 @@ class Recorder:
             out[_INDEX["cross_ties"]] = 0.0
             out[_INDEX["ties"]] = 1.0
 
+    def _state_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(quantity rows, float-block rows, quantity rows, count-block rows): the quantities
+        copied straight from the month state, gathered from its two blocks in one step each."""
+        st = self.model.state
+        floats, counts = st.float_rows, st.count_rows
+        n_f, n_c = len(floats), len(counts)
+        f_dst, f_src, c_dst, c_src = [], [], [], []
+        for quantity, field in _FROM_STATE.items():
+            if field in floats:
+                f_dst.append(_INDEX[quantity])
+                f_src.append(floats[field])
+            else:
+                c_dst.append(_INDEX[quantity])
+                c_src.append(counts[field])
+        for t, tier in enumerate(TIERS):  # hours_used and complaints_reaching follow each block's rows
+            f_dst.append(_INDEX[f"hours_{tier}"])
+            f_src.append(n_f + t)
+            c_dst.append(_INDEX[f"reaching_{tier}"])
+            c_src.append(n_c + t)
+        return tuple(np.array(x, dtype=np.intp) for x in (f_dst, f_src, c_dst, c_src))
+
     def record(self) -> None:
         """Keep this month's quantities (called at the end of every month)."""
         m = self.model
@@ -145,57 +180,40 @@ class Recorder:
         self._household_sums(out)
         self._households_v2(out)
         self._ties(out)
-        kinds = [prov.kind if prov is not None else "none" for prov in m.provider_of]
-        values = {
-            "units": est.units, "occupied": est.occupied_units, "billed": st.billed, "payments": st.payments,
-            "subsidies": st.subsidies, "grants": st.grants, "charged": st.charged, "paying": st.paying,
-            "quality": est.quality, "effort": est.effort, "filed": st.complaints_filed,
-            "resolved": st.complaints_resolved, "abandoned": st.complaints_abandoned,
-            "closed": st.complaints_resolved + st.complaints_abandoned, "closed_age": st.complaint_age_closed,
-            "beyond": st.complaints_beyond_estate,
-            "left_estate": st.complaints_beyond_estate + st.complaints_settled_in_estate,
-            "early_fixes": st.early_fixes, "has_committee": m.has_committee(),
-            "by_firm": [k == "firm" for k in kinds], "self_managed": [k == "self" for k in kinds],
-            "by_other": [k not in ("firm", "self", "none") for k in kinds],
-            "unmanaged": [k == "none" for k in kinds], "exits": st.firm_exits, "dismissals": st.firm_dismissals,
-            "replacements": st.firm_replacements, "entries": st.firm_entries, "votes": st.votes,
-            "formed": st.committees_formed, "lapsed": st.committees_lapsed, "public_cost": st.public_cost,
-            "profit": st.provider_profit,
-            **dict(zip(("hours_firm", "hours_committee", "hours_community", "hours_street", "hours_hotline"),
-                       st.hours_used, strict=True)),
-            **self._firms_and_governance(kinds),
-        }
-        for name, value in values.items():
-            out[_INDEX[name]] = value
+        if self._rows is None:
+            self._rows = self._state_rows()
+        f_dst, f_src, c_dst, c_src = self._rows
+        out[f_dst] = st.float_block[f_src]
+        out[c_dst] = st.count_block[c_src]
+        kind = np.array([_KIND_CODE.get(prov.kind, _OTHER) if prov is not None else _NONE
+                         for prov in m.provider_of], dtype=np.int8)
+        managed = kind != _NONE
+        i = _INDEX
+        out[i["units"]] = est.units
+        out[i["occupied"]] = est.occupied_units
+        out[i["quality"]] = est.quality
+        out[i["effort"]] = est.effort
+        out[i["closed"]] = st.complaints_resolved + st.complaints_abandoned
+        out[i["left_estate"]] = st.complaints_beyond_estate + st.complaints_settled_in_estate
+        out[i["has_committee"]] = m.has_committee()
+        out[i["by_firm"]] = kind == _FIRM
+        out[i["self_managed"]] = kind == _SELF
+        out[i["by_other"]] = kind == _OTHER
+        out[i["unmanaged"]] = ~managed
+        out[i["fee_area"]] = est.contract_fee * est.area_total * managed
+        out[i["managed_area"]] = est.area_total * managed
+        out[i["supervision_level"]] = m.supervision.levels() * managed
         self.raw.append(out)
         rcs = m.residents_committees
         self.staffing.append(np.array([
-            [rc.workers for rc in rcs], [rc.hours_available for rc in rcs], [rc.hours_demanded for rc in rcs],
-            [rc.posts for rc in rcs], [rc.workforce.vacancies for rc in rcs], [rc.workforce.departures for rc in rcs],
-            [rc.workforce.hires for rc in rcs],
-        ], dtype=np.float64))
-        managed = ~np.array([k == "none" for k in kinds])
-        spread = float(np.std(est.quality[managed])) if managed.any() else 0.0
+            (rc.workers, rc.hours_available, rc.hours_demanded, rc.posts, rc.workforce.vacancies,
+             rc.workforce.departures, rc.workforce.hires) for rc in rcs], dtype=np.float64).T)
+        spread = _std(est.quality[managed]) if managed.any() else 0.0
         self.street.append(np.array([spread]))
         self.policy_rows.append({
             **{f"policy_cost_yuan_{p.name}": p.month_cost_yuan for p in m.policies},
             **{f"policy_hours_{p.name}": p.month_hours for p in m.policies},
         })
-
-    def _firms_and_governance(self, kinds: list[str]) -> dict[str, np.ndarray]:
-        """This month's quantities of the market, assemblies and supervision (issue 12)."""
-        m = self.model
-        est, st = m.estates, m.state
-        managed = np.array([k != "none" for k in kinds], dtype=float)
-        return {
-            "fee_area": est.contract_fee * est.area_total * managed, "managed_area": est.area_total * managed,
-            "tenders": st.tenders, "switches_self": st.switches_to_self, "fee_changes": st.fee_changes,
-            "fee_votes": st.fee_votes, "owner_votes": st.owner_votes, "owner_votes_quorate": st.owner_votes_quorate,
-            "drives": st.drives_started, "shirking": st.shirking_detected,
-            "supervision_level": m.supervision.levels() * managed, "supervision_hours": st.supervision_hours,
-            "volunteer_hours": st.volunteer_hours, "meeting_hours": st.meeting_hours, "meetings_lapsed": st.meetings_lapsed,
-            "cross_subsidy": st.cross_subsidy_received,
-        }
 
     # --- metrics from the quantities ------------------------------------------------------------
     def metrics(self) -> np.ndarray:
@@ -267,24 +285,38 @@ class Recorder:
             name: (flat[:, i].astype(np.int64) if METRICS[name].count else flat[:, i])
             for i, name in enumerate(self.names)
         }
-        estate_names = [*est.names, "all"]
-        types = [ESTATE_TYPES[t] for t in est.type_code] + ["all"]
-        communities = [est.community_names[c] for c in est.community] + ["all"]
+        # categoricals built from their codes (estate names are unique; community names may repeat)
+        community_categories = list(dict.fromkeys([*est.community_names, "all"]))
+        position = {name: i for i, name in enumerate(community_categories)}
+        community_codes = [position[est.community_names[c]] for c in est.community] + [position["all"]]
+
+        def categorical(codes, categories) -> pd.Categorical:
+            tiled = np.tile(np.asarray(codes, dtype=np.int32), months)
+            return pd.Categorical.from_codes(tiled, dtype=pd.CategoricalDtype(categories))
+
         meta = {
             "month": np.repeat(np.arange(1, months + 1), n_rows),
-            "estate": pd.Categorical(np.tile(estate_names, months), categories=estate_names),
-            "estate_type": pd.Categorical(np.tile(types, months), categories=[*ESTATE_TYPES, "all"]),
-            "community": pd.Categorical(np.tile(communities, months),
-                                        categories=list(dict.fromkeys([*est.community_names, "all"]))),
+            "estate": categorical(range(n_rows), [*est.names, "all"]),
+            "estate_type": categorical([*est.type_code, len(ESTATE_TYPES)], [*ESTATE_TYPES, "all"]),
+            "community": categorical(community_codes, community_categories),
         }
-        df = pd.DataFrame({**meta, **cols})
-        if self.policy_rows and self.policy_rows[0]:
-            pol = pd.DataFrame(self.policy_rows)
-            for col in pol.columns:
+        policy = {}
+        keys = list(dict.fromkeys(k for row in self.policy_rows for k in row))
+        if keys:
+            street = np.array([[row.get(k, np.nan) for k in keys] for row in self.policy_rows], dtype=np.float64)
+            for j, col in enumerate(keys):
                 vals = np.full((months, n_rows), np.nan)
-                vals[:, -1] = pol[col].to_numpy()
-                df[col] = vals.ravel()
-        return df
+                vals[:, -1] = street[:, j]
+                policy[col] = vals.ravel()
+        return pd.DataFrame({**meta, **cols, **policy})
+
+
+def _std(x: np.ndarray) -> float:
+    """``float(np.std(x))`` of a 1-D float64 array by the same operations (sum / n, squared
+    deviations, sum / n, square root), without ``np.std``'s dispatch (tens of microseconds)."""
+    d = x - np.add.reduce(x) / x.size
+    d *= d
+    return math.sqrt(np.add.reduce(d) / x.size)
 
 
 def _weighted(x: np.ndarray, w: np.ndarray) -> np.ndarray:

@@ -17,10 +17,6 @@ import numpy as np
 from commsim.vocabulary import TIERS
 
 
-def _estates(n: int, dtype: type = np.float64) -> np.ndarray:
-    return np.zeros(n, dtype=dtype)
-
-
 @dataclass
 class MonthState:
     """What happened this month, per estate (and per household for failures).
@@ -140,25 +136,29 @@ class MonthState:
               "reminders", "legal_actions")
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            if f.init:
-                continue
-            if f.name == "failure":
-                value = np.zeros(self.n_households, dtype=bool)
-            elif f.name == "hours_used":
-                value = np.zeros((len(TIERS), self.n_estates))
-            elif f.name == "complaints_reaching":
-                value = np.zeros((len(TIERS), self.n_estates), dtype=np.int64)
-            elif f.name == "stance_review":
-                value = np.zeros(self.n_households, dtype=bool)
-            else:
-                value = _estates(self.n_estates, np.int64 if f.name in self.COUNTS else np.float64)
-            setattr(self, f.name, value)
+        # The per-estate arrays are rows of two blocks (float64 and int64 counters), so a new
+        # month is a few fills and the recorder copies many of them in one gather.
+        floats = [f.name for f in fields(self) if not f.init and f.name not in self.COUNTS
+                  and f.name not in ("failure", "hours_used", "complaints_reaching", "stance_review")]
+        self.float_rows = {name: i for i, name in enumerate(floats)}
+        self.count_rows = {name: i for i, name in enumerate(self.COUNTS)}
+        self.float_block = np.zeros((len(floats) + len(TIERS), self.n_estates))
+        self.count_block = np.zeros((len(self.COUNTS) + len(TIERS), self.n_estates), dtype=np.int64)
+        for name, i in self.float_rows.items():
+            setattr(self, name, self.float_block[i])
+        for name, i in self.count_rows.items():
+            setattr(self, name, self.count_block[i])
+        self.hours_used = self.float_block[len(floats):]
+        self.complaints_reaching = self.count_block[len(self.COUNTS):]
+        self.failure = np.zeros(self.n_households, dtype=bool)
+        self.stance_review = np.zeros(self.n_households, dtype=bool)
 
     def reset(self) -> None:
         """Start a new month: every array back to zero (no failures)."""
-        for name in _MONTH_ARRAYS:
-            getattr(self, name).fill(0)
+        self.float_block.fill(0)
+        self.count_block.fill(0)
+        self.failure.fill(0)
+        self.stance_review.fill(0)
 
     def fix_early(self, rows: np.ndarray, estates: np.ndarray) -> None:
         """Failures of households ``rows`` were fixed before they reached them (``estates``
@@ -172,6 +172,3 @@ class MonthState:
         by suits (yuan)."""
         return self.payments + self.subsidies + self.grants + self.arrears_recovered
 
-
-#: the arrays :meth:`MonthState.reset` zeroes each month (every field not passed to ``__init__``)
-_MONTH_ARRAYS = tuple(f.name for f in fields(MonthState) if not f.init)

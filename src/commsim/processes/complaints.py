@@ -41,6 +41,13 @@ if TYPE_CHECKING:
     from commsim.model import CommunityModel
 
 TOP = int(TOP_TIER)
+COMMITTEE = int(Tier.COMMITTEE)  # a plain int: comparing an array with an IntEnum member is slow
+
+
+def _clip01(x: np.ndarray) -> np.ndarray:
+    """``np.clip(x, 0, 1, out=x)`` by two in-place ufuncs (the same values; no dispatch overhead)."""
+    np.maximum(x, 0.0, out=x)
+    return np.minimum(x, 1.0, out=x)
 
 
 def move_satisfaction(model: CommunityModel) -> None:
@@ -59,7 +66,7 @@ def move_satisfaction(model: CommunityModel) -> None:
         new *= f32(rate)
         new += old  # old + rate * (q - old)
         new -= f32(drop) * fail  # minus 0 where no failure
-        setattr(hh, name, np.clip(new, 0.0, 1.0, out=new))
+        setattr(hh, name, _clip01(new))
 
 
 def file_new(model: CommunityModel) -> np.ndarray:
@@ -138,7 +145,7 @@ def ladder(model: CommunityModel) -> None:
     resolve_of[1] = np.where(has_oc, p.resolve_prob_owners_committee * oc_activity, p.resolve_prob_residents_committee)
     resolve_of[2:] = [[p.resolve_prob_community], [p.resolve_prob_street], [p.resolve_prob_hotline]]
     resolve_of += model.ladder.resolve_bonus
-    np.clip(resolve_of, 0.0, 1.0, out=resolve_of)
+    _clip01(resolve_of)
     resolve_prob = resolve_of.ravel()[key]
 
     handled = u_handle[rows] < handle_prob
@@ -176,8 +183,10 @@ def ladder(model: CommunityModel) -> None:
     d_trust[abandoned] = -f32(p.trust_abandon_drop)
     d_trust[escalate & at_firm] = -f32(p.trust_escalation_drop)
     # (satisfaction and trust are within [0, 1] outside ``rows``: move_satisfaction clipped them)
-    hh.satisfaction[rows] = np.clip(hh.satisfaction[rows] + d_sat, 0.0, 1.0)
-    hh.trust[rows] = np.clip(hh.trust[rows] + d_trust, 0.0, 1.0)
+    d_sat += hh.satisfaction[rows]
+    hh.satisfaction[rows] = _clip01(d_sat)
+    d_trust += hh.trust[rows]
+    hh.trust[rows] = _clip01(d_trust)
 
     # Move complaints.
     age = hh.complaint_age[rows]
@@ -201,8 +210,8 @@ def ladder(model: CommunityModel) -> None:
     st.complaints_resolved[:] = per_estate(resolved)
     st.complaints_abandoned[:] = per_estate(abandoned)
     st.complaint_age_closed[:] = per_estate(closed, age.astype(np.float64))
-    st.complaints_beyond_estate[:] = per_estate(escalate & (tier == Tier.COMMITTEE))
-    st.complaints_settled_in_estate[:] = per_estate(closed & (tier <= Tier.COMMITTEE))
+    st.complaints_beyond_estate[:] = per_estate(escalate & (tier == COMMITTEE))
+    st.complaints_settled_in_estate[:] = per_estate(closed & (tier <= COMMITTEE))
     st.complaints_escalated[:] = per_estate(escalate)
     st.complaints_handled_firm[:] = per_estate(handled & at_firm)
 
