@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -47,6 +48,20 @@ def test_streams_are_independent_of_creation_order():
     assert (x == y).all()
     with pytest.raises(ValueError):
         Streams(-1)
+
+
+def test_keyed_generators_draw_what_fresh_ones_draw():
+    """``Streams.keyed`` re-seeds one generator by its own arithmetic: its draws must equal those of
+    numpy's ``PCG64(SeedSequence(seed, spawn_key=(name, *keys)))`` (``Streams.once``) for seeds of
+    one to four words, keys up to 2**32 - 1 and up to seven keys."""
+    rng = np.random.default_rng(7)
+    for t in range(300):
+        seed = int(rng.integers(0, 2**63)) if t % 3 else int(rng.integers(0, 100)) + (t % 2) * 2**100
+        s = Streams(seed)
+        for _ in range(3):
+            keys = tuple(int(k) for k in rng.integers(0, 2**32 if t % 2 else 200, size=int(rng.integers(0, 8))))
+            name = f"workforce{t % 3}"
+            assert (s.keyed(name, *keys).random(3) == s.once(name, *keys).random(3)).all(), (seed, keys)
 
 
 def test_cli_run_twice_writes_identical_results(tmp_path):

@@ -106,7 +106,7 @@ class Workforce:
     def new_month(self, month: int, load: float) -> None:
         """A month passes (tenures grow), workers leave, vacant posts are filled by recruits
         whose first month this is (tenure 0)."""
-        rng = self.streams.once(self.stream, month, self.community)
+        rng = self.streams.keyed(self.stream, month, self.community)  # == once(...), drawn at once
         self.tenure = self.tenure + 1
         leave = rng.random(self.headcount) < monthly_hazard(self.p, self.tenure, load)
         self.departures = int(leave.sum())

@@ -47,14 +47,17 @@ def fee_based_expectation(model: CommunityModel, fee: np.ndarray) -> np.ndarray:
     return np.clip(expected, 0.0, 1.0)
 
 
-def target_at(model: CommunityModel, quality: np.ndarray, fee: np.ndarray, adapted: np.ndarray) -> np.ndarray:
+def target_at(model: CommunityModel, quality: np.ndarray, fee: np.ndarray, adapted: np.ndarray,
+              expected: np.ndarray | None = None) -> np.ndarray:
     """The value-for-money target per estate at ``quality``, ``fee`` and ``adapted`` quality
-    (pure; under the absolute model the quality itself)."""
+    (pure; under the absolute model the quality itself). ``expected``: the expected quality at
+    that fee and adapted quality, if already computed."""
     p = model.p
     if p.satisfaction_model == "absolute":
         return np.asarray(quality, dtype=np.float64).copy()
-    w = p.expectation_experience_weight
-    expected = (1.0 - w) * fee_based_expectation(model, fee) + w * adapted
+    if expected is None:
+        w = p.expectation_experience_weight
+        expected = (1.0 - w) * fee_based_expectation(model, fee) + w * adapted
     return np.clip(p.satisfaction_neutral + p.satisfaction_vfm_sensitivity * (quality - expected), 0.0, 1.0)
 
 
@@ -71,8 +74,9 @@ def satisfaction_target(model: CommunityModel) -> np.ndarray:
     adapted[first] = q[first]
     w = p.expectation_experience_weight
     fee = model.fee_charged()
-    est.expected_quality[:] = (1.0 - w) * fee_based_expectation(model, fee) + w * adapted
-    target = target_at(model, q, fee, adapted)
+    expected = (1.0 - w) * fee_based_expectation(model, fee) + w * adapted
+    est.expected_quality[:] = expected
+    target = target_at(model, q, fee, adapted, expected)
     adapted += p.expectation_adapt_rate * (q - adapted)
     return target
 
