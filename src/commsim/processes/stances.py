@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from commsim.processes.payment import sigmoid
+from commsim.processes.payment import _sigmoid_inplace, sigmoid
 from commsim.vocabulary import Stance
 
 if TYPE_CHECKING:
@@ -145,14 +145,28 @@ def transition(model: CommunityModel, logit: np.ndarray, charged: np.ndarray,
 def stationary_shares(z: np.ndarray, p) -> tuple[np.ndarray, np.ndarray]:
     """(P(regular), P(refuser)) of a household that kept log-odds ``z`` for long: the
     stationary distribution of the monthly stance chain (a refuser's log-odds carry the
-    arrears term at its cap)."""
-    p_refuse = sigmoid(p.stance_refusal_cut - z)
-    p_regular = sigmoid(z - p.stance_regular_cut)
-    z_refuser = z - p.pay_beta_arrears * p.pay_arrears_cap_months
-    leave = p.stance_refuser_review_rate * (1.0 - sigmoid(p.stance_refusal_cut + p.stance_return_margin - z_refuser))
-    enter = p.stance_review_rate * p_refuse
-    refuse = np.divide(enter, enter + leave, out=np.ones_like(z), where=(enter + leave) > 0)
-    return (1.0 - refuse) * p_regular, refuse
+    arrears term at its cap).
+
+    Computed in few buffers (it runs on every household at the start), by the same operations as
+    p_refuse = sigmoid(cut - z), leave = refuser_rate x (1 - sigmoid(cut + margin - z_refuser)),
+    enter = review_rate x p_refuse, refuse = enter / (enter + leave) (1 where both are 0),
+    regular = (1 - refuse) x sigmoid(z - regular_cut).
+    """
+    enter = _sigmoid_inplace(p.stance_refusal_cut - z)  # p_refuse
+    enter *= p.stance_review_rate
+    leave = z - p.pay_beta_arrears * p.pay_arrears_cap_months  # the refuser's log-odds
+    np.subtract(p.stance_refusal_cut + p.stance_return_margin, leave, out=leave)
+    _sigmoid_inplace(leave)
+    np.subtract(1.0, leave, out=leave)
+    leave *= p.stance_refuser_review_rate
+    leave += enter  # enter + leave
+    some = leave > 0
+    refuse = np.divide(enter, leave, out=enter, where=some)
+    refuse[~some] = 1.0
+    del leave, some
+    regular = _sigmoid_inplace(z - p.stance_regular_cut)
+    regular *= 1.0 - refuse
+    return regular, refuse
 
 
 def initialize(model: CommunityModel, rounds: int = 4) -> None:
@@ -172,8 +186,13 @@ def initialize(model: CommunityModel, rounds: int = 4) -> None:
         z = payment_logit(model, fee)
         recruit(model, z)
         regular, refuse = stationary_shares(z, p)
+        del z
         v = rng.random(hh.n)
-        hh.stance = np.where(v < refuse, REFUSER, np.where(v >= 1.0 - regular, REGULAR, OCCASIONAL)).astype(np.int8)
+        stance = np.full(hh.n, OCCASIONAL, dtype=np.int8)
+        stance[v >= np.subtract(1.0, regular, out=regular)] = REGULAR
+        stance[v < refuse] = REFUSER  # (refuser where v < refuse, else regular where v >= 1 - regular)
+        hh.stance = stance
+        del v, regular, refuse
     charged = est.per_household(fee) > 0
     refusers = (hh.stance == REFUSER) & charged
     months = rng.integers(1, int(p.stance_initial_arrears_max_months) + 1, hh.n)
