@@ -33,6 +33,7 @@ import numpy as np
 
 from commsim.households import NO_COMPLAINT
 from commsim.processes import expectations
+from commsim.state import MonthState
 from commsim.vocabulary import TIERS, TOP_TIER, Stance, Tier
 
 REFUSER = np.int8(Stance.REFUSER)  # an int8 scalar: comparing int8 arrays with an IntEnum casts them to int64
@@ -163,10 +164,12 @@ def ladder(model: CommunityModel) -> None:
     closed = resolved | abandoned
 
     # Hours: demanded (all open) per unit for load; used (handled) per kind of unit and estate.
-    kind_of = np.array([0, n_e, 2 * n_e, street, hotline])  # first unit of each kind
-    kind = np.searchsorted(kind_of, unit, side="right") - 1  # 0 firm, 1 OC, 2 RC, 3 street, 4 hotline
-    used = np.bincount(kind * n_e + e, weights=h * handled, minlength=len(kind_of) * n_e)
-    model.state.hours_used[:] = used.reshape(len(kind_of), n_e)
+    # kind of each (tier, estate): 0 firm, 1 OC, 2 RC, 3 street, 4 hotline
+    kind_of = _KINDS.repeat(n_e).reshape(len(TIERS), n_e)
+    kind_of[1] = np.where(has_oc, 1, 2)
+    kind = kind_of.ravel()[key]
+    used = np.bincount(kind * n_e + e, weights=h * handled, minlength=len(TIERS) * n_e)
+    model.state.hours_used[:] = used.reshape(len(TIERS), n_e)
     for ci, rc in enumerate(model.residents_committees):
         rc.book("complaints", float(demand[2 * n_e + ci]))
 
@@ -199,21 +202,39 @@ def ladder(model: CommunityModel) -> None:
     new_age[closed] = 0
     hh.complaint_age[rows] = new_age
 
-    def per_estate(mask, weights=None):
-        return np.bincount(e[mask], weights=None if weights is None else weights[mask], minlength=n_e)
-
     st = model.state
     up = escalate.nonzero()[0]  # arrivals at the next tier up
     st.complaints_reaching += np.bincount((tier[up] + 1) * n_e + e[up],
                                           minlength=len(TIERS) * n_e).reshape(len(TIERS), n_e)
     st.stance_review[rows[resolved]] = True  # a resolved dispute: a refuser reconsiders
-    st.complaints_resolved[:] = per_estate(resolved)
-    st.complaints_abandoned[:] = per_estate(abandoned)
-    st.complaint_age_closed[:] = per_estate(closed, age.astype(np.float64))
-    st.complaints_beyond_estate[:] = per_estate(escalate & (tier == COMMITTEE))
-    st.complaints_settled_in_estate[:] = per_estate(closed & (tier <= COMMITTEE))
-    st.complaints_escalated[:] = per_estate(escalate)
-    st.complaints_handled_firm[:] = per_estate(handled & at_firm)
+    # Per-estate counts of every outcome in one pass: ``rows`` are in household order, so each
+    # estate's complaints are one contiguous run; counts (and summed ages, whole months) are
+    # differences of running sums at the runs' bounds.
+    flags = np.empty((len(_OUTCOMES) + 1, rows.size + 1), dtype=np.int64)
+    flags[:, 0] = 0
+    out = flags[:, 1:]
+    out[0] = resolved
+    out[1] = abandoned
+    np.multiply(age, closed, out=out[2])
+    out[3] = escalate & (tier == COMMITTEE)
+    out[4] = closed & (tier <= COMMITTEE)
+    out[5] = escalate
+    out[6] = handled & at_firm
+    np.cumsum(out, axis=1, out=out)
+    bounds = np.searchsorted(e, np.arange(n_e + 1))
+    per_estate = flags[:, bounds[1:]] - flags[:, bounds[:-1]]
+    st.complaint_age_closed[:] = per_estate[2]
+    st.count_block[_OUTCOME_ROWS] = per_estate[_COUNTED]
+
+
+#: per-estate outcome counts of the ladder (fields of the month state), in the order computed
+_OUTCOMES = ("complaints_resolved", "complaints_abandoned", "complaint_age_closed", "complaints_beyond_estate",
+             "complaints_settled_in_estate", "complaints_escalated", "complaints_handled_firm")
+_COUNTED = np.array([i for i, name in enumerate(_OUTCOMES) if name != "complaint_age_closed"])
+#: kind of unit serving each tier (tier 1: 1 an owners' committee, 2 the residents' committee)
+_KINDS = np.arange(len(TIERS), dtype=np.intp)
+#: rows of the month state's count block holding them
+_OUTCOME_ROWS = np.array([MonthState.COUNTS.index(_OUTCOMES[i]) for i in _COUNTED])
 
 
 def step(model: CommunityModel) -> None:
