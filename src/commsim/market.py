@@ -98,7 +98,7 @@ class Market:
         """A new firm (not yet awarded anything) with traits drawn from stream ``market:firm``
         keyed by ``key`` (e.g. month and estate): cost efficiency, quality orientation, size."""
         p = self.model.p
-        rng = self.model.streams.once("market:firm", *key)
+        rng = self.model.streams.keyed("market:firm", *key)  # == once(...); drawn here
         efficiency = float(np.exp(p.firm_efficiency_sd * rng.standard_normal()))
         orientation = float(rng.random())
         portfolio = float(p.firm_portfolio_median_m2 * np.exp(p.firm_portfolio_sd_log * rng.standard_normal()))
@@ -256,7 +256,7 @@ class Market:
             return None
         p, est = self.model.p, self.model.estates
         guided = float(est.fee[e]) if est.fee[e] > 0 else 1.0
-        rng = self.model.streams.once("market:choice", self.model.month, e, name_key(purpose))
+        rng = self.model.streams.keyed("market:choice", self.model.month, e, name_key(purpose))  # == once(...)
         noise = rng.gumbel(0.0, 1.0, len(options)) * p.owners_choice_noise
         for o, eps in zip(options, noise, strict=True):
             reluctance = p.self_management_reluctance if o.kind == "self" else 0.0

@@ -86,7 +86,7 @@ def owner_ballots(model: CommunityModel, e: int, kind: str, reach: float) -> Vot
     p, hh, est = model.p, model.households, model.estates
     rows = np.arange(est.start[e], est.stop[e])
     rows = rows[hh.owner[rows]]
-    rng = model.streams.once("vote", model.month, e, KINDS[kind])
+    rng = model.streams.keyed("vote", model.month, e, KINDS[kind])  # == once(...); drawn here
     sat = hh.satisfaction[rows].astype(np.float64)
     x = turnout_logit(p, hh.age_group[rows], sat, hh.occupied[rows], hh.participated[rows],
                       hh.belonging[rows].astype(np.float64), reach, float(model.vote_mobilisation[e]))
