@@ -85,6 +85,53 @@ def test_committees_form_and_lapse_only_through_institutions(small_model):
     assert model.committee_of[e] is None and model.state.committees_lapsed[e] == 1
 
 
+def _views_rebuilt(model) -> tuple:
+    """The per-estate views as they would be rebuilt from the assignments now."""
+    providers = list({id(p): p for p in model.provider_of if p is not None}.values())
+    fees = [p.charged_fee(e) if p is not None else 0.0 for e, p in enumerate(model.provider_of)]
+    return ([p is not None for p in model.provider_of], [c is not None for c in model.committee_of], providers, fees)
+
+
+def test_cached_views_follow_every_change_of_the_institutions(small_model):
+    """``has_provider``, ``has_committee``, ``providers`` and ``fee_charged`` are cached between
+    changes (``Institutions.version``): after awards, dismissals, exits, committees formed and
+    dissolved, each equals what the assignments say."""
+    model, inst = small_model, small_model.institutions
+
+    def check():
+        has_p, has_c, providers, fees = _views_rebuilt(model)
+        assert model.has_provider().tolist() == has_p and model.has_committee().tolist() == has_c
+        assert model.providers() == providers and model.fee_charged().tolist() == fees
+
+    check()
+    inst.dismiss(model.provider_of[0], 0, PropertyFirm(model, [0]))
+    check()
+    inst.exit(model.provider_of[0])
+    check()
+    e = next(i for i, c in enumerate(model.committee_of) if c is None)
+    inst.form_committee(e, 0.05)
+    check()
+    inst.dissolve_committee(e)
+    check()
+    for _ in range(24):  # the month's own tenders, exits and committees
+        model.step()
+        check()
+
+
+def test_no_provider_overrides_the_fee_it_charges():
+    """The model reads charged fees as the contract fees (``CommunityModel.fee_charged``)."""
+    import commsim.policies  # noqa: F401  (every shipped policy's providers)
+    from commsim.agents import ServiceProvider
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    overriding = [c.__name__ for c in subclasses(ServiceProvider) if c.charged_fee is not ServiceProvider.charged_fee]
+    assert overriding == []
+
+
 # --- checked hooks ------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["before_servce", "after_month", "befor_payment", "aftr_governance"])
 def test_a_misspelt_hook_is_an_error_naming_the_method(name):

@@ -75,7 +75,8 @@ class ServiceProvider(mesa.Agent):
         return float(self.model.estates.fee[e]) * self.fee_share
 
     def charged_fee(self, e: int) -> float:
-        """The contract fee of estate ``e`` (yuan/m2/month)."""
+        """The contract fee of estate ``e`` (yuan/m2/month). A provider charges what the contract
+        says: ``CommunityModel.fee_charged`` reads the contract fees directly (do not override)."""
         return float(self.model.estates.contract_fee[e])
 
     def billed(self) -> float:
@@ -315,7 +316,11 @@ class ResidentsCommittee(mesa.Agent):
 
     def new_month(self) -> None:
         """Staff come and go (on last month's load), then administration is booked first."""
-        load = self.load if self.demand else 1.0
+        if self.demand:
+            available = self.hours_available
+            load = sum(self.demand.values()) / available if available > 0 else math.inf  # self.load
+        else:
+            load = 1.0
         self.workforce.new_month(self.model.month, load)
         self.demand = {"admin": self.model.p.admin_hours_per_household * self.households}
         self.admin_transferred = 0.0

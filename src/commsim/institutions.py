@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+import numpy as np
+
 from commsim.agents import OwnersCommittee, PropertyFirm, SelfManagement, ServiceProvider
 
 if TYPE_CHECKING:
@@ -80,15 +82,38 @@ class Institutions:
         self._committee_of: list[OwnersCommittee | None] = [None] * n
         self.provider_of: ReadOnlyList[ServiceProvider | None] = ReadOnlyList(self._provider_of)
         self.committee_of: ReadOnlyList[OwnersCommittee | None] = ReadOnlyList(self._committee_of)
+        #: counts every change of an estate's provider or committee (keys the cached views below)
+        self.version = 0
+        self._views: tuple[int, list, np.ndarray, np.ndarray] | None = None
+
+    def _cached_views(self) -> tuple[int, list, np.ndarray, np.ndarray]:
+        """(version, distinct providers, has provider, has committee), rebuilt after a change."""
+        views = self._views
+        if views is None or views[0] != self.version:
+            seen: dict[int, ServiceProvider] = {}
+            for provider in self._provider_of:
+                if provider is not None and provider.unique_id not in seen:
+                    seen[provider.unique_id] = provider
+            n = len(self._provider_of)
+            views = self._views = (
+                self.version, list(seen.values()),
+                np.fromiter((p is not None for p in self._provider_of), dtype=bool, count=n),
+                np.fromiter((c is not None for c in self._committee_of), dtype=bool, count=n),
+            )
+        return views
+
+    def has_provider(self) -> np.ndarray:
+        """Per estate: whether a provider serves it (a new array)."""
+        return self._cached_views()[2].copy()
+
+    def has_committee(self) -> np.ndarray:
+        """Per estate: whether it has an owners' committee (a new array)."""
+        return self._cached_views()[3].copy()
 
     # --- providers -------------------------------------------------------------------
     def providers(self) -> list[ServiceProvider]:
-        """Distinct providers serving at least one estate, in order of first estate."""
-        seen: dict[int, ServiceProvider] = {}
-        for provider in self._provider_of:
-            if provider is not None and provider.unique_id not in seen:
-                seen[provider.unique_id] = provider
-        return list(seen.values())
+        """Distinct providers serving at least one estate, in order of first estate (a new list)."""
+        return list(self._cached_views()[1])
 
     def award(self, provider: ServiceProvider, *, expected_collection: float | None = None,
               trust: float | None = None, entry: bool = False, fee: float | None = None) -> ServiceProvider:
@@ -113,6 +138,7 @@ class Institutions:
             if current is not None and current is not provider:
                 raise RuntimeError(f"estate {est.names[e]} already has a provider")
             self._provider_of[e] = provider
+            self.version += 1
             self._set_fee(e, provider.offer_fee(e) if fee is None else fee)
             est.contract_end[e] = model.month + int(model.p.contract_term_months)
             model.supervision.end_deterrence(e)
@@ -148,6 +174,7 @@ class Institutions:
                 self.release(current, e)
             provider.estates.append(e)
             self._provider_of[e] = provider
+            self.version += 1
             if fee is not None:
                 self._set_fee(e, fee)
             else:
@@ -168,6 +195,7 @@ class Institutions:
         them (``model.market.vacancies``)."""
         for e in provider.estates:
             self._provider_of[e] = None
+            self.version += 1
             self.model.market.vacancies.add(e)
         provider.estates = []
         self._retire(provider)
@@ -186,6 +214,7 @@ class Institutions:
         else:
             provider.estates = [x for x in provider.estates if x != e]
             self._provider_of[e] = None
+            self.version += 1
             self.model.market.vacancies.add(e)
 
     def exit(self, provider: ServiceProvider) -> None:
@@ -267,6 +296,7 @@ class Institutions:
         committee = OwnersCommittee(self.model, e)
         committee.update_activity(participation_share)
         self._committee_of[e] = committee
+        self.version += 1
         self.model.state.committees_formed[e] += 1
         return committee
 
@@ -276,6 +306,7 @@ class Institutions:
         if committee is None:
             raise RuntimeError(f"estate {self.model.estates.names[e]} has no owners' committee")
         self._committee_of[e] = None
+        self.version += 1
         committee.remove()
         self.model.state.committees_lapsed[e] += 1
 
@@ -290,6 +321,7 @@ class Institutions:
         """A committee that exists when the run starts (not counted as a formation)."""
         committee = OwnersCommittee(self.model, e, term_end=term_end)
         self._committee_of[e] = committee
+        self.version += 1
         return committee
 
     # --- money -----------------------------------------------------------------------------

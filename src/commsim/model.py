@@ -272,23 +272,21 @@ class CommunityModel(mesa.Model):
         """Distinct providers serving at least one estate, in order of first estate."""
         return self.institutions.providers()
 
-    # Per-estate views of the institutions. They are rebuilt on each call from ``provider_of``
-    # and ``committee_of`` (tens to a thousand estates: microseconds), so whatever a policy
-    # changes (a provider's fee share, an estate's fee, a committee) is always seen.
+    # Per-estate views of the institutions. Which estates have a provider or a committee is
+    # rebuilt after every change the institutions make (``Institutions.version``); fees,
+    # activity and hours are read afresh on each call, so whatever a policy changes is seen.
     def has_provider(self) -> np.ndarray:
         """Per estate: whether a provider serves it."""
-        return np.fromiter((p is not None for p in self.provider_of), dtype=bool, count=self.estates.n)
+        return self.institutions.has_provider()
 
     def fee_charged(self) -> np.ndarray:
-        """Fee charged per estate this month (yuan/m2/month; 0 where nobody charges)."""
-        return np.fromiter(
-            (prov.charged_fee(e) if prov is not None else 0.0 for e, prov in enumerate(self.provider_of)),
-            dtype=np.float64, count=self.estates.n,
-        )
+        """Fee charged per estate this month (yuan/m2/month; 0 where nobody charges): the
+        contract fee (``ServiceProvider.charged_fee``) where a provider serves the estate."""
+        return np.where(self.institutions.has_provider(), self.estates.contract_fee, 0.0)
 
     def has_committee(self) -> np.ndarray:
         """Per estate: whether it has an owners' committee."""
-        return np.fromiter((c is not None for c in self.committee_of), dtype=bool, count=self.estates.n)
+        return self.institutions.has_committee()
 
     def committee_activity(self) -> np.ndarray:
         """Owners' committee activity per estate; NaN where there is none."""
