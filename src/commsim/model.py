@@ -137,6 +137,7 @@ class CommunityModel(mesa.Model):
         self.streams = Streams(self.seed_value)
         self.estates = EstateTable.from_scenario(scenario)
         self.households = build_population(scenario, self.estates, self.streams)
+        self._owner_counts: np.ndarray | None = None
         n_e = self.estates.n
         self.state = MonthState(n_e, self.households.n)
         self.market = Market(self)
@@ -175,8 +176,11 @@ class CommunityModel(mesa.Model):
 
     # --- households as institutions see them (the reference model has its own) --------------
     def owner_counts(self) -> np.ndarray:
-        """Owners (absent owners included) per estate."""
-        return self.estates.sum_rows(self.households.owner)
+        """Owners (absent owners included) per estate (households' tenure never changes in a
+        run: counted once)."""
+        if self._owner_counts is None:
+            self._owner_counts = self.estates.sum_rows(self.households.owner)
+        return self._owner_counts.copy()
 
     def owners_taking_part(self) -> np.ndarray:
         """Owners taking part this month, per estate (count)."""

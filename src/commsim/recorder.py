@@ -52,6 +52,8 @@ _INDEX = {name: i for i, name in enumerate(QUANTITIES)}
 #: the head counts :meth:`Recorder._household_sums` stacks, as rows of the quantities
 _COUNT_ROWS = np.array([_INDEX[name] for name in ("failures", "open", "participating",
                         *(f"participating_{a}" for a in AGE_GROUPS), *(f"occupied_{a}" for a in AGE_GROUPS))])
+#: the occupied households' summed levels, in the order :meth:`Recorder._household_sums` stacks them
+_LEVEL_ROWS = np.array([_INDEX["satisfaction"], _INDEX["trust"], _INDEX["belonging"]])
 #: quantities copied as they are from a field of the month state (``commsim.state.MonthState``)
 _FROM_STATE: dict[str, str] = {
     "billed": "billed", "payments": "payments", "subsidies": "subsidies", "grants": "grants",
@@ -113,9 +115,11 @@ class Recorder:
             np.logical_and(hh.participated, age, out=stack[3 + a], casting="unsafe")
             np.logical_and(occ, age, out=stack[3 + n_age + a], casting="unsafe")
         out[_COUNT_ROWS] = np.add.reduceat(stack, est.start, axis=1)
-        out[_INDEX["satisfaction"]] = est.sum_rows(hh.satisfaction * occ)
-        out[_INDEX["trust"]] = est.sum_rows(hh.trust * occ)
-        out[_INDEX["belonging"]] = est.sum_rows(hh.belonging * occ)
+        levels = stack[:3]  # (reused) occupied households' satisfaction, trust and belonging
+        np.multiply(hh.satisfaction, occ, out=levels[0])
+        np.multiply(hh.trust, occ, out=levels[1])
+        np.multiply(hh.belonging, occ, out=levels[2])
+        out[_LEVEL_ROWS] = np.add.reduceat(levels, est.start, axis=1, dtype=np.float64)
         out[_INDEX["arrears"]] = est.sum_rows(hh.arrears_months) * (m.fee_charged() > 0)  # charged only
 
     def _households_v2(self, out: np.ndarray) -> None:
