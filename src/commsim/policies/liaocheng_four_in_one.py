@@ -177,9 +177,11 @@ class LiaochengFourInOne(Policy):
         self.tried_until = np.full(n, -1, dtype=np.int64)  # consolidation: no new tender before this month
         self.works_done = np.zeros(n, dtype=bool)  # consolidation works are paid once per estate
         self.ever_managed = np.zeros(n, dtype=bool)  # had a provider at some month start: no works needed
+        self.all_managed = False  # every estate has been managed: ever_managed is all True
         self.meetings_held = 0
         self.meetings_lapsed = 0
         self.consolidated = 0
+        self._attendees: dict[tuple[int, bool, bool], tuple[Attendance, ...]] = {}  # see attendees()
         if p.dedicated_staff:
             model.market.offer(
                 "staff", eligible=self.staff_eligible,
@@ -190,8 +192,10 @@ class LiaochengFourInOne(Policy):
         """Remember which estates have ever been managed (by anyone but dedicated staff): they
         are manageable areas already."""
         super().new_month()
-        self.ever_managed |= np.array([p is not None and not isinstance(p, DedicatedStaff)
-                                       for p in self.model.provider_of])
+        if not self.all_managed:
+            self.ever_managed |= np.array([p is not None and not isinstance(p, DedicatedStaff)
+                                           for p in self.model.provider_of])
+            self.all_managed = bool(self.ever_managed.all())  # from then on nothing changes
 
     def staff_eligible(self, e: int) -> bool:
         """Dedicated staff wait for the policy's set-up and, where consolidation is on, for a
@@ -206,20 +210,27 @@ class LiaochengFourInOne(Policy):
 
     # --- joint meetings and formation help ---------------------------------------------------
     def attendees(self, e: int) -> list[Attendance]:
-        """Who attends estate ``e``'s joint meeting and for how long."""
-        p, model = self.pars, self.model
-        has_oc = model.committee_of[e] is not None
-        has_firm = model.provider_of[e] is not None
+        """Who attends estate ``e``'s joint meeting and for how long (the list depends only on
+        the estate, whether it has a committee and whether it has a provider: kept once made)."""
+        model = self.model
+        key = (e, model.committee_of[e] is not None, model.provider_of[e] is not None)
+        out = self._attendees.get(key)
+        if out is None:
+            out = self._attendees[key] = self._make_attendees(*key)
+        return list(out)
+
+    def _make_attendees(self, e: int, has_oc: bool, has_firm: bool) -> tuple[Attendance, ...]:
+        p = self.pars
         crossed = p.cross_appointment_share if has_oc else 0.0
         parties = 1.0 + has_oc + has_firm - crossed  # residents' group, committee, firm
         worker = p.meeting_hours + p.coordination_hours_per_party * parties
-        return [
+        return (
             Attendance("community_worker", 1, worker),  # the branch secretary
             Attendance("volunteer", int(p.branch_party_members), p.meeting_hours, e),
             Attendance("volunteer", 1, p.meeting_hours * (1.0 - crossed), e),  # residents' group head
             Attendance("owners_committee", int(p.meeting_owner_attendees), p.meeting_hours, e),
             Attendance("firm_staff", 1, p.meeting_hours, e),  # the firm's manager
-        ]
+        )
 
     def before_complaints(self, model) -> None:
         """Joint meetings (in meeting months) and the canvass hours of formation drives."""
