@@ -120,6 +120,7 @@ class Alliance:
     firm: ServiceProvider | None = None
     joined: list[int] = field(default_factory=list)  # estates whose owners voted to join (and the firm's own)
     next_vote: dict[int, int] = field(default_factory=dict)  # estate -> earliest month of its (next) vote
+    households: float = 0.0  # dwelling units of the member estates (a joint activity's budget base)
 
 
 def choose_flagship(quality: np.ndarray, activity: np.ndarray, units: np.ndarray, weight: float) -> int:
@@ -176,7 +177,7 @@ class SuzhouAlliance(Policy):
                 continue
             flag = members[choose_flagship(est.quality[members], activity[members],
                                            est.units[members], p.flagship_committee_weight)]
-            self.alliances.append(Alliance(c, members, int(flag)))
+            self.alliances.append(Alliance(c, members, int(flag), households=float(est.units[members].sum())))
         for i, a in enumerate(self.alliances):
             self.in_alliance[a.members] = i
         self.alliance_of_household = self.in_alliance[model.households.estate]
@@ -310,8 +311,7 @@ class SuzhouAlliance(Policy):
                     self.activities_lapsed += 1
                 else:
                     self.held[i] = True
-                    households = float(model.estates.units[a.members].sum())
-                    self.spend(yuan=p.activity_cost_yuan_per_household * households,
+                    self.spend(yuan=p.activity_cost_yuan_per_household * a.households,
                                hours=p.activity_organising_hours, community=a.community, purpose="activities")
             if p.common_firm:
                 self.keep_common_firm(model, a)
