@@ -290,10 +290,13 @@ class SuzhouAlliance(Policy):
         served = firm.spending * cost / cost.sum()
         funded = firm.spending * revenue / total
         net = served - funded
-        members = np.isin(firm.estates, idx)
-        self.cross_received[np.asarray(firm.estates)[members]] += net[members]
-        model.state.cross_subsidy_received[np.asarray(firm.estates)[members]] += np.clip(net[members], 0.0, None)
-        return float(np.clip(net[members], 0.0, None).sum())
+        joined = set(idx)
+        members = np.array([e in joined for e in firm.estates], dtype=bool)
+        where, net = np.asarray(firm.estates)[members], net[members]
+        received = np.clip(net, 0.0, None)
+        self.cross_received[where] += net
+        model.state.cross_subsidy_received[where] += received
+        return float(received.sum())
 
     # --- monthly hooks -------------------------------------------------------------------
     def before_service(self, model) -> None:
