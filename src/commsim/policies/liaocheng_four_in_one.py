@@ -178,6 +178,7 @@ class LiaochengFourInOne(Policy):
         self.works_done = np.zeros(n, dtype=bool)  # consolidation works are paid once per estate
         self.ever_managed = np.zeros(n, dtype=bool)  # had a provider at some month start: no works needed
         self.all_managed = False  # every estate has been managed: ever_managed is all True
+        self.community_of = [int(c) for c in model.estates.community]
         self.meetings_held = 0
         self.meetings_lapsed = 0
         self.consolidated = 0
@@ -240,8 +241,8 @@ class LiaochengFourInOne(Policy):
         if self.meeting_month() and p.meeting_hours + p.coordination_hours_per_party > 0:
             tier = model.households.complaint_tier
             open_cases = np.bincount(model.households.estate[tier == Tier.COMMITTEE], minlength=est.n)
-            for e in range(est.n):
-                self.joint_meeting(model, e, float(open_cases[e]))
+            for e, cases in enumerate(open_cases.tolist()):
+                self.joint_meeting(model, e, float(cases))
         if p.formation_help_hours > 0:
             for e in sorted(model.assemblies.drives):
                 c = int(est.community[e])
@@ -252,17 +253,18 @@ class LiaochengFourInOne(Policy):
     def joint_meeting(self, model, e: int, open_cases: float) -> None:
         """Hold estate ``e``'s joint meeting: disputes taken up, the firm's performance reviewed."""
         p = self.pars
-        meeting = Meeting(model, int(model.estates.community[e]), [e], self.attendees(e), "joint_meeting", policy=self)
+        meeting = Meeting(model, self.community_of[e], [e], self.attendees(e), "joint_meeting", policy=self)
         hours = meeting.convene()
         if meeting.lapsed:
             self.meetings_lapsed += 1
             return
         self.meetings_held += 1
-        review = p.meeting_review_share * hours if model.provider_of[e] is not None else 0.0
+        has_firm = model.provider_of[e] is not None  # (a meeting does not change who serves)
+        review = p.meeting_review_share * hours if has_firm else 0.0
         cases = min(open_cases, p.meeting_cases, (hours - review) / model.p.hours_per_complaint_committee)
         if cases > 0:
             meeting.supply_complaint_hours(Tier.COMMITTEE, cases * model.p.hours_per_complaint_committee)
-        if model.provider_of[e] is not None:
+        if has_firm:
             model.ladder.resolve_bonus[Tier.COMMITTEE, e] += p.meeting_resolve_gain
             if meeting.available > 0:
                 meeting.supply_supervision(meeting.available)
