@@ -168,6 +168,39 @@ def test_activities_lapse_when_workers_lack_the_hours(small):
     assert busy.dataframe()["cross_estate_tie_share"].max() == 0.0
 
 
+def test_cross_ties_reach_other_estates_of_the_alliance_and_tie_counts_stay_exact(small):
+    """Joint activities tie attendees to attendees of the alliance's other estates; the policy
+    recounts only the households whose empty slot it filled, which must equal a full recount."""
+    only_act = {"suzhou_alliance": {"common_firm": False, "common_convention": False, "federation": False,
+                                    "cross_tie_prob": 0.6}}
+    model = run(small, only_act, months=START + SETUP + 8)
+    pol, hh = alliance(model), model.households
+    cross = hh.ties[:, pol.cross_slot0:]
+    made = cross >= 0
+    assert made.sum() > 0
+    rows = np.nonzero(made)[0]
+    other = cross[made]
+    assert (hh.estate[other] != hh.estate[rows]).all()
+    assert (pol.in_alliance[hh.estate[other]] == pol.in_alliance[hh.estate[rows]]).all()
+    kept = hh.inv_tie_count.copy()
+    hh.refresh_ties()
+    np.testing.assert_array_equal(kept, hh.inv_tie_count)
+
+
+def test_only_alliances_whose_activity_is_held_make_cross_ties(small):
+    only_act = {"suzhou_alliance": {"common_firm": False, "common_convention": False, "federation": False,
+                                    "cross_tie_prob": 0.6}}
+
+    def one_worker_in_b(d):  # community B's single worker has no hours to organise an activity
+        d["communities"][1]["workers"] = 1
+    model = run(small, only_act, months=START + SETUP + 8, edit=one_worker_in_b)
+    pol, hh = alliance(model), model.households
+    assert pol.activities_lapsed > 0
+    made = (hh.ties[:, pol.cross_slot0:] >= 0).any(axis=1)
+    by_community = np.bincount(model.estates.community[hh.estate[made]], minlength=2)
+    assert by_community[0] > 0 and by_community[1] == 0
+
+
 # --- Suzhou classified: guaranteed service through the street or the owners --------------------
 def classified(model: CommunityModel) -> SuzhouClassified:
     return next(p for p in model.policies if isinstance(p, SuzhouClassified))

@@ -81,6 +81,22 @@ SETUP_MONTHS = Param(
 )
 
 
+class PolicyValues(Values):
+    """A policy's parameter values (read-only), each also a plain instance attribute.
+
+    Hooks read ``self.pars.<name>`` many times a month; a plain attribute is found at once, where
+    :class:`~commsim.params.Values` first fails the ordinary lookup and then runs its
+    ``__getattr__`` (~1 us each). Names that are also ``Values`` methods keep the method.
+    """
+
+    def __init__(self, data: Mapping[str, Any]):
+        super().__init__(data)
+        self.__dict__.update({k: v for k, v in self._data.items() if k not in _VALUES_ATTRIBUTES})
+
+
+_VALUES_ATTRIBUTES = frozenset(dir(Values))
+
+
 class Policy:
     """Base class of policies: parameters, mechanisms, hooks and cost bookkeeping.
 
@@ -99,7 +115,7 @@ class Policy:
 
     def __init__(self, model: CommunityModel, values: Mapping[str, Any]):
         self.model = model
-        self.pars = Values(values)
+        self.pars = PolicyValues(values)
         start = int(values.get("start_month", 0))
         self.start_month = start if start > 0 else model.scenario.burn_in_months + 1
         self.month_cost_yuan = 0.0

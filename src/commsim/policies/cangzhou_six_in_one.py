@@ -157,6 +157,7 @@ class CangzhouSixInOne(Policy):
                                    stream=f"policy:{self.name}:posts", filled=False)
                          for c in range(est.n_communities)]
         self._opportunity = np.zeros(est.n)
+        self._attending: dict[tuple, tuple[Attendance, ...]] = {}  # see _members_attending
         self._mobilisation = np.zeros(est.n)
         self.ratings = np.full(est.n, np.nan)
         self.below = np.zeros(est.n, dtype=np.int64)
@@ -251,14 +252,19 @@ class CangzhouSixInOne(Policy):
 
     def _members_attending(self, members: np.ndarray, hours: float) -> list[Attendance]:
         """A building head, an owners' committee member and the firm's manager of each estate
-        (committee and firm only where the estate has them: skipped otherwise)."""
-        out = []
-        for e in members.tolist():
-            if self.heads[e] > 0:
-                out.append(Attendance("volunteer", 1, hours, e))
-            out.append(Attendance("owners_committee", 1, hours, e))
-            out.append(Attendance("firm_staff", 1, hours, e))
-        return out
+        (committee and firm only where the estate has them: skipped otherwise). The list depends
+        only on the estates, the hours and whether heads are named yet: kept once made."""
+        key = (tuple(members.tolist()), hours, self.established())
+        out = self._attending.get(key)
+        if out is None:
+            heads, out = self.heads, []
+            for e in key[0]:
+                if heads[e] > 0:
+                    out.append(Attendance("volunteer", 1, hours, e))
+                out.append(Attendance("owners_committee", 1, hours, e))
+                out.append(Attendance("firm_staff", 1, hours, e))
+            out = self._attending[key] = tuple(out)
+        return list(out)
 
     def _hold(self, meeting: Meeting, public_staff_hours: float) -> bool:
         meeting.convene()

@@ -88,6 +88,7 @@ class FeeSubsidy(Policy):
         super().__init__(model, values)
         self.applicants: np.ndarray | None = None  # household rows that applied
         self.enrolled = np.zeros(0, dtype=np.int64)  # household rows enrolled (reviewed)
+        self._set_enrolled(self.enrolled)
         self.reviewed = np.zeros(model.estates.n_communities, dtype=bool)
         self.year = -1
         self.budget_left = 0.0
@@ -126,7 +127,18 @@ class FeeSubsidy(Policy):
             if hours > 0:
                 self.spend(hours=hours, community=int(c), purpose="enrolment")
             self.reviewed[c] = True
-            self.enrolled = np.sort(np.concatenate([self.enrolled, rows]))
+            self._set_enrolled(np.sort(np.concatenate([self.enrolled, rows])))
+
+    def _set_enrolled(self, rows: np.ndarray) -> None:
+        """Enrol ``rows`` and keep what the monthly hooks read of them (it changes only here):
+        their estates, floor areas and the review hours each community's workers spend a month."""
+        model = self.model
+        self.enrolled = rows
+        self.enrolled_estate = model.households.estate[rows]
+        self.enrolled_area = model.households.area_m2[rows]
+        per_community = np.bincount(model.estates.community[self.enrolled_estate], minlength=model.estates.n_communities)
+        hours = self.pars.admin_hours_per_household_month
+        self.review_hours = [(int(c), hours * float(per_community[c])) for c in np.flatnonzero(per_community)]
 
     def before_service(self, model) -> None:
         """Applications at the start, yearly budgets, enrolment reviews and monthly admin hours."""
@@ -141,12 +153,9 @@ class FeeSubsidy(Policy):
             return
         if not self.reviewed.all():
             self.enrol(model)
-        hours = self.pars.admin_hours_per_household_month
-        if hours > 0 and self.enrolled.size:
-            per_community = np.bincount(model.estates.community[model.households.estate[self.enrolled]],
-                                        minlength=model.estates.n_communities)
-            for c in np.flatnonzero(per_community):
-                self.spend(hours=hours * float(per_community[c]), community=int(c), purpose="review")
+        if self.pars.admin_hours_per_household_month > 0:
+            for c, hours in self.review_hours:
+                self.spend(hours=hours, community=c, purpose="review")
 
     def before_payment(self, model) -> None:
         """Lower enrolled households' payable share while the year's budget lasts."""
@@ -160,10 +169,10 @@ class FeeSubsidy(Policy):
         if not self.for_households or self.enrolled.size == 0:
             return
         hh = model.households
-        rows = self.enrolled
-        fee = model.fee_charged()[hh.estate[rows]]
-        owed = fee * hh.area_m2[rows] * (1.0 - hh.fee_share_payable[rows]) * hh.paid[rows]
-        per_estate = np.bincount(hh.estate[rows], weights=owed, minlength=model.estates.n)
+        rows, estate = self.enrolled, self.enrolled_estate
+        fee = model.fee_charged()[estate]
+        owed = fee * self.enrolled_area * (1.0 - hh.fee_share_payable[rows]) * hh.paid[rows]
+        per_estate = np.bincount(estate, weights=owed, minlength=model.estates.n)
         total = float(per_estate.sum())
         if total <= 0:
             return

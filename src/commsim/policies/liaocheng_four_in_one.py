@@ -177,9 +177,12 @@ class LiaochengFourInOne(Policy):
         self.tried_until = np.full(n, -1, dtype=np.int64)  # consolidation: no new tender before this month
         self.works_done = np.zeros(n, dtype=bool)  # consolidation works are paid once per estate
         self.ever_managed = np.zeros(n, dtype=bool)  # had a provider at some month start: no works needed
+        self.all_managed = False  # every estate has been managed: ever_managed is all True
+        self.community_of = [int(c) for c in model.estates.community]
         self.meetings_held = 0
         self.meetings_lapsed = 0
         self.consolidated = 0
+        self._attendees: dict[tuple[int, bool, bool], tuple[Attendance, ...]] = {}  # see attendees()
         if p.dedicated_staff:
             model.market.offer(
                 "staff", eligible=self.staff_eligible,
@@ -190,8 +193,10 @@ class LiaochengFourInOne(Policy):
         """Remember which estates have ever been managed (by anyone but dedicated staff): they
         are manageable areas already."""
         super().new_month()
-        self.ever_managed |= np.array([p is not None and not isinstance(p, DedicatedStaff)
-                                       for p in self.model.provider_of])
+        if not self.all_managed:
+            self.ever_managed |= np.array([p is not None and not isinstance(p, DedicatedStaff)
+                                           for p in self.model.provider_of])
+            self.all_managed = bool(self.ever_managed.all())  # from then on nothing changes
 
     def staff_eligible(self, e: int) -> bool:
         """Dedicated staff wait for the policy's set-up and, where consolidation is on, for a
@@ -206,20 +211,27 @@ class LiaochengFourInOne(Policy):
 
     # --- joint meetings and formation help ---------------------------------------------------
     def attendees(self, e: int) -> list[Attendance]:
-        """Who attends estate ``e``'s joint meeting and for how long."""
-        p, model = self.pars, self.model
-        has_oc = model.committee_of[e] is not None
-        has_firm = model.provider_of[e] is not None
+        """Who attends estate ``e``'s joint meeting and for how long (the list depends only on
+        the estate, whether it has a committee and whether it has a provider: kept once made)."""
+        model = self.model
+        key = (e, model.committee_of[e] is not None, model.provider_of[e] is not None)
+        out = self._attendees.get(key)
+        if out is None:
+            out = self._attendees[key] = self._make_attendees(*key)
+        return list(out)
+
+    def _make_attendees(self, e: int, has_oc: bool, has_firm: bool) -> tuple[Attendance, ...]:
+        p = self.pars
         crossed = p.cross_appointment_share if has_oc else 0.0
         parties = 1.0 + has_oc + has_firm - crossed  # residents' group, committee, firm
         worker = p.meeting_hours + p.coordination_hours_per_party * parties
-        return [
+        return (
             Attendance("community_worker", 1, worker),  # the branch secretary
             Attendance("volunteer", int(p.branch_party_members), p.meeting_hours, e),
             Attendance("volunteer", 1, p.meeting_hours * (1.0 - crossed), e),  # residents' group head
             Attendance("owners_committee", int(p.meeting_owner_attendees), p.meeting_hours, e),
             Attendance("firm_staff", 1, p.meeting_hours, e),  # the firm's manager
-        ]
+        )
 
     def before_complaints(self, model) -> None:
         """Joint meetings (in meeting months) and the canvass hours of formation drives."""
@@ -229,8 +241,8 @@ class LiaochengFourInOne(Policy):
         if self.meeting_month() and p.meeting_hours + p.coordination_hours_per_party > 0:
             tier = model.households.complaint_tier
             open_cases = np.bincount(model.households.estate[tier == Tier.COMMITTEE], minlength=est.n)
-            for e in range(est.n):
-                self.joint_meeting(model, e, float(open_cases[e]))
+            for e, cases in enumerate(open_cases.tolist()):
+                self.joint_meeting(model, e, float(cases))
         if p.formation_help_hours > 0:
             for e in sorted(model.assemblies.drives):
                 c = int(est.community[e])
@@ -241,17 +253,18 @@ class LiaochengFourInOne(Policy):
     def joint_meeting(self, model, e: int, open_cases: float) -> None:
         """Hold estate ``e``'s joint meeting: disputes taken up, the firm's performance reviewed."""
         p = self.pars
-        meeting = Meeting(model, int(model.estates.community[e]), [e], self.attendees(e), "joint_meeting", policy=self)
+        meeting = Meeting(model, self.community_of[e], [e], self.attendees(e), "joint_meeting", policy=self)
         hours = meeting.convene()
         if meeting.lapsed:
             self.meetings_lapsed += 1
             return
         self.meetings_held += 1
-        review = p.meeting_review_share * hours if model.provider_of[e] is not None else 0.0
+        has_firm = model.provider_of[e] is not None  # (a meeting does not change who serves)
+        review = p.meeting_review_share * hours if has_firm else 0.0
         cases = min(open_cases, p.meeting_cases, (hours - review) / model.p.hours_per_complaint_committee)
         if cases > 0:
             meeting.supply_complaint_hours(Tier.COMMITTEE, cases * model.p.hours_per_complaint_committee)
-        if model.provider_of[e] is not None:
+        if has_firm:
             model.ladder.resolve_bonus[Tier.COMMITTEE, e] += p.meeting_resolve_gain
             if meeting.available > 0:
                 meeting.supply_supervision(meeting.available)

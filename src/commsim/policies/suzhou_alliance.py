@@ -120,6 +120,7 @@ class Alliance:
     firm: ServiceProvider | None = None
     joined: list[int] = field(default_factory=list)  # estates whose owners voted to join (and the firm's own)
     next_vote: dict[int, int] = field(default_factory=dict)  # estate -> earliest month of its (next) vote
+    households: float = 0.0  # dwelling units of the member estates (a joint activity's budget base)
 
 
 def choose_flagship(quality: np.ndarray, activity: np.ndarray, units: np.ndarray, weight: float) -> int:
@@ -152,6 +153,9 @@ class SuzhouAlliance(Policy):
         self.formed = False
         self.held: list[bool] = []  # per alliance: a joint activity this month
         self.in_alliance = np.full(model.estates.n, -1)  # alliance of each estate, -1 none
+        self.alliance_of_household = self.in_alliance[model.households.estate]  # set when formed
+        self.household_in_alliance = self.alliance_of_household >= 0
+        self.estates_by_alliance = np.arange(model.estates.n)  # estates ordered by alliance (stable)
         self.cross_slot0 = 0  # first of the alliance's tie slots
         self.votes_held = 0
         self.votes_passed = 0
@@ -173,9 +177,13 @@ class SuzhouAlliance(Policy):
                 continue
             flag = members[choose_flagship(est.quality[members], activity[members],
                                            est.units[members], p.flagship_committee_weight)]
-            self.alliances.append(Alliance(c, members, int(flag)))
+            self.alliances.append(Alliance(c, members, int(flag), households=float(est.units[members].sum())))
         for i, a in enumerate(self.alliances):
             self.in_alliance[a.members] = i
+        self.alliance_of_household = self.in_alliance[model.households.estate]
+        self.household_in_alliance = self.alliance_of_household >= 0
+        self.estates_by_alliance = np.argsort(self.in_alliance, kind="stable")
+        for a in self.alliances:
             if p.common_convention:
                 est.norm_group[a.members] = a.flagship
             if p.common_firm:
@@ -282,10 +290,13 @@ class SuzhouAlliance(Policy):
         served = firm.spending * cost / cost.sum()
         funded = firm.spending * revenue / total
         net = served - funded
-        members = np.isin(firm.estates, idx)
-        self.cross_received[np.asarray(firm.estates)[members]] += net[members]
-        model.state.cross_subsidy_received[np.asarray(firm.estates)[members]] += np.clip(net[members], 0.0, None)
-        return float(np.clip(net[members], 0.0, None).sum())
+        joined = set(idx)
+        members = np.array([e in joined for e in firm.estates], dtype=bool)
+        where, net = np.asarray(firm.estates)[members], net[members]
+        received = np.clip(net, 0.0, None)
+        self.cross_received[where] += net
+        model.state.cross_subsidy_received[where] += received
+        return float(received.sum())
 
     # --- monthly hooks -------------------------------------------------------------------
     def before_service(self, model) -> None:
@@ -303,8 +314,7 @@ class SuzhouAlliance(Policy):
                     self.activities_lapsed += 1
                 else:
                     self.held[i] = True
-                    households = float(model.estates.units[a.members].sum())
-                    self.spend(yuan=p.activity_cost_yuan_per_household * households,
+                    self.spend(yuan=p.activity_cost_yuan_per_household * a.households,
                                hours=p.activity_organising_hours, community=a.community, purpose="activities")
             if p.common_firm:
                 self.keep_common_firm(model, a)
@@ -362,7 +372,12 @@ class SuzhouAlliance(Policy):
         self.cross_subsidy_yuan += self.cross_subsidy_month
 
     def after_participation(self, model) -> None:
-        """Remove the activity's drive; attendees gain belonging and ties across estates."""
+        """Remove the activity's drive; attendees gain belonging and ties across estates.
+
+        An attendee makes a tie with chance ``cross_tie_prob`` to an attendee drawn uniformly
+        from the other estates of its alliance (all held alliances at once: each attendee's
+        candidates are the block of its alliance's attendees without its own estate's).
+        """
         if not any(self.held):
             return
         p, hh, est = self.pars, model.households, model.estates
@@ -372,21 +387,46 @@ class SuzhouAlliance(Policy):
         u = self.rng.random(hh.n)
         v = self.rng.random(hh.n)
         w = self.rng.random(hh.n)
-        held_in = np.flatnonzero(self.held)
-        alliance_of = self.in_alliance[hh.estate]
-        attend = hh.participated & np.isin(alliance_of, held_in)
-        hh.belonging[attend] = np.minimum(1.0, hh.belonging[attend] + np.float32(p.activity_belonging_gain))
+        if all(self.held):
+            in_held = self.household_in_alliance
+        else:
+            in_held = np.append(np.asarray(self.held, dtype=bool), False)[self.alliance_of_household]  # -1: none
+        attendees = np.flatnonzero(hh.participated & in_held)  # sorted: grouped by estate
+        hh.belonging[attendees] = np.minimum(1.0, hh.belonging[attendees] + np.float32(p.activity_belonging_gain))
+        # attendees grouped by alliance (each block sorted, so grouped by estate within it)
+        alliance = self.alliance_of_household[attendees]
+        grouped = attendees[np.argsort(alliance, kind="stable")]
+        per_alliance = np.bincount(alliance, minlength=len(self.alliances))
+        block = np.cumsum(per_alliance) - per_alliance  # first position of each alliance's block
+        size = np.searchsorted(attendees, est.stop) - np.searchsorted(attendees, est.start)  # per estate
+        order = self.estates_by_alliance
+        first = np.empty(est.n, dtype=np.int64)
+        first[order] = np.cumsum(size[order]) - size[order]  # estate's first position in ``grouped``
+        lo = first - block[self.in_alliance]  # ... within its alliance's block (estates in none: unused)
+        makers = attendees[u[attendees] < p.cross_tie_prob]
+        e = hh.estate[makers]
+        i = self.in_alliance[e]
+        candidates = per_alliance[i] - size[e]
+        ok = candidates > 0
+        makers, e, i, candidates = makers[ok], e[ok], i[ok], candidates[ok]
+        r = np.minimum((v[makers] * candidates).astype(np.int64), candidates - 1)
+        target = grouped[block[i] + r + size[e] * (r >= lo[e])]
         k = int(p.cross_tie_slots)
-        for i in held_in:
-            att = np.flatnonzero(attend & (alliance_of == i))  # sorted: grouped by estate
-            lo = np.searchsorted(att, est.start)
-            size = np.searchsorted(att, est.stop) - lo
-            makers = att[u[att] < p.cross_tie_prob]
-            e = hh.estate[makers]
-            candidates = att.size - size[e]
-            makers, e, candidates = makers[candidates > 0], e[candidates > 0], candidates[candidates > 0]
-            r = np.minimum((v[makers] * candidates).astype(np.int64), candidates - 1)
-            target = att[r + size[e] * (r >= lo[e])]
-            slot = self.cross_slot0 + np.minimum((w[makers] * k).astype(np.int64), k - 1)
-            hh.ties[makers, slot] = target
+        slot = self.cross_slot0 + np.minimum((w[makers] * k).astype(np.int64), k - 1)
+        filled = makers[hh.ties[makers, slot] < 0]  # an empty slot gets a tie: the count changes
+        hh.ties[makers, slot] = target
+        recount_ties(hh, filled)
+
+
+def recount_ties(hh, rows: np.ndarray) -> None:
+    """``hh.refresh_ties()`` for only the households ``rows`` whose empty slots were filled.
+
+    The alliance's ties only ever fill slots (a tie is renewed, never removed), and no other
+    mechanism fills an empty slot (estate ties are full for every occupied household from the
+    start), so only these households' counts change; each gets the same value as a full refresh.
+    """
+    if hh.inv_tie_count is None:
         hh.refresh_ties()
+    elif rows.size:
+        count = (hh.ties[rows] >= 0).sum(axis=1)
+        hh.inv_tie_count[rows] = (1.0 / count).astype(np.float32)
