@@ -187,6 +187,21 @@ def test_cross_ties_reach_other_estates_of_the_alliance_and_tie_counts_stay_exac
     np.testing.assert_array_equal(kept, hh.inv_tie_count)
 
 
+def test_estate_tie_slots_never_leave_the_estate(small):
+    """The recorder counts cross-estate ties in the slots policies add only: the estate's own
+    slots, built and rewired every month, must stay within the estate."""
+    only_act = {"suzhou_alliance": {"common_firm": False, "common_convention": False, "federation": False,
+                                    "cross_tie_prob": 0.6}}
+    model = run(small, only_act, months=START + SETUP + 24)
+    hh, k = model.households, int(model.p.neighbour_ties)
+    own = hh.ties[:, :k]
+    used = own >= 0
+    assert used.sum() > 0 and hh.ties.shape[1] > k
+    assert (hh.estate[own[used]] == hh.estate[np.nonzero(used)[0]]).all()
+    df = model.dataframe()
+    assert df["cross_estate_tie_share"].max() > 0.0
+
+
 def test_only_alliances_whose_activity_is_held_make_cross_ties(small):
     only_act = {"suzhou_alliance": {"common_firm": False, "common_convention": False, "federation": False,
                                     "cross_tie_prob": 0.6}}

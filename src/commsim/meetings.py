@@ -181,6 +181,10 @@ class Meeting(mesa.Agent):
         estates) in proportion to their occupied units."""
         self._use(hours)
         idx = self.estates if estates is None else [int(e) for e in estates]
+        if len(idx) == 1:  # one estate: the same arithmetic on floats (hours x o / o)
+            o = float(self.model.estates.occupied_units[idx[0]])
+            self.model.ladder.extra_hours[int(tier), idx[0]] += hours * o / o
+            return
         occ = self.model.estates.occupied_units[idx].astype(float)
         self.model.ladder.extra_hours[int(tier), idx] += hours * occ / occ.sum()
 
@@ -188,5 +192,5 @@ class Meeting(mesa.Agent):
         """Add ``hours`` of supervision, spread equally over ``estates`` (default: its estates)."""
         self._use(hours)
         idx = self.estates if estates is None else [int(e) for e in estates]
-        if idx:
-            self.model.supervision.supply(idx, hours / len(idx), f"meeting:{self.purpose}")
+        if idx:  # (one estate as an index: Supervision.supply's path without numpy)
+            self.model.supervision.supply(idx[0] if len(idx) == 1 else idx, hours / len(idx), f"meeting:{self.purpose}")

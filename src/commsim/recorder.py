@@ -143,14 +143,27 @@ class Recorder:
 
     def _ties(self, out: np.ndarray) -> None:
         """Neighbour ties reaching another estate, and all ties (only where policies added
-        tie slots beyond the estate's own; otherwise no tie crosses: 0 of 1)."""
+        tie slots beyond the estate's own; otherwise no tie crosses: 0 of 1).
+
+        The estate's own slots (the first ``neighbour_ties``) never leave it: they are built and
+        rewired within the estate (tests/test_policy_suzhou.py checks it), so only the added
+        slots are looked up, one contiguous column at a time."""
         m = self.model
         hh, est = m.households, m.estates
-        if hh.ties.shape[1] > int(m.p.neighbour_ties):
-            valid = hh.ties >= 0
-            cross = valid & (hh.estate[np.where(valid, hh.ties, 0)] != hh.estate[:, None])
-            out[_INDEX["cross_ties"]] = est.sum_rows(cross.sum(axis=1))
-            out[_INDEX["ties"]] = est.sum_rows(valid.sum(axis=1))
+        k = int(m.p.neighbour_ties)
+        if hh.ties.shape[1] > k:
+            valid = np.zeros(hh.n, dtype=np.int32)
+            cross = np.zeros(hh.n, dtype=np.int32)
+            for j in range(hh.ties.shape[1]):
+                col = hh.ties[:, j]
+                ok = col >= 0
+                valid += ok
+                if j >= k:
+                    away = np.take(hh.estate, np.maximum(col, 0)) != hh.estate
+                    away &= ok
+                    cross += away
+            out[_INDEX["cross_ties"]] = est.sum_rows(cross)
+            out[_INDEX["ties"]] = est.sum_rows(valid)
         else:
             out[_INDEX["cross_ties"]] = 0.0
             out[_INDEX["ties"]] = 1.0
