@@ -81,6 +81,7 @@ def count(pkg: str, path: str, workload: str, n: int) -> int:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--old", required=True, help="folder holding the commsim_old package")
+    ap.add_argument("--new", default="", help="folder holding the commsim package to count (default: the installed one)")
     ap.add_argument("--sizes", default="300,9150", help="streets for month:N workloads")
     ap.add_argument("--months", type=int, default=10)
     ap.add_argument("--runs", default="baseline", help="scenarios for run:NAME workloads (comma-separated; '' none)")
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     workloads = [(f"month:{int(s)}", args.months) for s in args.sizes.split(",") if s]
     workloads += [(f"run:{name}", args.reps) for name in args.runs.split(",") if name]
     jobs = [(w, n, variant) for w, n in workloads for variant in ("old", "new")]
-    variants = {"old": ("commsim_old", args.old), "new": ("commsim", "")}
+    variants = {"old": ("commsim_old", args.old), "new": ("commsim", args.new)}
     with ThreadPoolExecutor(args.jobs) as pool:
         counts = list(pool.map(lambda j: count(*variants[j[2]], j[0], j[1]), jobs))
     result: dict = {"load_end": os.getloadavg()}
