@@ -176,6 +176,10 @@ def test_month_state_resets_every_array():
     assert [name for name in declared if getattr(st, name).any()] == []
     assert {name for name in declared if getattr(st, name).dtype == np.int64} == {
         *MonthState.COUNTS, "complaints_reaching"}
+    st.payments += 2.0  # in place: allowed
+    st.payments[:] = 1.0
+    with pytest.raises(AttributeError, match="payments"):
+        st.payments = np.ones(3)  # a new array would be detached from reset() and the recorder
 
 
 def test_a_subsidy_paid_before_payment_reaches_the_provider(tmp_path):

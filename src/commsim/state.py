@@ -152,6 +152,14 @@ class MonthState:
         self.complaints_reaching = self.count_block[len(self.COUNTS):]
         self.failure = np.zeros(self.n_households, dtype=bool)
         self.stance_review = np.zeros(self.n_households, dtype=bool)
+        object.__setattr__(self, "_sealed", True)
+
+    def __setattr__(self, name: str, value) -> None:
+        # The arrays are rows of the blocks that reset() zeroes and the recorder reads: write into
+        # them (``st.x[:] = ...``, ``st.x += ...``); rebinding one would silently detach it.
+        if getattr(self, "_sealed", False) and value is not getattr(self, name, value):
+            raise AttributeError(f"MonthState.{name} is a fixed array: assign into it (state.{name}[:] = ...)")
+        object.__setattr__(self, name, value)
 
     def reset(self) -> None:
         """Start a new month: every array back to zero (no failures)."""
