@@ -115,11 +115,10 @@ class Recorder:
             np.logical_and(hh.participated, age, out=stack[3 + a], casting="unsafe")
             np.logical_and(occ, age, out=stack[3 + n_age + a], casting="unsafe")
         out[_COUNT_ROWS] = np.add.reduceat(stack, est.start, axis=1)
-        levels = stack[:3]  # (reused) occupied households' satisfaction, trust and belonging
-        np.multiply(hh.satisfaction, occ, out=levels[0])
-        np.multiply(hh.trust, occ, out=levels[1])
-        np.multiply(hh.belonging, occ, out=levels[2])
-        out[_LEVEL_ROWS] = np.add.reduceat(levels, est.start, axis=1, dtype=np.float64)
+        level = stack[0]  # (reused) an occupied household's satisfaction, trust, belonging
+        for row, values in zip(_LEVEL_ROWS, (hh.satisfaction, hh.trust, hh.belonging), strict=True):
+            np.multiply(values, occ, out=level)
+            out[row] = est.sum_rows(level)  # one row at a time: a 2-D sum would cast all three to float64 at once
         out[_INDEX["arrears"]] = est.sum_rows(hh.arrears_months) * (m.fee_charged() > 0)  # charged only
 
     def _households_v2(self, out: np.ndarray) -> None:

@@ -71,7 +71,8 @@ def payment_logit(model: CommunityModel, fee_charged: np.ndarray, ties_paid: np.
     # float64 from here on: norm term
     norm = hh.tie_share(hh.paid) if ties_paid is None else ties_paid
     norm *= f32(1.0 - w)
-    logit = w * est.per_household(model.group_paying_share())
+    logit = est.per_household(model.group_paying_share())  # (in place below: fewer temporaries)
+    logit *= w
     logit += norm
     logit -= 0.5
     logit *= p.pay_beta_norm
@@ -79,12 +80,15 @@ def payment_logit(model: CommunityModel, fee_charged: np.ndarray, ties_paid: np.
     t = hh.belonging - f32(0.5)
     t *= f32(p.pay_beta_belonging)
     logit += t
-    burden = est.per_household(fee_charged) * hh.area_m2
+    burden = est.per_household(fee_charged)
+    burden *= hh.area_m2
     burden *= hh.fee_share_payable
     burden /= hh.income_yuan
     burden *= p.pay_beta_burden
     logit -= burden
-    logit -= np.minimum(hh.arrears_months, p.pay_arrears_cap_months) * p.pay_beta_arrears
+    arrears = np.minimum(hh.arrears_months, p.pay_arrears_cap_months)
+    logit -= np.multiply(arrears, p.pay_beta_arrears, out=burden)  # (burden's buffer reused)
+    del burden, arrears
     static = hh.pay_static  # tenant, absentee and estate-type shifts never change in a run
     if static is None:
         static = p.pay_tenant_shift * ~hh.owner  # 0 (or -0) where the flag is off
