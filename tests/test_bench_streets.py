@@ -28,3 +28,12 @@ def test_street_has_exactly_n_households(n, estates):
 def test_street_too_small_for_its_estates_is_refused():
     with pytest.raises(ValueError, match="cannot build a street of 5"):
         streets.street_of(5)
+
+
+def test_a_large_street_needs_at_most_150_bytes_per_household():
+    """Issue 17's memory goal, a deterministic count (not a timing): tracemalloc's peak while
+    building a 300,000-household street and running one month, per household
+    (``benchmarks/workloads.memory``; numpy registers its buffers with tracemalloc)."""
+    workloads = importlib.import_module("benchmarks.workloads")
+    measured = workloads.memory(300_000)
+    assert measured["traced_peak_bytes_per_household"] <= 150, measured
