@@ -50,9 +50,10 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
+from commsim.chunks import chunk_tables
 from commsim.compaction import Layout, compact_runs
-from commsim.ensemble import Plan, Task, result_frames
-from commsim.io import OutputError, atomic_write, prepare_output_dir, write_json, write_parquet
+from commsim.ensemble import Plan, Task
+from commsim.io import OutputError, atomic_write, prepare_output_dir, write_json, write_table
 
 try:  # POSIX; elsewhere folders are not locked
     import fcntl
@@ -274,13 +275,13 @@ class RunStore:
         """Write one finished chunk: monthly rows first, then the runs' summary rows."""
         if not results:
             return
-        monthly, summary = result_frames(self.plan, results)
+        monthly, summary = chunk_tables(self.plan, results)
         first = min(t.index for t, _, _ in results)
         tag = hashlib.sha256("".join(sorted(t.key for t, _, _ in results)).encode()).hexdigest()[:10]
         name = f"part-{first:08d}-{tag}.parquet"
         if monthly is not None and self.keep_monthly:
-            write_parquet(monthly, self.monthly_dir / name)
-        write_parquet(summary, self.runs_dir / name)
+            write_table(monthly, self.monthly_dir / name)
+        write_table(summary, self.runs_dir / name)
         self.count += len(results)
         self.keys.update(t.key for t, _, _ in results)
         self.loose += 1
