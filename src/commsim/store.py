@@ -196,6 +196,7 @@ class RunStore:
         self.count = 0  # runs stored (after open, plus those written since)
         self.keys: set[str] = set()  # their task keys
         self.loose = 0  # summary chunks not yet compacted
+        self._written: dict[str, Any] = {}  # loose summary chunks written here: file name -> table
 
     @property
     def runs_dir(self) -> Path:
@@ -282,6 +283,7 @@ class RunStore:
         if monthly is not None and self.keep_monthly:
             write_table(monthly, self.monthly_dir / name)
         write_table(summary, self.runs_dir / name)
+        self._written[name] = summary
         self.count += len(results)
         self.keys.update(t.key for t, _, _ in results)
         self.loose += 1
@@ -294,7 +296,9 @@ class RunStore:
         Safe to kill at any point (see the module docstring). Returns the new file, or None
         when there was nothing to merge.
         """
-        path = compact_runs(self.runs_dir, everything)
+        path = compact_runs(self.runs_dir, everything, self._written)
+        if path is not None:
+            self._written.clear()  # merged: every loose file is
         self.loose = 0 if everything else len(Layout.scan(self.runs_dir).loose)
         return path
 
