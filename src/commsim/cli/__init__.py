@@ -142,7 +142,7 @@ def import_shallow() -> None:
 
 
 #: commands that run models on the local worker pool
-POOL_COMMANDS = ("run", "compare", "sweep", "sensitivity", "decompose", "calibrate")
+POOL_COMMANDS = ("run", "compare", "streets", "sweep", "sensitivity", "decompose", "calibrate")
 
 
 def _start_pool_early(argv: list[str]) -> None:
