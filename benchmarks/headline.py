@@ -6,7 +6,9 @@
 Runs ``commsim compare baseline suzhou_alliance liaocheng_four_in_one fee_subsidy --reps R
 --months 60 --no-figures --noise-only`` (and, with ``--worlds N``, the default comparison
 across N worlds instead of --noise-only) in a fresh output folder, in a subprocess, and
-records the wall time with the load averages before and after. ``--against SRC`` runs the
+records the wall time with the load averages before and after, and the CPU time of the
+command's main process and of all its processes (the pool's server and workers), read with
+psutil ten times a second (so each process's last tenth of a second may be missed). ``--against SRC`` runs the
 same command with another source tree first on ``PYTHONPATH`` (the code before a change),
 alternating old and new ``--rounds`` times, so the ratio is measured in one session.
 Writes ``benchmarks/results/headline.json``.
@@ -41,15 +43,51 @@ def one(reps: int, worlds: int | None, src: str | None, workers: int | None) -> 
             cmd += ["--workers", str(workers)]
         load0 = os.getloadavg()
         started = time.perf_counter()
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-        wall = time.perf_counter() - started
+        with open(Path(tmp) / "stderr.txt", "w+") as err:
+            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err, text=True)
+            main_cpu, total_cpu = _watch(proc)
+            wall = time.perf_counter() - started
+            err.seek(0)
+            stderr = err.read()
         load1 = os.getloadavg()
         if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{stderr[-2000:]}")
         manifest = json.loads((Path(tmp) / "out" / "manifest.json").read_text())
     runs = manifest.get("runs", 0) + ((manifest.get("worlds") or {}).get("runs", 0) if worlds else 0)
     return {"code": src or "this tree", "reps": reps, "worlds": worlds, "wall_s": round(wall, 2),
-            "runs": runs, "load_before": [round(x, 2) for x in load0], "load_after": [round(x, 2) for x in load1]}
+            "cpu_main_s": main_cpu, "cpu_all_s": total_cpu, "runs": runs,
+            "runs_seconds": manifest.get("seconds"),
+            "load_before": [round(x, 2) for x in load0], "load_after": [round(x, 2) for x in load1]}
+
+
+def _watch(proc: subprocess.Popen) -> tuple[float | None, float | None]:
+    """Wait for ``proc``; CPU seconds (user + system) of it and of it with every descendant,
+    as last seen (psutil, every 0.1 s); None without psutil."""
+    try:
+        import psutil
+    except ImportError:
+        proc.wait()
+        return None, None
+    seen: dict[int, float] = {}
+    try:
+        root = psutil.Process(proc.pid)
+    except psutil.NoSuchProcess:
+        proc.wait()
+        return None, None
+    while proc.poll() is None:
+        try:
+            family = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            break
+        for p in family:
+            try:
+                t = p.cpu_times()
+                seen[p.pid] = t.user + t.system
+            except psutil.NoSuchProcess:
+                pass
+        time.sleep(0.1)
+    proc.wait()
+    return round(seen.get(proc.pid, 0.0), 2), round(sum(seen.values()), 2)
 
 
 def main() -> None:
@@ -70,9 +108,13 @@ def main() -> None:
                          + ("--noise-only" if args.worlds is None else f"--worlds {args.worlds} --max-worlds {args.worlds}"),
               "rows": rows}
     if args.against:
-        old = statistics.median(r["wall_s"] for r in rows if r["code"] == args.against)
-        new = statistics.median(r["wall_s"] for r in rows if r["code"] == "this tree")
-        result["speedup_wall"] = round(old / new, 3)
+        for what in ("wall_s", "cpu_main_s", "cpu_all_s"):
+            old = [r[what] for r in rows if r["code"] == args.against and r[what] is not None]
+            new = [r[what] for r in rows if r["code"] == "this tree" and r[what] is not None]
+            if old and new:
+                result[f"old_{what}"], result[f"new_{what}"] = statistics.median(old), statistics.median(new)
+                result[f"ratio_{what}"] = round(statistics.median(old) / statistics.median(new), 3)
+        result["speedup_wall"] = result.get("ratio_wall_s")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "rows"}))

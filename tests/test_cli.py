@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from commsim.cli import cli
@@ -96,3 +97,23 @@ def test_params_with_an_unknown_group_lists_the_groups():
     assert result.exit_code == 2
     assert "--group Payment: no such group" in result.output and "payment" in result.output
     assert "policy:fee_subsidy" in result.output
+
+
+@pytest.mark.parametrize("argv, starts", [
+    (["compare", "baseline", "fee_subsidy", "--reps", "4"], True),
+    (["sweep", "baseline", "--workers", "2"], True),
+    (["compare", "baseline", "fee_subsidy", "--workers", "1"], False),
+    (["compare", "baseline", "fee_subsidy", "--backend", "dask"], False),
+    (["compare", "--help"], False),
+    (["params"], False),
+    ([], False),
+])
+def test_the_pool_server_starts_early_only_for_commands_that_use_it(monkeypatch, argv, starts):
+    import commsim.backends
+    import commsim.cli
+
+    calls = []
+    monkeypatch.setattr(commsim.backends, "start_pool_server", lambda: calls.append(1))
+    monkeypatch.setattr(commsim.backends, "default_workers", lambda: 2)
+    commsim.cli._start_pool_early(argv)
+    assert bool(calls) == starts

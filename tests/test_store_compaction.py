@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 import commsim.io
@@ -116,3 +117,33 @@ def test_resuming_a_compacted_store_computes_only_the_missing_runs(tmp_path, mon
     assert len(list((tmp_path / "monthly").glob("part-*.parquet"))) == 5
     with pytest.raises(Exception, match="different experiment"):
         run_plan(small_plan(1), tmp_path, workers=1, progress=False)
+
+
+def test_compacting_the_chunks_written_here_reads_none_back_and_writes_the_same_file(tmp_path, monkeypatch):
+    plan = small_plan(12)
+    fake_store(tmp_path / "a", plan, [3, 2, 4])
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    store = RunStore(tmp_path / "a")
+    store.open(plan.keys)
+    store.plan = plan
+    tasks = plan.tasks[9:]
+    store.write([(t, pd.DataFrame({"month": [1, 2], "x": [t.index, 0.5]}), {"final_x": float(t.index)}) for t in tasks])
+    fresh = RunStore(tmp_path / "b")
+    fresh.open(plan.keys)
+    fresh.plan = plan
+    fresh.write([(t, pd.DataFrame({"month": [1, 2], "x": [t.index, 0.5]}), {"final_x": float(t.index)}) for t in tasks])
+    fresh._written.clear()  # as if written by an earlier command: read from disk
+    read = []
+    real_read = pq.ParquetFile
+
+    def counting(path, *a, **k):
+        read.append(Path(path).name)
+        return real_read(path, *a, **k)
+
+    monkeypatch.setattr(pq, "ParquetFile", counting)
+    store.compact(everything=True)
+    assert len(read) == 3  # the earlier command's three chunks, not the one written here
+    fresh.compact(everything=True)
+    (a,), (b,) = (list((tmp_path / x / "runs").glob("*.parquet")) for x in "ab")
+    assert pq.read_table(a).equals(pq.read_table(b), check_metadata=True)
+    assert pq.read_schema(a).metadata == pq.read_schema(b).metadata

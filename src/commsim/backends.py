@@ -124,10 +124,22 @@ def pool_context() -> mp.context.BaseContext:
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
         # each worker also re-imports the parent's __main__ (e.g. the commsim script, which
-        # imports commsim.cli): preloading both makes that a dictionary look-up
-        ctx.set_forkserver_preload(["commsim.ensemble", "commsim.cli"])
+        # imports commsim.cli): preloading both makes that a dictionary look-up. Mesa first:
+        # see commsim.cli.import_shallow
+        ctx.set_forkserver_preload(["mesa", "commsim.ensemble", "commsim.cli"])
         return ctx
     return mp.get_context("spawn")
+
+
+def start_pool_server() -> None:
+    """Start the fork server of :func:`pool_context` (no-op without one, or when running):
+    it imports its preloaded modules in the background, so that the first worker started
+    later forks at once."""
+    ctx = pool_context()
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 class _Worker:

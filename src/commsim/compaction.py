@@ -11,7 +11,7 @@ at any moment leaves either those files or the compacted one that covers them. R
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -23,16 +23,21 @@ COVERS = b"commsim.covers"
 PARTS = b"commsim.parts"
 
 
-def compact_runs(runs_dir: Path, everything: bool = False) -> Path | None:
+def compact_runs(runs_dir: Path, everything: bool = False, written: Mapping[str, pa.Table] | None = None) -> Path | None:
     """Merge the loose summary chunks of ``runs_dir`` (``everything``: every live file) into
-    one compacted file and delete what it covers; returns the new file (None if none)."""
+    one compacted file and delete what it covers; returns the new file (None if none).
+
+    ``written``: tables this process wrote to files of ``runs_dir``, by file name; those files
+    are not read again (the command's own chunks: only chunks of an earlier command are read).
+    """
     layout = Layout.scan(runs_dir)
     merge = layout.live if everything else layout.loose
     if len(merge) < 2 and not layout.covered_files:
         return None
     path = None
     if len(merge) >= 2:
-        table = _concat([pq.ParquetFile(p).read() for p in merge])
+        written = written or {}
+        table = _concat([written[p.name] if p.name in written else pq.ParquetFile(p).read() for p in merge])
         covers = set(layout.covers_of(merge))
         parts = set(layout.parts_of(merge))
         path = runs_dir / f"compact-{layout.next_number:06d}.parquet"

@@ -187,7 +187,16 @@ def paired_comparison(
     metrics = list(metrics or _ordered_metrics(numeric_metrics(summary)))
     wide = {s: summary[summary["scenario"] == s].set_index("replicate") for s in scenarios}
     base = wide[baseline]
-    rows = []
+    pairs = []  # (metric, position, scenario, x, b, d), in the table's order
+    for metric in metrics:
+        for pos, s in enumerate(others, start=1):
+            pair = wide[s][[metric]].join(base[[metric]].add_suffix("_base"), how="inner")
+            x, b = pair[metric].to_numpy(dtype=float), pair[f"{metric}_base"].to_numpy(dtype=float)
+            ok = np.isfinite(x) & np.isfinite(b)
+            pairs.append((metric, pos, s, x[ok], b[ok], x[ok] - b[ok]))
+    diffs = iter(_map(lambda p: paired_difference(p[5], np.random.SeedSequence([seed, zlib.crc32(p[0].encode()), p[1]])),
+                      pairs))
+    rows, todo = [], iter(pairs)
     for metric in metrics:
         hib = higher_is_better(metric)
         b_all = base[metric].to_numpy(dtype=float)
@@ -199,15 +208,10 @@ def paired_comparison(
                          effect_size=math.nan, prob_better=math.nan, higher_is_better=hib,
                          direction=direction(metric), crn_variance_ratio=math.nan))
         block = []
-        for pos, s in enumerate(others, start=1):
-            pair = wide[s][[metric]].join(base[[metric]].add_suffix("_base"), how="inner")
-            x, b = pair[metric].to_numpy(dtype=float), pair[f"{metric}_base"].to_numpy(dtype=float)
-            ok = np.isfinite(x) & np.isfinite(b)
-            x, b = x[ok], b[ok]
-            d = x - b
+        for _ in others:
+            _, _, s, x, b, d = next(todo)
             mean, lo, hi = t_interval(x)
-            boot_seed = np.random.SeedSequence([seed, zlib.crc32(metric.encode()), pos])
-            diff, dlo, dhi, method, p = paired_difference(d, boot_seed)
+            diff, dlo, dhi, method, p = next(diffs)
             sd_d = _sd(d)
             denom = _sd(x) ** 2 + _sd(b) ** 2 if x.size > 1 else math.nan
             block.append(dict(
@@ -223,6 +227,21 @@ def paired_comparison(
             row["p_adjusted"] = float(adj)
         rows.extend(block)
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def _map(fn, items: list) -> list:
+    """``[fn(item) for item in items]`` on the cores this process may use: the bootstrap's
+    draws, gathers and means release the GIL, and each pair has its own seeded generator, so
+    the results are the same as in one thread."""
+    from commsim.backends import default_workers
+
+    workers = min(default_workers(), 4)
+    if workers < 2 or len(items) < 2:
+        return [fn(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(fn, items))
 
 
 def _ordered_metrics(metrics: Sequence[str]) -> list[str]:

@@ -38,9 +38,12 @@ from commsim.scenario import Scenario, ScenarioSpec
 if TYPE_CHECKING:
     from commsim.experiment import Manifest
 
-#: seconds of work per chunk sent to a worker once run times are known (a killed command
-#: loses at most about this much finished work per worker)
-CHUNK_SECONDS = 2.0
+#: CPU seconds of work per chunk sent to a worker once run times are known (a killed command
+#: loses at most about this much finished work per worker). CPU time, not wall time: on a
+#: busy machine a run takes longer, but the main process's cost per chunk (Arrow tables, two
+#: files) grows alike, so sizing chunks by wall time made them smaller exactly when the
+#: main process could least afford more of them
+CHUNK_SECONDS = 3.0
 MAX_CHUNK = 200
 
 
@@ -82,9 +85,9 @@ def scenario_from_payload(payload: Mapping[str, Any]) -> Scenario:
 def run_chunk(payloads: Mapping[str, Mapping[str, Any]], items: Sequence[tuple], keep_monthly: bool = True) -> tuple[list[tuple], float]:
     """Worker entry point: run ``items`` = [(task index, scenario label, seed, values)].
 
-    Returns ([(task index, monthly or None, summary)], seconds spent).
+    Returns ([(task index, monthly or None, summary)], CPU seconds spent).
     """
-    start = time.perf_counter()
+    start = time.process_time()
     out = []
     for index, label, seed, values in items:
         try:
@@ -95,7 +98,7 @@ def run_chunk(payloads: Mapping[str, Mapping[str, Any]], items: Sequence[tuple],
             what = "it called sys.exit" if isinstance(exc, SystemExit) else f"{type(exc).__name__}: {exc}"
             raise RunError(f"scenario {label}, seed {seed}: {registry.failure_location(exc)}: {what}") from None
         out.append((index, monthly if keep_monthly else None, summary))
-    return out, time.perf_counter() - start
+    return out, time.process_time() - start
 
 
 # --- tasks and plans --------------------------------------------------------------------------
@@ -243,8 +246,8 @@ class MemorySink:
 
 
 class _ChunkSizer:
-    """Runs per chunk: 1 until run times are known, then about CHUNK_SECONDS of work, never
-    so many that a worker would sit idle at the end."""
+    """Runs per chunk: 1 until run times are known, then about CHUNK_SECONDS of CPU time,
+    never so many that a worker would sit idle at the end."""
 
     def __init__(self, workers: int, fixed: int | None = None):
         self.workers = max(workers, 1)

@@ -40,7 +40,7 @@ class RunOptions:
         months: months to simulate (None: each scenario's own).
         workers: worker processes (None: all cores; 1: in this process).
         backend: ``local`` or ``dask``; scheduler: a Dask scheduler address.
-        chunk: runs sent to a worker at a time (None: about 2 s of work).
+        chunk: runs sent to a worker at a time (None: about 3 s of CPU time).
         sets: ``--set`` overrides, parameter name -> value.
         vary: parameters varied across replicates (Vary objects, or ``--vary`` strings).
         out: output folder (None: results stay in memory).

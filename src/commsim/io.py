@@ -60,27 +60,53 @@ def annotated_table(df: pd.DataFrame):
     ``final_``/``mean_``/``total_`` describe their monthly metric)."""
     import pyarrow as pa
 
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    return pa.Table.from_arrays(table.columns, schema=_annotated_schema(table.schema))
+
+
+_ANNOTATED: dict[bytes, Any] = {}  # a schema, serialized -> the schema with field metadata
+
+
+def _annotated_schema(schema):
+    """``schema`` with each known field's metadata (worked out once per schema)."""
+    import pyarrow as pa
+
     from commsim.metrics import base_metric, column_metadata
 
-    table = pa.Table.from_pandas(df, preserve_index=False)
-    meta = column_metadata(list(df.columns))
+    key = schema.serialize().to_pybytes()
+    done = _ANNOTATED.get(key)
+    if done is not None:
+        return done
+    meta = column_metadata(schema.names)
     prefix = {"final_": "at the end of the run: ", "mean_": "mean after burn-in: ", "total_": "sum after burn-in: "}
     fields = []
-    for f in table.schema:
+    for f in schema:
         info = dict(meta.get(f.name, {}))
         if not info and base_metric(f.name) != f.name:
             base = column_metadata([base_metric(f.name)]).get(base_metric(f.name), {})
             if base:
                 info = {**base, "description": prefix[f.name[: f.name.index("_") + 1]] + base["description"]}
         fields.append(f.with_metadata({k: str(v) for k, v in info.items()}) if info else f)
-    return pa.Table.from_arrays(table.columns, schema=pa.schema(fields, metadata=table.schema.metadata))
+    if len(_ANNOTATED) > 256:
+        _ANNOTATED.clear()
+    done = _ANNOTATED[key] = pa.schema(fields, metadata=schema.metadata)
+    return done
 
 
 def write_parquet(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write ``df`` atomically as Parquet, with units and descriptions in the schema metadata."""
+    return write_table(annotated_table(df), path)
+
+
+def write_table(table, path: str | os.PathLike[str]) -> Path:
+    """Write the pyarrow Table ``table`` atomically as Parquet (snappy). Floating-point
+    columns are stored plainly, not dictionary-encoded: they rarely repeat, and encoding
+    them took about half the writing time of a monthly chunk."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    return atomic_write(path, lambda tmp: pq.write_table(annotated_table(df), tmp))
+    dictionary = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
+    return atomic_write(path, lambda tmp: pq.write_table(table, tmp, use_dictionary=dictionary))
 
 
 def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:

@@ -29,20 +29,35 @@ def simulate(scenario: Scenario, seed: int, months: int | None = None) -> pd.Dat
 
 
 def summarize(monthly: pd.DataFrame, burn_in_months: int) -> dict[str, float]:
-    """One replicate's street-wide summary: ``final_<m>``, ``mean_<m>`` (after burn-in), ``total_<m>``."""
-    street = monthly[monthly["estate"] == "all"].sort_values("month")
-    after = street[street["month"] > burn_in_months]
+    """One replicate's street-wide summary: ``final_<m>``, ``mean_<m>`` (after burn-in), ``total_<m>``.
+
+    Means and totals skip NaN months, as pandas' ``Series.mean`` and ``Series.sum`` do (a mean
+    of no value is NaN, a total 0). The columns are reduced together as rows of one block,
+    each summed along its contiguous row as pandas sums a column (the same pairwise sum: the
+    same bits), at a tenth of the cost of a pandas selection per metric.
+    """
+    columns = monthly.columns.tolist()
+    position = {c: i for i, c in enumerate(columns)}
+    means = [m for m in SUMMARY_METRICS if m in position]
+    totals = [m for m in SUMMARY_TOTALS if m in position] + [c for c in columns if c.startswith("policy_")]
+    wanted = list(dict.fromkeys(means + totals))
+    at = {c: i for i, c in enumerate(wanted)}
+    street = np.flatnonzero((monthly["estate"] == "all").to_numpy())
+    months = monthly["month"].to_numpy()[street]
+    order = np.argsort(months, kind="stable")
+    block = monthly.iloc[street[order], [position[c] for c in wanted]].to_numpy(dtype=np.float64)
+    rows = np.ascontiguousarray(block[months[order] > burn_in_months].T)  # one metric per row
+    missing = np.isnan(rows)
+    sums = np.where(missing, 0.0, rows).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        avg = sums / (~missing).sum(axis=1)
+    last = block[-1] if len(block) else np.full(len(wanted), np.nan)
     out: dict[str, float] = {}
-    for m in SUMMARY_METRICS:
-        if m in street:
-            out[f"final_{m}"] = float(street[m].iloc[-1])
-            out[f"mean_{m}"] = float(after[m].mean())
-    for m in SUMMARY_TOTALS:
-        if m in street:
-            out[f"total_{m}"] = float(after[m].sum())
-    for col in street.columns:
-        if col.startswith("policy_"):
-            out[f"total_{col}"] = float(after[col].sum())
+    for m in means:
+        out[f"final_{m}"] = float(last[at[m]])
+        out[f"mean_{m}"] = float(avg[at[m]])
+    for m in totals:
+        out[f"total_{m}"] = float(sums[at[m]])
     return out
 
 

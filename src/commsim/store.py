@@ -50,9 +50,10 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
+from commsim.chunks import chunk_tables
 from commsim.compaction import Layout, compact_runs
-from commsim.ensemble import Plan, Task, result_frames
-from commsim.io import OutputError, atomic_write, prepare_output_dir, write_json, write_parquet
+from commsim.ensemble import Plan, Task
+from commsim.io import OutputError, atomic_write, prepare_output_dir, write_json, write_table
 
 try:  # POSIX; elsewhere folders are not locked
     import fcntl
@@ -195,6 +196,7 @@ class RunStore:
         self.count = 0  # runs stored (after open, plus those written since)
         self.keys: set[str] = set()  # their task keys
         self.loose = 0  # summary chunks not yet compacted
+        self._written: dict[str, Any] = {}  # loose summary chunks written here: file name -> table
 
     @property
     def runs_dir(self) -> Path:
@@ -274,13 +276,14 @@ class RunStore:
         """Write one finished chunk: monthly rows first, then the runs' summary rows."""
         if not results:
             return
-        monthly, summary = result_frames(self.plan, results)
+        monthly, summary = chunk_tables(self.plan, results)
         first = min(t.index for t, _, _ in results)
         tag = hashlib.sha256("".join(sorted(t.key for t, _, _ in results)).encode()).hexdigest()[:10]
         name = f"part-{first:08d}-{tag}.parquet"
         if monthly is not None and self.keep_monthly:
-            write_parquet(monthly, self.monthly_dir / name)
-        write_parquet(summary, self.runs_dir / name)
+            write_table(monthly, self.monthly_dir / name)
+        write_table(summary, self.runs_dir / name)
+        self._written[name] = summary
         self.count += len(results)
         self.keys.update(t.key for t, _, _ in results)
         self.loose += 1
@@ -293,7 +296,9 @@ class RunStore:
         Safe to kill at any point (see the module docstring). Returns the new file, or None
         when there was nothing to merge.
         """
-        path = compact_runs(self.runs_dir, everything)
+        path = compact_runs(self.runs_dir, everything, self._written)
+        if path is not None:
+            self._written.clear()  # merged: every loose file is
         self.loose = 0 if everything else len(Layout.scan(self.runs_dir).loose)
         return path
 

@@ -30,6 +30,26 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 class _Group(click.Group):
+    """The ``commsim`` group: its commands' modules are imported when a command is looked up,
+    so that :func:`main` can start the worker pool's server first (see :func:`main`)."""
+
+    _loaded = False
+
+    def _load(self) -> None:
+        if not _Group._loaded:
+            _Group._loaded = True
+            import_shallow()
+            for name in COMMAND_MODULES:
+                importlib.import_module(name).register(self)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._load()
+        return super().get_command(ctx, cmd_name)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -65,10 +85,6 @@ class _Group(click.Group):
 @click.version_option(package_name="commsim", prog_name="commsim")
 def cli() -> None:
     """Simulate urban residential community governance and compare policies."""
-
-
-for _name in COMMAND_MODULES:
-    importlib.import_module(_name).register(cli)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -113,7 +129,38 @@ def main(argv: list[str] | None = None) -> None:
     """
     warnings.showwarning = _show_warning
     install_signal_handlers()
+    _start_pool_early(sys.argv[1:] if argv is None else argv)
+    cli._load()  # here, not inside click's call stack (see import_shallow)
     cli.main(args=argv, prog_name="commsim", standalone_mode=True)
+
+
+def import_shallow() -> None:
+    """Import Mesa before the modules that need it: each of Mesa's modules names its logger
+    through ``inspect.stack()``, whose cost grows with the depth of the import chain that
+    reaches it (~0.5-1 s of start-up when Mesa comes at the end of commsim's chain)."""
+    importlib.import_module("mesa")
+
+
+#: commands that run models on the local worker pool
+POOL_COMMANDS = ("run", "compare", "streets", "sweep", "sensitivity", "decompose", "calibrate")
+
+
+def _start_pool_early(argv: list[str]) -> None:
+    """Start the local pool's fork server now, when ``argv`` is a command that will use it:
+    it imports the model (~2-3 s) on the other core while this process imports the commands
+    and reads the scenarios, instead of after. Errors are left to the command itself."""
+    if not argv or argv[0] not in POOL_COMMANDS or any(a in ("-h", "--help") for a in argv):
+        return
+    opts = dict(zip(argv, argv[1:], strict=False))
+    if opts.get("--backend", "local") != "local" or opts.get("--workers") == "1":
+        return
+    try:
+        from commsim.backends import default_workers, start_pool_server
+
+        if default_workers() > 1 or opts.get("--workers", "1") != "1":
+            start_pool_server()
+    except Exception:  # noqa: BLE001 (the pool starts as usual when the command needs it)
+        return
 
 
 if __name__ == "__main__":  # pragma: no cover

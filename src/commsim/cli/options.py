@@ -56,7 +56,7 @@ def run_options(default_reps: int) -> Callable:
             click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786); without it --backend dask starts a LocalCluster."),
             click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help=SET_HELP),
             click.option("--overwrite", is_flag=True, help="Discard runs already in the output folder instead of resuming."),
-            click.option("--chunk", type=int, default=None, callback=at_least(1), help="Runs sent to a worker at a time (default: about 2 s of work)."),
+            click.option("--chunk", type=int, default=None, callback=at_least(1), help="Runs sent to a worker at a time (default: about 3 s of CPU time)."),
         ]
         for opt in reversed(opts):
             fn = opt(fn)
