@@ -40,6 +40,14 @@ def _mods(pkg: str):
             importlib.import_module(f"{pkg}.runner"))
 
 
+def finish(out: dict, path: Path) -> None:
+    """Add the load at the end, write ``out`` as JSON to ``path``, print the loads."""
+    out["load_end"] = [round(x, 2) for x in os.getloadavg()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=2) + "\n")
+    print(json.dumps({"load_start": out["load_start"], "load_end": out["load_end"]}))
+
+
 def _cpu(fn) -> float:
     t = time.process_time()
     fn()
@@ -117,10 +125,7 @@ def main() -> None:
     for name in HEADLINE:
         out[f"run_{name}"] = runs(pkgs, name, args.reps, 60)
         print(name, json.dumps(out[f"run_{name}"]), flush=True)
-    out["load_end"] = [round(x, 2) for x in os.getloadavg()]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(out, indent=2) + "\n")
-    print(json.dumps({"load_start": out["load_start"], "load_end": out["load_end"]}))
+    finish(out, args.out)
 
 
 if __name__ == "__main__":

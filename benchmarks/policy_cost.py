@@ -89,10 +89,11 @@ def main() -> None:
                 row[f"{v}_added_s"] = round(med[(v, s)] - med[(v, "baseline")], 4)
         out[s] = row
         print(s, json.dumps(row), flush=True)
-    out["load_end"] = [round(x, 2) for x in os.getloadavg()]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(out, indent=2) + "\n")
-    print(json.dumps({"load_start": out["load_start"], "load_end": out["load_end"]}))
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from benchmarks.ab import finish
+
+    finish(out, args.out)
 
 
 if __name__ == "__main__":
