@@ -113,7 +113,7 @@ def test_an_explorer_run_compares_policies_with_the_status_quo(tmp_path):
     assert choice.runs() == 4
     done = explorer.explore(choice, tmp_path / "run")
     assert done.labels == ["baseline", "suzhou_alliance-fee_subsidy"]
-    assert done.results.title(done.labels[1], "en") == "Suzhou alliance of neighbourhoods + Property-fee subsidies"
+    assert done.results.title(done.labels[1], "en") == "Suzhou alliance of neighbourhoods + Property-fee subsidy"
     table = explorer.table(done)
     assert list(table["outcome"])[0] == "Fee collection rate" and len(table) == len(explorer.EXPLORER_METRICS)
     rows = done.results.comparison.set_index(["metric", "scenario"])

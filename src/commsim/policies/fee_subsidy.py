@@ -75,7 +75,7 @@ class FeeSubsidy(Policy):
     """Fee subsidies for low-income households and top-up grants for old estates."""
 
     name = "fee_subsidy"
-    title_en = "Property-fee subsidies"
+    title_en = "Property-fee subsidy"
     title_zh = "物业费补贴"
     source = f"{SEED_CANGZHOU}; {SEED_HARBIN}"
     parameters = PARAMETERS
