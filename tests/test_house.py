@@ -3,7 +3,9 @@ and the outputs are declared once, and the model works with Mesa's own tools."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import pickle
 import re
 from pathlib import Path
 
@@ -180,6 +182,12 @@ def test_month_state_resets_every_array():
     st.payments[:] = 1.0
     with pytest.raises(AttributeError, match="payments"):
         st.payments = np.ones(3)  # a new array would be detached from reset() and the recorder
+    for copied in (copy.deepcopy(st), pickle.loads(pickle.dumps(st))):  # copies keep the rows in their blocks
+        copied.payments[:] = 3.0
+        copied.complaints_reaching[:] = 2
+        assert (copied.float_block[copied.float_rows["payments"]] == 3.0).all()
+        copied.reset()
+        assert [name for name in declared if getattr(copied, name).any()] == []
 
 
 def test_a_subsidy_paid_before_payment_reaches_the_provider(tmp_path):

@@ -144,15 +144,28 @@ class MonthState:
         self.count_rows = {name: i for i, name in enumerate(self.COUNTS)}
         self.float_block = np.zeros((len(floats) + len(TIERS), self.n_estates))
         self.count_block = np.zeros((len(self.COUNTS) + len(TIERS), self.n_estates), dtype=np.int64)
-        for name, i in self.float_rows.items():
-            setattr(self, name, self.float_block[i])
-        for name, i in self.count_rows.items():
-            setattr(self, name, self.count_block[i])
-        self.hours_used = self.float_block[len(floats):]
-        self.complaints_reaching = self.count_block[len(self.COUNTS):]
+        self._link_rows()
         self.failure = np.zeros(self.n_households, dtype=bool)
         self.stance_review = np.zeros(self.n_households, dtype=bool)
         object.__setattr__(self, "_sealed", True)
+
+    def _link_rows(self) -> None:
+        """Point every per-estate array at its row of the blocks."""
+        for name, i in self.float_rows.items():
+            object.__setattr__(self, name, self.float_block[i])
+        for name, i in self.count_rows.items():
+            object.__setattr__(self, name, self.count_block[i])
+        object.__setattr__(self, "hours_used", self.float_block[len(self.float_rows):])
+        object.__setattr__(self, "complaints_reaching", self.count_block[len(self.count_rows):])
+
+    def __getstate__(self) -> dict:
+        # a copy or pickle of a view would lose its block: keep the blocks, re-link on restore
+        rows = {*self.float_rows, *self.count_rows, "hours_used", "complaints_reaching"}
+        return {k: v for k, v in self.__dict__.items() if k not in rows}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._link_rows()
 
     def __setattr__(self, name: str, value) -> None:
         # The arrays are rows of the blocks that reset() zeroes and the recorder reads: write into
