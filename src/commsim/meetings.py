@@ -192,5 +192,5 @@ class Meeting(mesa.Agent):
         """Add ``hours`` of supervision, spread equally over ``estates`` (default: its estates)."""
         self._use(hours)
         idx = self.estates if estates is None else [int(e) for e in estates]
-        if idx:  # (one estate as an index: Supervision.supply's path without numpy)
-            self.model.supervision.supply(idx[0] if len(idx) == 1 else idx, hours / len(idx), f"meeting:{self.purpose}")
+        if idx:
+            self.model.supervision.supply(idx, hours / len(idx), f"meeting:{self.purpose}")

@@ -65,6 +65,8 @@ class Supervision:
         row = self.by_actor.get(actor)
         if row is None:
             row = self.by_actor[actor] = np.zeros_like(self.hours)
+        if isinstance(estates, list | tuple) and len(estates) == 1:
+            estates = estates[0]  # one estate in a list: the same single addition per array
         if isinstance(estates, int | np.integer) and isinstance(hours, int | float | np.floating):
             if hours < 0:
                 raise ValueError(f"supervision hours must not be negative (from {actor})")
