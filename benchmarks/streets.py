@@ -1,4 +1,4 @@
-"""Streets of any size for benchmarks: the baseline street's estates, copied and scaled.
+"""Streets of any size for benchmarks: the baseline street's estates (or a shipped scenario's), copied and scaled.
 
 ``street_of(n)`` takes ``scenarios/baseline.toml``, copies its communities ``copies`` times
 (about one copy per 9,150 households, so estates keep their realistic sizes and a larger street
@@ -10,32 +10,34 @@ count so that the street has exactly ``n`` households (largest-remainder roundin
 from __future__ import annotations
 
 import copy
-import tomllib
 
 import numpy as np
 
 from commsim.scenario import Scenario, parse_scenario, resolve_path
+from commsim.scenario_files import read_scenario_data
 
 BASELINE = "baseline"
 
 
-def _baseline_data() -> tuple[dict, str]:
-    path = resolve_path(BASELINE)
-    return tomllib.loads(path.read_text(encoding="utf-8")), str(path)
+def _scenario_data(name: str) -> tuple[dict, str]:
+    path = resolve_path(name)
+    return read_scenario_data(path), str(path)  # a policy scenario with its base merged in
 
 
-def street_of(n: int, months: int | None = None, copies: int | None = None) -> Scenario:
-    """A scenario of exactly ``n`` households built from the baseline street's estates."""
-    data, source = street_data(n, months, copies)
+def street_of(n: int, months: int | None = None, copies: int | None = None, scenario: str = BASELINE) -> Scenario:
+    """A scenario of exactly ``n`` households built from the baseline street's estates (or,
+    with ``scenario``, from a shipped scenario's street, its policies kept)."""
+    data, source = street_data(n, months, copies, scenario)
     sc = parse_scenario(data, source)
     if sc.households != n:  # only when n < number of estates (every estate keeps one unit)
         raise ValueError(f"cannot build a street of {n} households from {sum(len(c.estates) for c in sc.communities)} estates")
     return sc
 
 
-def street_data(n: int, months: int | None = None, copies: int | None = None) -> tuple[dict, str]:
+def street_data(n: int, months: int | None = None, copies: int | None = None,
+                scenario: str = BASELINE) -> tuple[dict, str]:
     """The scenario file content of :func:`street_of` (and where it came from), unparsed."""
-    data, source = _baseline_data()
+    data, source = _scenario_data(scenario)
     base_total = sum(e["households"] for c in data["communities"] for e in c["estates"])
     if copies is None:
         copies = max(1, round(n / base_total))

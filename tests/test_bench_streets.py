@@ -25,6 +25,17 @@ def test_street_has_exactly_n_households(n, estates):
     assert types == {"commercial", "old", "resettlement", "work_unit"}
 
 
+def test_a_policy_scenario_scales_with_its_policy_and_estates_kept():
+    """benchmarks/floor.py multiplies a headline scenario's households in the same estates."""
+    base = streets.street_of(9_150, copies=1, scenario="suzhou_alliance")
+    big = streets.street_of(3 * 9_150, copies=1, scenario="suzhou_alliance")
+    assert big.households == 3 * base.households
+    assert [e.name for _, _, e in big.estates()] == [e.name for _, _, e in base.estates()]
+    assert [e.households for _, _, e in big.estates()] == [3 * e.households for _, _, e in base.estates()]
+    assert list(big.policies) == ["suzhou_alliance"]
+    assert not streets.street_of(9_150, copies=1).policies
+
+
 def test_street_too_small_for_its_estates_is_refused():
     with pytest.raises(ValueError, match="cannot build a street of 5"):
         streets.street_of(5)
