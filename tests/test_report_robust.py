@@ -66,8 +66,8 @@ def test_the_answer_leads_with_plausible_worlds_and_where_it_fails(briefed):
     rob = pd.read_csv(robust / "robustness.csv")
     row = rob[(rob["scenario"] == "pay_campaign") & (rob["outcome"] == "mean_collection_rate")
               & (rob["comparator"] == "small")].iloc[0]
-    assert f"Higher willingness to pay beats Status quo (test street) in the fee collection rate in " \
-           f"{fmt.probability(row['share_better'])} of {row['n_worlds']} plausible worlds" in items[0]
+    assert f"The fee collection rate is better under Higher willingness to pay than under Status quo (test street) " \
+           f"in {fmt.probability(row['share_better'])} of {row['n_worlds']} plausible worlds" in items[0]
     assert f"5–95% range {fmt.change_number('mean_collection_rate', row['diff_p05'])} to " in items[0]
     box = pd.read_csv(robust / "discovery.csv").query("scenario == 'pay_campaign' and box == 1").iloc[0]
     assert box["text_en"].rstrip(".") in items[1] and fmt.probability(box["coverage"]) in items[1]
@@ -121,7 +121,8 @@ def test_a_box_0_sentence_and_the_precision_of_the_shares_reach_the_answer(robus
     largest standard error becomes the precision of every share (1.96 x, in points)."""
     disc = pd.read_csv(robust / "discovery.csv")
     keep = disc[disc["scenario"] != "pay_campaign"]
-    said = "Higher willingness to pay does not beat the status quo in 7 of 200 worlds, under no simple condition."
+    said = "The fee collection rate is no better under Higher willingness to pay than under the status quo in 7 " \
+           "of 200 worlds, under no simple condition."
     zero = pd.DataFrame([{"scenario": "pay_campaign", "outcome": "mean_collection_rate", "comparator": "small",
                           "box": 0, "coverage": 1.0, "density": 0.035, "n_cases": 7, "parameter": None,
                           "low": None, "high": None, "values": None, "text_en": said, "text_zh": "无简单条件。"}])
@@ -133,3 +134,49 @@ def test_a_box_0_sentence_and_the_precision_of_the_shares_reach_the_answer(robus
     assert items[1] == f"**Where it fails:** {said}"
     annex = sections((robust / "annex_en.md").read_text("utf-8"))["robustness"]
     assert "Higher willingness to pay, box" not in annex and "box 0" not in annex  # box 0 is no box
+
+
+#: a singular verb right after a scenario's title: wrong when the title is plural
+_AGREES = r"(does|beats|improves|changes|makes|leaves|loses|keeps|is|has|gets|rises|falls)\b"
+
+
+def test_plural_titles_never_meet_a_singular_verb(comparison_dir, tmp_path):
+    """Users name their scenarios; "Joint owners' committees does better" would be wrong. No English
+    sentence of the brief or of discovery.csv makes a scenario's title the subject of a verb."""
+    import json
+
+    from commsim.discovery_text import box_sentence, no_box_sentence, trivial_sentence
+    from commsim.report.vocab import ScenarioTitles
+
+    folder = tmp_path / "cmp"
+    shutil.copytree(comparison_dir, folder, ignore=shutil.ignore_patterns("figures", "brief*", "annex*"))
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    plural = {}
+    for k, entry in enumerate(manifest["scenarios"]):
+        plural[entry["name"]] = entry["title_en"] = f"Joint owners' committees {k + 1}"
+        entry["title_zh"] = f"联合业委会{k + 1}"
+    (folder / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    write_robustness(folder)
+    result = CliRunner().invoke(cli, ["brief", str(folder), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    text = (folder / "annex_en.md").read_text("utf-8") + (folder / "brief.md").read_text("utf-8")
+    said = [t for t in plural.values() if t in text]
+    assert len(said) >= 2  # the titles are used, so the check below is not empty
+    for title in said:
+        assert not re.search(re.escape(title) + r",? " + _AGREES, text), title
+
+    names = list(plural)
+    titles = ScenarioTitles({n: {"title_en": t, "title_zh": "联合"} for n, t in plural.items()})
+
+    class Box:
+        limits = [("pay_beta_norm", float("nan"), 1.0, ())]
+        density, coverage = 0.9, 0.8
+
+    for comparator in (names[0], names[2]):
+        sentences = [box_sentence(names[1], "mean_collection_rate", comparator, names[0], Box(), 40, titles)[0],
+                     no_box_sentence(names[1], "mean_collection_rate", comparator, names[0], 7, 200, titles)[0]]
+        sentences += [trivial_sentence(names[1], "mean_collection_rate", comparator, names[0], k, 200, 10, titles)[0]
+                      for k in (0, 3, 200)]
+        for s in sentences:
+            assert plural[names[1]] in s and s[0].isupper()
+            assert not re.search(r"(committees \d),? " + _AGREES, s), s

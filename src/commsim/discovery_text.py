@@ -53,6 +53,10 @@ def condition(name: str, low: float, high: float, values: tuple[Any, ...], lang:
     return f"{who} is between {_num(low)} and {_num(high)}{u}"
 
 
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _lead(scenario: str, outcome: str, comparator: str, baseline: str, lang: str, titles) -> str:
     t = titles or ScenarioTitles()
     s, c = t.title(scenario, lang), t.title(comparator, lang)
@@ -61,9 +65,10 @@ def _lead(scenario: str, outcome: str, comparator: str, baseline: str, lang: str
         if comparator == baseline:
             return f"{s}在{m}上不优于{c}"
         return f"{s}在{m}上失去对{c}的领先"
+    # never a title as the subject of a verb: a title may be plural ("Joint owners' committees")
     if comparator == baseline:
-        return f"{s} does not beat the {lower_first(c, 'en')} on {lower_first(m, 'en')}"
-    return f"{s} loses its lead over {c} on {lower_first(m, 'en')}"
+        return f"{m} is no better under {s} than under the {lower_first(c, 'en')}"
+    return f"the lead of {s} over {c} on {lower_first(m, 'en')} is lost"
 
 
 def box_sentence(scenario: str, outcome: str, comparator: str, baseline: str, box, n_cases: int,
@@ -77,8 +82,8 @@ def box_sentence(scenario: str, outcome: str, comparator: str, baseline: str, bo
         if lang == "zh":
             out.append(f"当{'，且'.join(conds)}时，{lead}（此类情形中{d}不优于对照，占全部{n_cases}次的{cov}）。")
         else:
-            out.append(f"{lead} when {' and '.join(conds)} (it fails in {d} of such worlds, "
-                       f"which hold {cov} of its {n_cases} failures).")
+            out.append(_first_upper(f"{lead} when {' and '.join(conds)} (true in {d} of such worlds, "
+                                    f"which hold {cov} of the {n_cases} worlds where it is so)."))
     return out[0], out[1]
 
 
@@ -88,16 +93,17 @@ def trivial_sentence(scenario: str, outcome: str, comparator: str, baseline: str
     en_lead = _lead(scenario, outcome, comparator, baseline, "en", titles)
     zh_lead = _lead(scenario, outcome, comparator, baseline, "zh", titles)
     if n_cases == n:
-        return (f"{en_lead} in any of the {n} worlds, whatever the assumptions.",
+        return (_first_upper(f"{en_lead} in any of the {n} worlds, whatever the assumptions."),
                 f"在全部{n}种情形中，{zh_lead}，与假设无关。")
     if n_cases == 0:
         t = titles or ScenarioTitles()
         sc, co = t.title(scenario, "en"), t.title(comparator, "en")
         m = lower_first(metric_label(outcome, "en"), "en")
-        en = (f"{sc} beats the {lower_first(co, 'en')} on {m} in all {n} worlds." if comparator == baseline
-              else f"{sc} keeps its lead over {co} on {m} in all {n} worlds.")
+        en = (f"{_first_upper(m)} is better under {sc} than under the {lower_first(co, 'en')} in all {n} worlds."
+              if comparator == baseline else f"The lead of {sc} over {co} on {m} holds in all {n} worlds.")
         return en, f"{n}种情形中没有一种{zh_lead}。"
-    return (f"{en_lead} in only {n_cases} of {n} worlds: too few (under {min_cases}) to say under which conditions.",
+    return (_first_upper(f"{en_lead} in only {n_cases} of {n} worlds: too few (under {min_cases}) to say under "
+                         "which conditions."),
             f"仅在{n}种情形中的{n_cases}种{zh_lead}：次数太少（少于{min_cases}），无法判断条件。")
 
 
@@ -106,6 +112,6 @@ def no_box_sentence(scenario: str, outcome: str, comparator: str, baseline: str,
     """(English, Chinese) sentence when PRIM found no supported box around the failures."""
     en_lead = _lead(scenario, outcome, comparator, baseline, "en", titles)
     zh_lead = _lead(scenario, outcome, comparator, baseline, "zh", titles)
-    return (f"{en_lead} in {n_cases} of {n} worlds, under no simple condition on the sampled parameters "
-            f"(PRIM found no box the data support).",
+    return (_first_upper(f"{en_lead} in {n_cases} of {n} worlds, under no simple condition on the sampled "
+                         "parameters (PRIM found no box the data support)."),
             f"在{n}种情形中有{n_cases}种{zh_lead}，但找不到由抽样参数构成的简单条件（PRIM未找到有数据支持的框）。")

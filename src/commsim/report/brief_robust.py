@@ -20,26 +20,29 @@ from commsim.report.brief_text import Answer, label_in_sentence
 from commsim.report.vocab import Lang, phrase
 
 R: dict[str, tuple[str, str]] = {
-    "worlds": ("{s} beats {c} in {m} in {share} of {n} plausible worlds (the assumptions drawn over their "
-               "tested ranges): median change {med}, 5–95% range {lo} to {hi}",
+    # English sentences never make a scenario's title the subject of a verb (a title may be plural)
+    "worlds": ("{m} is better under {s} than under {c} in {share} of {n} plausible worlds (the assumptions "
+               "drawn over their tested ranges): median change {med}, 5–95% range {lo} to {hi}",
                "在{n}种可能情形下（各项假设在其测试范围内取值），{s}在{m}上优于{c}的情形占{share}："
                "变化中位数{med}，5%–95%范围{lo}至{hi}"),
-    "worlds_either": ("Over {n} plausible worlds (the assumptions drawn over their tested ranges), {s} changes "
-                      "{m} against {c} by a median of {med} (5–95% range {lo} to {hi})",
+    "worlds_either": ("Over {n} plausible worlds (the assumptions drawn over their tested ranges), {m} under {s} "
+                      "differs from {c} by a median of {med} (5–95% range {lo} to {hi})",
                       "在{n}种可能情形下（各项假设在其测试范围内取值），{s}与{c}相比使{m}的变化中位数为{med}"
                       "（5%–95%范围{lo}至{hi}）"),
     "precision": (" (with {n} worlds each share is known to within about ±{pp} percentage points)",
                   "（{n}种情形下，各比例的误差约在±{pp}个百分点以内）"),
-    "best_self": ("; it is the best option in {p} of the worlds", "；在{p}的情形下它是最优方案"),
+    "best_self": ("; {p} of the worlds have {s} as the best option", "；在{p}的情形下它是最优方案"),
     "best_other": ("; the option most often best is {o}, in {p} of the worlds ({s}: {q})",
                    "；最常成为最优方案的是{o}，占{p}的情形（{s}为{q}）"),
     # discovery.csv's sentence already gives the box's density and coverage in words
     "fails_box": ("{text}.", "{text}。"),
-    "fails_never": ("It beats {c} in every one of the {n} worlds tested.", "在所测试的全部{n}种情形中，它都优于{c}。"),
-    "fails_no_box": ("It beats {c} in {share} of the worlds; discovery.csv names no region of the assumptions "
-                     "where it fails.", "它在{share}的情形下优于{c}；discovery.csv 未给出其失效的假设范围。"),
-    "fails_no_discovery": ("It beats {c} in {share} of the worlds; without a scenario discovery (discovery.csv) "
-                           "the brief cannot say in which.",
+    "fails_never": ("The outcome is better under {s} than under {c} in every one of the {n} worlds tested.",
+                    "在所测试的全部{n}种情形中，它都优于{c}。"),
+    "fails_no_box": ("The outcome is better under {s} than under {c} in {share} of the worlds; discovery.csv "
+                     "names no region of the assumptions where it is not.",
+                     "它在{share}的情形下优于{c}；discovery.csv 未给出其失效的假设范围。"),
+    "fails_no_discovery": ("The outcome is better under {s} than under {c} in {share} of the worlds; without a "
+                           "scenario discovery (discovery.csv) the brief cannot say in which.",
                            "它在{share}的情形下优于{c}；没有情景发现分析（discovery.csv），本简报无法说明是哪些情形。"),
     "scope": ("The shares of worlds cover the assumption ranges of the robustness analysis; the confidence "
               "intervals in the table cover simulation noise only (chance between runs under the default assumptions).",
@@ -103,7 +106,7 @@ def worlds_sentence(ans: Answer, best: str) -> str:
     if not part.empty and math.isfinite(float(row["prob_best"])):
         top = part.loc[part["prob_best"].idxmax()]
         if top["scenario"] == best or float(top["prob_best"]) <= float(row["prob_best"]):
-            text += r("best_self", lang, p=fmt.probability(float(row["prob_best"])))
+            text += r("best_self", lang, s=ans.t(best), p=fmt.probability(float(row["prob_best"])))
         else:
             text += r("best_other", lang, o=ans.t(str(top["scenario"])), p=fmt.probability(float(top["prob_best"])),
                       s=ans.t(best), q=fmt.probability(float(row["prob_best"])))
@@ -160,12 +163,12 @@ def fails_sentence(ans: Answer, best: str) -> str:
         return _cap(r("fails_box", lang, text=text, cov=fmt.probability(float(first["coverage"])),
                       den=fmt.probability(float(first["density"]))), lang)
     if math.isfinite(share) and share == 1.0:
-        return r("fails_never", lang, c=c, n=fmt.number(float(row["n_worlds"]), 0))
+        return r("fails_never", lang, s=ans.t(best), c=c, n=fmt.number(float(row["n_worlds"]), 0))
     said = no_box_text(ans, best)
     if said:
         return _cap(said, lang)
     key = "fails_no_box" if ans.res.discovery is not None else "fails_no_discovery"
-    return r(key, lang, c=c, share=fmt.probability(share) if math.isfinite(share) else "n/a")
+    return r(key, lang, s=ans.t(best), c=c, share=fmt.probability(share) if math.isfinite(share) else "n/a")
 
 
 def beats_column(ans: Answer) -> tuple[str, dict[str, str]] | None:

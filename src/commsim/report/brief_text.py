@@ -43,48 +43,50 @@ W: dict[str, tuple[str, str]] = {
     "ci": ("confidence interval {lo} to {hi}", "置信区间{lo}至{hi}"),
     "fixed_ci": ("the same in every paired run: set by the policy's rules", "各次配对运行均相同：由政策规则决定"),
     "fixed_cell": ("(fixed)", "（固定）"),
-    "lead_either": ("{s} changes {m} most: it {verb} it from {a} to {b}, a change of {d} ({ci}).",
+    "rises": ("rises", "提高"),
+    "falls": ("falls", "降低"),
+    # English sentences never make a scenario's title the subject of a verb ("under {s}, ..."):
+    # a title may be plural ("Joint owners' committees") and the verb would not agree with it
+    "lead_either": ("{m} changes most under {s}: it {rise} from {a} to {b}, a change of {d} ({ci}).",
                     "{s}对{m}的影响最大：从{a}{verb}到{b}，变化{d}（{ci}）。"),
     "q": ("If the street adopted {policies}, what would change, compared with {base}, for {metrics}?",
           "如果本街道实行{policies}，与{base}相比，{metrics}会有什么变化？"),
-    "best": ("Of the policies compared, {s} does most for {m}: it {verb} it from {a} to {b}, a change of {d} ({ci}).",
+    "best": ("Of the policies compared, {m} improves most under {s}: it {rise} from {a} to {b}, a change of {d} ({ci}).",
              "在所比较的政策中，{s}对{m}的改善最大：从{a}{verb}到{b}，变化{d}（{ci}）。"),
-    "best_one": ("{s} improves {m}: it {verb} it from {a} to {b}, a change of {d} ({ci}).",
+    "best_one": ("Under {s}, {m} improves: it {rise} from {a} to {b}, a change of {d} ({ci}).",
                  "{s}改善了{m}：从{a}{verb}到{b}，变化{d}（{ci}）。"),
     "none": ("None of the policies clearly improves {m}: the largest change, under {s}, is {d} ({ci}).",
              "没有一项政策明显改善{m}：变化最大的是{s}，为{d}（{ci}）。"),
-    "lead_worse_one": ("{s} makes {m} worse: it {verb} it from {a} to {b}, a change of {d} ({ci}).",
+    "lead_worse_one": ("Under {s}, {m} gets worse: it {rise} from {a} to {b}, a change of {d} ({ci}).",
                   "{s}使{m}变差：从{a}{verb}到{b}，变化{d}（{ci}）。"),
-    "lead_worse_all": ("Every policy compared makes {m} worse; the least harmful, {s}, {verb} it from {a} to {b}, a change of {d} ({ci}).",
+    "lead_worse_all": ("Every policy compared makes {m} worse; under the least harmful, {s}, it {rise} from {a} to {b}, a change of {d} ({ci}).",
                   "所比较的政策都使{m}变差；影响最小的{s}使其从{a}{verb}到{b}，变化{d}（{ci}）。"),
-    "tied": ("{names} do about equally well for {m} (their confidence intervals overlap); the cheapest in public "
-             "cost, {s}, {verb} it from {a} to {b}, a change of {d} ({ci}).",
+    "tied": ("{names} do about equally well for {m} (their confidence intervals overlap); under the cheapest in "
+             "public cost, {s}, it {rise} from {a} to {b}, a change of {d} ({ci}).",
              "{names}对{m}的改善大致相当（置信区间相互重叠）；其中公共支出最低的{s}使其从{a}{verb}到{b}，变化{d}（{ci}）。"),
-    "sure_plain": ("{s} does better than {base} in {p} of the {n} paired runs under the model's default assumptions",
+    "sure_plain": ("the outcome is better under {s} than under {base} in {p} of the {n} paired runs with the "
+                   "model's default assumptions",
                    "在默认假设下的{n}次配对模拟中，{s}在{p}的模拟中优于{base}"),
-    "sure_either": ("there is no better direction for {m}, so the brief does not count the runs in which {s} does better",
+    "sure_either": ("there is no better direction for {m}, so the brief does not count the runs in which the "
+                    "outcome is better under {s}",
                     "{m}没有优劣方向，因此本简报不统计{s}在多少次运行中表现更好"),
-    "sure_unknown": ("comparison.csv gives no probability that {s} does better than {base}",
+    "sure_unknown": ("comparison.csv gives no probability that the outcome is better under {s} than under {base}",
                      "comparison.csv 未给出{s}优于{base}的概率"),
-    "sure_all": ("{s} does better than {base} in every one of the {n} paired runs under the model's default assumptions",
+    "sure_all": ("the outcome is better under {s} than under {base} in every one of the {n} paired runs with the "
+                 "model's default assumptions",
                  "在默认假设下的{n}次配对模拟中，{s}均优于{base}"),
-    "also_better": ("{names} also improve it clearly", "{names}也明显改善了这一指标"),
-    "also_better_one": ("{names} also improves it clearly", "{names}也明显改善了这一指标"),
-    "also_slight": ("{names} also improve it, detectably but slightly", "{names}也改善了这一指标，但幅度很小"),
-    "also_slight_one": ("{names} also improves it, detectably but slightly", "{names}也改善了这一指标，但幅度很小"),
-    "also_change": ("{names} also change it clearly", "{names}也明显改变了这一指标"),
-    "also_change_one": ("{names} also changes it clearly", "{names}也明显改变了这一指标"),
-    "cost_brief": ("{s} changes public cost by {d} ({ci}).", "{s}使公共支出变化{d}（{ci}）。"),
-    "cost_brief_none": ("{s} leaves public cost unchanged.", "{s}不改变公共支出。"),
-    "no_diff": ("{names} make no clear difference", "{names}没有带来明显差异"),
-    "no_diff_one": ("{names} makes no clear difference", "{names}没有带来明显差异"),
-    "worse": ("{names} make it worse", "{names}使其变差"),
-    "worse_one": ("{names} makes it worse", "{names}使其变差"),
-    "side": ("Besides, {s} also changes {changes}", "此外，{s}还使{changes}"),
-    "side_none": ("{s} changes none of the other key outcomes clearly", "{s}对其他关键指标没有明显影响"),
+    "also_better": ("under {names} it also improves clearly", "{names}也明显改善了这一指标"),
+    "also_slight": ("under {names} it also improves, detectably but slightly", "{names}也改善了这一指标，但幅度很小"),
+    "also_change": ("under {names} it also changes clearly", "{names}也明显改变了这一指标"),
+    "cost_brief": ("Under {s}, public cost changes by {d} ({ci}).", "{s}使公共支出变化{d}（{ci}）。"),
+    "cost_brief_none": ("Under {s}, public cost is unchanged.", "{s}不改变公共支出。"),
+    "no_diff": ("under {names} it shows no clear difference", "{names}没有带来明显差异"),
+    "worse": ("under {names} it gets worse", "{names}使其变差"),
+    "side": ("Besides, other key outcomes change under {s}: {changes}", "此外，{s}还使{changes}"),
+    "side_none": ("Under {s}, none of the other key outcomes changes clearly", "{s}对其他关键指标没有明显影响"),
     "no_cost": (", with no change in public cost", "，公共支出不变"),
     "cost": (", and public cost changes by {d} ({ci})", "，公共支出变化{d}（{ci}）"),
-    "watch": ("; note that {s} changes {changes}", "；需注意，{s}使{changes}"),
+    "watch": ("; note the changes under {s}: {changes}", "；需注意，{s}使{changes}"),
     "change_item": ("{m} by {d}", "{m}变化{d}"),
 }
 
@@ -183,28 +185,25 @@ class Answer:
         label = label_in_sentence(m, lang)
         d = fmt.change(m, brow["diff"], lang)
         verdict = _verdict(brow)
-        verb = w("raises" if brow["diff"] > 0 else "lowers", lang)
         levels = {"a": fmt.level(m, base_row["mean"], lang), "b": fmt.level(m, brow["mean"], lang)}
         tied = self.tied(rows, brow) if verdict == "better" else []
         if len(tied) > 1:
             best, brow = min(tied, key=lambda sr: self.public_cost(sr[0]))
-            d, verb = fmt.change(m, brow["diff"], lang), w("raises" if brow["diff"] > 0 else "lowers", lang)
+            d = fmt.change(m, brow["diff"], lang)
             levels["b"] = fmt.level(m, brow["mean"], lang)
-            first = w("tied", lang, names=join([self.t(s) for s, _ in tied], lang), s=self.t(best), m=label,
-                      verb=verb, d=d, ci=self.ci(brow), **levels)
-            first = first[0].upper() + first[1:] if lang == "en" else first
+            key, names = "tied", join([self.t(s) for s, _ in tied], lang)
         elif direction(m) == "ambiguous":
-            first = w("lead_either", lang, s=self.t(best), m=label, verb=verb, d=d, ci=self.ci(brow), **levels)
+            key, names = "lead_either", ""
         elif verdict == "better":
-            key = "best" if len(rows) > 1 else "best_one"
-            first = w(key, lang, s=self.t(best), m=label, verb=verb, d=d, ci=self.ci(brow), **levels)
+            key, names = ("best" if len(rows) > 1 else "best_one"), ""
         elif verdict == "worse":
-            key = "lead_worse_all" if len(rows) > 1 else "lead_worse_one"
-            first = w(key, lang, s=self.t(best), m=label, verb=verb, d=d, ci=self.ci(brow), **levels)
-            first = first[0].upper() + first[1:] if lang == "en" else first
+            key, names = ("lead_worse_all" if len(rows) > 1 else "lead_worse_one"), ""
         else:
-            first = w("none", lang, s=self.t(best), m=label, d=d, ci=self.ci(brow))
-        return best, brow, [s for s, _ in tied], first
+            key, names = "none", ""
+        up = brow["diff"] > 0  # the verb: transitive in Chinese ({verb}), intransitive in English ({rise})
+        first = w(key, lang, s=self.t(best), m=label, names=names, d=d, ci=self.ci(brow),
+                  verb=w("raises" if up else "lowers", lang), rise=w("rises" if up else "falls", lang), **levels)
+        return best, brow, [s for s, _ in tied], _capital(first, lang)
 
     def _rows(self) -> list[tuple[str, pd.Series]]:
         rows = [(s, self.row(self.primary, s)) for s in self.others]
@@ -289,7 +288,7 @@ class Answer:
                              ("unclear", "no_diff"), ("worse", "worse")):
             names = groups[verdict]
             if names:
-                parts.append(w(key if len(names) > 1 else key + "_one", lang, names=join(names, lang)))
+                parts.append(w(key, lang, names=join(names, lang)))
         return parts
 
     def _changes(self, scenario: str, metrics: list[str], verdicts: tuple[str, ...]) -> list[str]:
