@@ -60,3 +60,20 @@ def test_comparing_different_streets_warns(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error", StreetWarning)
         load_setup(["baseline", "fee_subsidy"])  # the same street: silent
+
+
+def test_a_misspelt_estate_name_in_an_extending_file_says_which_it_meant(tmp_path):
+    """A misspelt name adds a new estate (which then lacks every field): the error names the estate
+    and the community, and the base's estate it probably meant."""
+    mine = tmp_path / "mine.toml"
+    mine.write_text('[scenario]\nname = "mine"\nbase = "baseline"\n\n[[communities]]\nname = "Dongcheng"\n'
+                    '[[communities.estates]]\nname = "Jinxiu Gardens"\noccupancy = 0.9\n', encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(mine)
+    text = str(info.value)
+    assert text.startswith(f"{mine}: communities[0].estates[3].")
+    assert 'required field is missing (estate "Jinxiu Gardens" of community "Dongcheng")' in text
+    assert 'did you mean estate "Jinxiu Garden"?' in text
+    fixed = mine.read_text(encoding="utf-8").replace("Jinxiu Gardens", "Jinxiu Garden")
+    mine.write_text(fixed, encoding="utf-8")
+    assert load_scenario(mine).households == load_scenario("baseline").households

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,17 @@ def test_an_estate_name_repeated_in_two_communities_is_refused(tmp_path):
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
     assert "estate names must be unique in the street (repeated: A-old in A and B)" in str(info.value)
+
+
+def test_months_shorter_than_the_burn_in_warn_that_the_burn_in_is_cut():
+    """`--months 5` on a 12-month burn-in still runs (quick looks), but says what it did: results
+    cover one month and the policies start at month 5 instead of 13."""
+    from commsim.errors import ShortRunWarning
+
+    sc = load_scenario("suzhou_alliance")
+    with pytest.warns(ShortRunWarning, match=r"cut to 4, so results cover only month 5 and policies start at month 5, not 13"):
+        short = sc.with_months(5)
+    assert (short.months, short.burn_in_months) == (5, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert sc.with_months(13).burn_in_months == 12  # one month after the burn-in: no warning

@@ -23,6 +23,10 @@ class RangeWarning(CommsimWarning):
     """A parameter value inside its valid bounds but outside its documented plausible range."""
 
 
+class ShortRunWarning(CommsimWarning):
+    """``--months`` left no room for a scenario's burn-in: it was cut, and policies start early."""
+
+
 class StreetWarning(CommsimWarning):
     """Compared scenarios describe different streets: differences are not the policies' alone."""
 

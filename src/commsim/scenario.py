@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from commsim.errors import ParameterError, RangeWarning, ScenarioError
+from commsim.errors import ParameterError, RangeWarning, ScenarioError, ShortRunWarning
 from commsim.params import PARAMETERS, Param, Values
 from commsim.policies import registry
 from commsim.scenario_files import (  # noqa: F401  (re-exported: commsim.scenario is the public place)
@@ -370,13 +370,19 @@ class Scenario:
         return Scenario(self.spec, self.source, {**self.overrides, **overrides})
 
     def with_months(self, months: int) -> Scenario:
-        """The same scenario run for ``months`` months (burn-in cut to leave at least one month).
+        """The same scenario run for ``months`` months (burn-in cut to leave at least one month,
+        with a :class:`ShortRunWarning`: results after such a burn-in are not the scenario's).
 
         Raises:
             ScenarioError: ``months`` is not a valid length (the message names ``--months``).
         """
         meta = self.spec.scenario
         burn = min(meta.burn_in_months, max(0, months - 1))
+        if 0 < months <= meta.burn_in_months:
+            warnings.warn(f"{meta.name}: --months {months} is not longer than its burn-in ({meta.burn_in_months} "
+                          f"months): the burn-in is cut to {burn}, so results cover only month {months} and "
+                          f"policies start at month {burn + 1}, not {meta.burn_in_months + 1}", ShortRunWarning,
+                          stacklevel=2)
         try:
             spec = self.spec.model_copy(
                 update={"scenario": Meta(**{**meta.model_dump(), "months": months, "burn_in_months": burn})}
@@ -442,6 +448,29 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
+def _named_entry_hint(data: Any, loc: tuple[Any, ...]) -> str:
+    """For a field missing from a community or estate: which entry it is, by name, and the
+    entry it was probably meant to change (a misspelt name adds a new entry, which needs every
+    field, instead of changing the base's)."""
+    node, names, hint = data, [], ""
+    for i, part in enumerate(loc[:-1]):
+        try:
+            siblings, node = node, node[part]
+        except (KeyError, IndexError, TypeError):
+            return ""
+        if isinstance(part, int) and isinstance(node, Mapping) and isinstance(node.get("name"), str):
+            kind = "estate" if i and loc[i - 1] == "estates" else "community"
+            label = node["name"] if node["name"].isprintable() and len(node["name"]) <= 60 else short(node["name"])
+            names.append(f'{kind} "{label}"' if label[:1] not in "'\"" else f"{kind} {label}")
+            others = [e["name"] for e in siblings if isinstance(e, Mapping) and isinstance(e.get("name"), str)
+                      and loc[-1] in e and e is not node]
+            close = difflib.get_close_matches(node["name"], others, n=1, cutoff=0.75)
+            if close:
+                hint = (f'; did you mean {kind} "{close[0]}"? (a new name adds {"an" if kind == "estate" else "a"} '
+                        f"{kind}, which needs every required field)")
+    return (f" ({' of '.join(reversed(names))})" if names else "") + hint
+
+
 def _clean_msg(error: Mapping[str, Any]) -> str:
     msg = str(error["msg"])
     if msg.startswith("Value error, "):
@@ -475,6 +504,8 @@ def parse_scenario(data: Mapping[str, Any], source: str, overrides: Mapping[str,
                 msg += f"; {name} belongs in another table (README: Scenario files)"
             elif close:
                 msg += f"; did you mean {close[0]}?"
+        elif err.get("type") == "missing":
+            msg += _named_entry_hint(data, err["loc"])
         more = len(errors) - 1
         tail = f" ({more} more problem{'s' if more > 1 else ''} after this one)" if more else ""
         raise ScenarioError(f"{source}: {_format_loc(err['loc'])}: {msg}{tail}") from None

@@ -117,7 +117,7 @@ H: dict[str, tuple[str, str]] = {
     "cost_item_same": ("{s}: {metric} {level} (no change)", "{s}：{metric}{level}（不变）"),
     "policy_cost_item": ("{s}: policy spending {level} in total{period}", "{s}：政策支出合计{level}{period}"),
     "policy_cost_item_of": ("{s}: spending on {policy} {level} in total{period}", "{s}：{policy}支出合计{level}{period}"),
-    "period": (" over the {n} months after burn-in", "（预热期后{n}个月）"),
+    "period": (" over the {n} {unit} after burn-in", "（预热期后{n}个月）"),
     "cost_none": ("comparison.csv has no public-cost metric.", "comparison.csv 中没有公共支出指标。"),
     "method_text": (
         "Each scenario was simulated {reps} times with commsim {version}{months}. Replicate r of every "
@@ -220,7 +220,7 @@ def _costs(res: Results, ans: Answer, lang: Lang) -> list[Block]:
 
 def _period(res: Results, lang: Lang) -> str:
     n = evaluated_months(res)
-    return "" if n is None else h("period", lang, n=str(n))
+    return "" if n is None else h("period", lang, n=str(n), unit="month" if n == 1 else "months")
 
 
 #: comparison.csv's diff_method codes in words

@@ -50,7 +50,7 @@ S: dict[str, tuple[str, str]] = {
     "sa_none": ("No sensitivity analysis was given, so this brief does not show how far the result moves when "
                 "the assumptions change.",
                 "未提供敏感性分析，因此本简报无法说明假设改变时结果会变化多少。"),
-    "small": ("This is a small run ({reps} paired replicates, {months} months after burn-in); the results are "
+    "small": ("This is a small run ({reps} paired replicates, {months} {unit} after burn-in); the results are "
               "indicative only.",
               "本次运行规模较小（{reps}次配对重复运行，预热期后{months}个月），结果仅供参考。"),
     "validation": ("How well the model reproduces published figures is documented in `docs/validation.md`.",
@@ -145,7 +145,8 @@ def small_run(res: Results, lang: Lang) -> str | None:
     reps, months = res.replicates, evaluated_months(res)
     if (reps is not None and reps < MIN_REPLICATES) or (months is not None and months < MIN_EVALUATED_MONTHS):
         return "**" + s("small", lang, reps=str(reps if reps is not None else "?"),
-                        months=str(months if months is not None else "?")) + "**"
+                        months=str(months if months is not None else "?"),
+                        unit="month" if months == 1 else "months") + "**"
     return None
 
 
