@@ -285,10 +285,16 @@ def test_brief_takes_a_separate_sensitivity_folder(comparison_dir, sobol_dir, tm
     text = (folder / "annex_en.md").read_text(encoding="utf-8")
     assert "A sensitivity analysis (Sobol)" in text and "difference between" not in text
     manifest = json.loads((sens / "manifest.json").read_text())
-    manifest["against"] = "baseline"
+    manifest["scenarios"][0]["name"], manifest["against"] = "pay_campaign", "small"
     (sens / "manifest.json").write_text(json.dumps(manifest))
     assert CliRunner().invoke(cli, ["brief", str(folder), "--lang", "en", "--sensitivity", str(sens)]).exit_code == 0
     assert "of the difference between" in (folder / "annex_en.md").read_text(encoding="utf-8")
+    # an analysis of a pair this comparison does not compare would be cited as if it were its own
+    manifest["against"] = "baseline"
+    (sens / "manifest.json").write_text(json.dumps(manifest))
+    other = CliRunner().invoke(cli, ["brief", str(folder), "--lang", "en", "--sensitivity", str(sens)])
+    assert other.exit_code == 2 and len(other.output.strip().splitlines()) == 1
+    assert "the sensitivity analysis is of pay_campaign against baseline, but the comparison compares" in other.output
     missing = CliRunner().invoke(cli, ["brief", str(folder), "--sensitivity", str(tmp_path / "nowhere")])
     assert missing.exit_code == 2 and "no sensitivity.csv" in missing.output
 

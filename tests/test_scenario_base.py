@@ -77,3 +77,16 @@ def test_a_misspelt_estate_name_in_an_extending_file_says_which_it_meant(tmp_pat
     fixed = mine.read_text(encoding="utf-8").replace("Jinxiu Gardens", "Jinxiu Garden")
     mine.write_text(fixed, encoding="utf-8")
     assert load_scenario(mine).households == load_scenario("baseline").households
+
+
+def test_comparing_different_horizons_is_refused_unless_months_are_given(tmp_path):
+    """Totals over 36 months against totals over 60 do not compare: one line naming both horizons."""
+    short = tmp_path / "short.toml"
+    short.write_text('[scenario]\nname = "short"\nbase = "baseline"\nmonths = 36\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"short.toml: scenario.months: runs 36 months \(burn-in 12\) where "
+                                            r".*baseline.toml runs 60 \(burn-in 12\)"):
+        load_setup(["baseline", str(short)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", StreetWarning)
+        setup = load_setup(["baseline", str(short)], months=24)  # --months puts both on one horizon
+    assert {sc.months for sc in setup.scenarios.values()} == {24}

@@ -282,19 +282,31 @@ def load_experiment_scenario(ref: str | Path, overrides: Mapping[str, Any] | Non
 
 
 def warn_if_streets_differ(scenarios: Sequence[Scenario]) -> None:
-    """Compared scenarios should describe the same street (communities, estates, households,
-    horizon); otherwise their differences are not the policies' alone."""
-    def street(sc: Scenario) -> tuple:
-        spec = sc.spec
-        return (spec.model_dump(include={"communities", "household_mix"}, mode="json"),
-                spec.scenario.months, spec.scenario.burn_in_months)
+    """Compared scenarios should describe the same street (communities, estates, households);
+    otherwise their differences are not the policies' alone (a warning). They must run the same
+    horizon: means and totals over different months do not compare (an error).
+
+    Raises:
+        ScenarioError: two scenarios run different months or burn-ins.
+    """
+    def street(sc: Scenario) -> dict:
+        return sc.spec.model_dump(include={"communities", "household_mix"}, mode="json")
+
+    def horizon(sc: Scenario) -> tuple[int, int]:
+        return sc.spec.scenario.months, sc.spec.scenario.burn_in_months
 
     first = scenarios[0]
     for sc in scenarios[1:]:
+        if horizon(sc) != horizon(first):
+            (m, b), (m0, b0) = horizon(sc), horizon(first)
+            raise ScenarioError(
+                f"{sc.source}: scenario.months: runs {m} months (burn-in {b}) where {first.source} runs {m0} "
+                f"(burn-in {b0}); compared scenarios need the same horizon, or their means and totals cover "
+                f"different months (give --months, or the same months and burn_in_months in both files)")
         if street(sc) != street(first):
             warnings.warn(
-                f"{sc.source} describes a different street or horizon from {first.source}: its differences "
-                "include the street, not only the policies (give both the same base: [scenario] base = ...)",
+                f"{sc.source} describes a different street from {first.source}: its differences include the "
+                "street, not only the policies (give both the same base: [scenario] base = ...)",
                 StreetWarning, stacklevel=2)
 
 

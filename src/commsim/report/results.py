@@ -250,6 +250,22 @@ def read_sensitivity(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     return df, info
 
 
+def _check_sensitivity_pair(path: Path, info: dict[str, Any], comparison: pd.DataFrame | None) -> None:
+    """A sensitivity analysis given beside a comparison must be of a scenario (and comparator)
+    that the comparison compares: otherwise the brief would cite another policy's spread."""
+    scenario, against = info.get("scenario"), info.get("against")
+    if comparison is None or scenario is None:
+        return
+    base = str(comparison["baseline"].iloc[0])
+    compared = {base, *map(str, comparison["scenario"].unique())}
+    if scenario not in compared or (against is not None and against != base):
+        what = f"{scenario} against {against}" if against is not None else str(scenario)
+        others = ", ".join(sorted(compared - {base}))
+        raise ReportError(f"{path}: manifest.json: the sensitivity analysis is of {what}, but the comparison "
+                          f"compares {others} against {base}; give a sensitivity analysis of one of those "
+                          f"against {base}")
+
+
 def load_results(folder: str | Path, sensitivity: str | Path | None = None) -> Results:
     """Read a comparison folder; at least one of comparison/summary/sensitivity/sweep is needed.
 
@@ -281,6 +297,7 @@ def load_results(folder: str | Path, sensitivity: str | Path | None = None) -> R
             raise ReportError(f"{folder / 'summary.parquet'}: missing column scenario or replicate")
     if sensitivity is not None:
         res.sensitivity, res.sensitivity_info = read_sensitivity(Path(sensitivity))
+        _check_sensitivity_pair(Path(sensitivity), res.sensitivity_info, res.comparison)
     elif (folder / "sensitivity.csv").is_file():
         res.sensitivity, res.sensitivity_info = read_sensitivity(folder)
     if (folder / "sweep.csv").is_file():
