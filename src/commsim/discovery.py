@@ -3,7 +3,8 @@
 For each policy and key outcome (directions ``higher``/``lower``; ambiguous outcomes have no
 failure), a world is a *case of interest* when the policy does not beat the comparator there:
 
-- comparator = the status quo: the policy does not beat it (a tie is not a win);
+- comparator = the status quo: the policy does not beat it (a tie is not a win, and a difference
+  within the outcome's margin, ``robustness.margin``, is a tie);
 - comparator = the runner-up: on outcomes where a policy is most often best
   (``robustness.prob_best``), the leader does not beat the second most often best scenario
   (when that is not the status quo, already covered).
@@ -49,7 +50,7 @@ import pandas as pd
 from commsim.discovery_text import box_sentence, no_box_sentence, trivial_sentence
 from commsim.io import write_csv
 from commsim.metrics import EITHER, KEY_METRICS, direction
-from commsim.robustness import better, prob_best, wide
+from commsim.robustness import better, margin, prob_best, wide
 
 COLUMNS: tuple[str, ...] = (
     "scenario", "outcome", "comparator", "box", "coverage", "density", "n_cases", "parameter",
@@ -214,13 +215,15 @@ def cases(summary: pd.DataFrame, baseline: str, outcomes: Sequence[str] | None =
         way = direction(m)
         if way == EITHER:
             continue
-        table = wide(summary, m, names).dropna()
+        table, by = wide(summary, m, names).dropna(), margin(m)
         for s in names[1:]:
-            out.append((s, m, baseline, pd.Series(~better(table[s].to_numpy(), table[baseline].to_numpy(), way), index=table.index)))
-        ranked = prob_best(table, way).sort_values(ascending=False, kind="stable")
+            fails = ~better(table[s].to_numpy(), table[baseline].to_numpy(), way, by)
+            out.append((s, m, baseline, pd.Series(fails, index=table.index)))
+        ranked = prob_best(table, way, by, baseline).sort_values(ascending=False, kind="stable")
         lead, runner = ranked.index[0], ranked.index[1]
         if lead != baseline and runner != baseline:
-            out.append((lead, m, runner, pd.Series(~better(table[lead].to_numpy(), table[runner].to_numpy(), way), index=table.index)))
+            fails = ~better(table[lead].to_numpy(), table[runner].to_numpy(), way, by)
+            out.append((lead, m, runner, pd.Series(fails, index=table.index)))
     return out
 
 

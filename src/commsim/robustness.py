@@ -8,9 +8,11 @@ comparator) and key outcome (``metrics.KEY_METRICS``), ``robustness.csv`` holds:
 
 - ``direction``: ``higher``/``lower`` is better, or ``ambiguous`` (``metrics.direction``);
 - ``n_worlds``: worlds with a finite value for both;
-- ``share_better``: share of worlds in which the scenario beats the comparator (strictly, in
-  the outcome's direction; differences within 1e-12 relative count as ties, not wins). For an
-  ambiguous outcome it is the share of worlds with a *higher* value, no judgement implied;
+- ``share_better``: share of worlds in which the scenario beats the comparator in the outcome's
+  direction by more than the outcome's *margin* (:func:`margin`: half a unit of the last digit
+  the reports print, e.g. 0.05 percentage points for a rate shown as 81.6%): a difference the
+  tables would show as zero is a tie, not a win. For an ambiguous outcome it is the share of
+  worlds with a *higher* value (by more than the margin), no judgement implied;
 - ``median_diff``, ``diff_p05``, ``diff_p95``: median and 5-95% range of the paired difference
   scenario - comparator across worlds (what the assumptions do to the advantage);
 - ``noise_diff``, ``noise_ci_low``, ``noise_ci_high``: the noise-only reading beside it: the mean
@@ -19,9 +21,11 @@ comparator) and key outcome (``metrics.KEY_METRICS``), ``robustness.csv`` holds:
   gives its own, so these are ``comparison.csv``'s ``diff`` and its t interval), else over the
   worlds themselves. Either way it shrinks as replicates are added; the 5-95% range does not;
 - ``prob_best``: share of worlds in which the scenario is best among all scenarios of the table
-  (the status quo included) on this outcome, ties shared equally; for an ambiguous outcome, the
-  share with the highest value. It depends on the scenario and outcome only, and is repeated
-  on each of the scenario's rows.
+  (the status quo included) on this outcome. Scenarios within the margin of the best value are
+  tied for best; a world where the status quo is among them counts for the status quo alone (a
+  policy is best only where it beats doing nothing), other ties are shared equally. For an
+  ambiguous outcome, the share with the highest value (ties shared). It depends on the
+  scenario and outcome only, and is repeated on each of the scenario's rows.
 
 Rows with ``comparator`` = the baseline answer "does it beat the status quo"; rows between
 two policies "does it beat the other"; the baseline's own rows (``scenario`` = baseline) give
@@ -54,10 +58,19 @@ def _tie_tol(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return TIE * np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
 
 
-def better(a: np.ndarray, b: np.ndarray, way: str) -> np.ndarray:
-    """Element-wise: does ``a`` beat ``b`` in direction ``way`` (ambiguous: is it higher)."""
+def margin(outcome: str) -> float:
+    """The smallest difference in ``outcome`` that counts as a win across worlds: half a unit
+    of the last digit the reports print for it (``report.fmt.resolution``)."""
+    from commsim.report.fmt import resolution
+
+    return resolution(outcome)
+
+
+def better(a: np.ndarray, b: np.ndarray, way: str, by: float = 0.0) -> np.ndarray:
+    """Element-wise: does ``a`` beat ``b`` in direction ``way`` (ambiguous: is it higher) by
+    more than ``by`` (and by more than rounding)."""
     d = a - b
-    tol = _tie_tol(a, b)
+    tol = np.maximum(_tie_tol(a, b), by)
     return d < -tol if way not in (HIGHER, EITHER) else d > tol
 
 
@@ -70,20 +83,28 @@ def wide(summary: pd.DataFrame, outcome: str, scenarios: Sequence[str]) -> pd.Da
     return table[list(scenarios)].sort_index()
 
 
-def prob_best(values: pd.DataFrame, way: str) -> pd.Series:
-    """Share of rows (worlds) in which each column is best (ties split equally), over rows
-    where every column is finite."""
+def prob_best(values: pd.DataFrame, way: str, by: float = 0.0, baseline: str | None = None) -> pd.Series:
+    """Share of rows (worlds) in which each column is best, over rows where every column is
+    finite. Columns within ``by`` of the best value are tied; where ``baseline`` (a column) is
+    among them the row counts for it alone (not for an ambiguous ``way``), otherwise ties are
+    split equally."""
     x = values.to_numpy(dtype=float)
     x = x[np.isfinite(x).all(axis=1)]
     if not len(x):
         return pd.Series(np.nan, index=values.columns)
     top = (x.max if way in (HIGHER, EITHER) else x.min)(axis=1, keepdims=True)
-    tied = np.abs(x - top) <= _tie_tol(x, top)
+    tied = np.abs(x - top) <= np.maximum(_tie_tol(x, top), by)
+    if baseline is not None and way != EITHER:
+        k = list(values.columns).index(baseline)
+        keep = tied[:, k].copy()
+        tied[keep] = False
+        tied[keep, k] = True
     return pd.Series((tied / tied.sum(axis=1, keepdims=True)).mean(axis=0), index=values.columns)
 
 
-def pair_row(a: np.ndarray, b: np.ndarray, way: str) -> dict[str, float]:
-    """The statistics of one (scenario, comparator) pair over paired worlds."""
+def pair_row(a: np.ndarray, b: np.ndarray, way: str, by: float = 0.0) -> dict[str, float]:
+    """The statistics of one (scenario, comparator) pair over paired worlds (a win is a
+    difference of more than ``by``)."""
     ok = np.isfinite(a) & np.isfinite(b)
     a, b = a[ok], b[ok]
     n = int(a.size)
@@ -92,7 +113,7 @@ def pair_row(a: np.ndarray, b: np.ndarray, way: str) -> dict[str, float]:
     d = a - b
     mean, lo, hi = t_interval(d)
     return {
-        "n_worlds": n, "share_better": float(better(a, b, way).mean()),
+        "n_worlds": n, "share_better": float(better(a, b, way, by).mean()),
         "median_diff": float(np.median(d)), "diff_p05": float(np.quantile(d, 0.05)),
         "diff_p95": float(np.quantile(d, 0.95)), "noise_diff": mean, "noise_ci_low": lo, "noise_ci_high": hi,
     }
@@ -144,15 +165,15 @@ def robustness(summary: pd.DataFrame, baseline: str, outcomes: Sequence[str] | N
     outcomes = [m for m in (outcomes or KEY_METRICS) if m in summary.columns]
     rows = []
     for m in outcomes:
-        way = direction(m)
+        way, by = direction(m), margin(m)
         table = wide(summary, m, names)
-        best = prob_best(table, way)
+        best = prob_best(table, way, by, baseline)
         quiet = wide(noise, m, names) if noise is not None and m in noise.columns else None
         for s in names:
             for c in names:
                 if c == s:
                     continue
-                stats = pair_row(table[s].to_numpy(float), table[c].to_numpy(float), way)
+                stats = pair_row(table[s].to_numpy(float), table[c].to_numpy(float), way, by)
                 if quiet is not None:
                     stats.update(noise_row(quiet[s].to_numpy(float), quiet[c].to_numpy(float),
                                            noise_seed(seed, m, names, s, c)))

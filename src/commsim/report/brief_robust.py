@@ -44,9 +44,12 @@ R: dict[str, tuple[str, str]] = {
     "fails_no_discovery": ("The outcome is better under {s} than under {c} in {share} of the worlds; without a "
                            "scenario discovery (discovery.csv) the brief cannot say in which.",
                            "它在{share}的情形下优于{c}；没有情景发现分析（discovery.csv），本简报无法说明是哪些情形。"),
-    "scope": ("The shares of worlds cover the assumption ranges of the robustness analysis; the confidence "
-              "intervals in the table cover simulation noise only (chance between runs under the default assumptions).",
-              "各情形所占比例反映稳健性分析中各项假设的取值范围；表中置信区间只反映默认假设下各次运行之间的随机波动。"),
+    "scope": ("The shares of worlds cover the assumption ranges of the robustness analysis; a difference too "
+              "small to show in the tables counts as a tie, and a world where the status quo is as good as the "
+              "best policy counts for the status quo. The confidence intervals in the table cover simulation "
+              "noise only (chance between runs under the default assumptions).",
+              "各情形所占比例反映稳健性分析中各项假设的取值范围；小到在表中显示为零的差异视为持平，现状与最优政策持平的情形"
+              "计为现状最优。表中置信区间只反映默认假设下各次运行之间的随机波动。"),
     "col_beats": ("Beats {c} in plausible worlds", "在可能情形中优于{c}的比例"),
     "col_median": ("Median change across worlds [5–95%]", "各情形变化中位数［5%–95%］"),
     "col_noise": ("Change under default assumptions [95% CI]", "默认假设下的变化［95%置信区间］"),

@@ -40,6 +40,14 @@ def _scaled(column: str, value: float) -> tuple[float, int]:
     return (value * 100.0 if kind == "share" else value), DECIMALS.get(kind, 2)
 
 
+def resolution(column: str) -> float:
+    """Half a unit of the last digit the reports print for ``column``, in its own units: a
+    difference below it shows as zero (0.0005 for a share printed as 76.3%, 0.5 for yuan)."""
+    _, decimals = _scaled(column, 1.0)
+    half = 0.5 * 10.0 ** -decimals
+    return half / 100.0 if metric_kind(column) == "share" else half
+
+
 def level_number(column: str, value: float) -> str:
     """The level of a metric, no unit: 0.763 collection rate -> "76.3"."""
     v, d = _scaled(column, value)
