@@ -104,3 +104,15 @@ def test_key_metrics_are_summary_columns_with_a_direction():
     assert not higher_is_better("total_public_cost_yuan")
     assert not higher_is_better("total_policy_cost_yuan_fee_subsidy")
     assert higher_is_better("final_owners_committee_coverage")
+
+
+def test_a_difference_shown_as_zero_is_not_better_in_any_run():
+    """+0.02 percentage points in every paired run prints as +0.0: not "better in 100% of runs".
+    The interval still shows the change is real (it excludes zero); prob_better says how often
+    it is large enough to see."""
+    rng = np.random.default_rng(8)
+    base = rng.normal(0.80, 0.05, 30)
+    table = paired_comparison(summary_of(base=base, tiny=base + 0.0002, real=base + 0.004), "base")
+    rate = table[table["metric"] == "mean_collection_rate"].set_index("scenario")
+    assert rate.loc["tiny", "prob_better"] == 0.0 and rate.loc["tiny", "diff_ci_low"] > 0
+    assert rate.loc["real", "prob_better"] == 1.0

@@ -12,8 +12,9 @@ seed, same parameter sample). ``comparison.csv`` holds, per (metric, scenario):
   interval (so it is below 0.05 exactly when the interval excludes 0); ``p_adjusted``: Holm's correction over the non-baseline
   scenarios, per metric;
 - ``effect_size``: Cohen's d of the paired differences (mean / sd);
-- ``prob_better``: share of replicates in which the scenario beats the baseline (strictly,
-  in the metric's direction, ``higher_is_better``);
+- ``prob_better``: share of replicates in which the scenario beats the baseline in the metric's
+  direction (``higher_is_better``) by more than the metric's margin (``robustness.margin``: half
+  the last digit the reports print; a difference shown as zero is a tie, not a win);
 - ``direction``: which way is better (``metrics.direction``: ``higher``, ``lower`` or
   ``ambiguous``, where ``prob_better`` is the share of higher values and says nothing about
   better); ``higher_is_better`` is kept for older readers;
@@ -57,6 +58,7 @@ from commsim.experiment import (
 )
 from commsim.io import write_csv, write_parquet
 from commsim.metrics import KEY_METRICS, check_metric, direction, higher_is_better
+from commsim.report.fmt import resolution
 from commsim.uncertainty import sample_replicates
 
 COLUMNS: tuple[str, ...] = (
@@ -198,7 +200,7 @@ def paired_comparison(
                       pairs))
     rows, todo = [], iter(pairs)
     for metric in metrics:
-        hib = higher_is_better(metric)
+        hib, by = higher_is_better(metric), resolution(metric)
         b_all = base[metric].to_numpy(dtype=float)
         b_all = b_all[np.isfinite(b_all)]
         mean, lo, hi = t_interval(b_all)
@@ -219,7 +221,7 @@ def paired_comparison(
                 ci_high=hi, diff=diff, diff_ci_low=dlo, diff_ci_high=dhi, diff_method=method,
                 p_value=p, p_adjusted=math.nan,
                 effect_size=diff / sd_d if sd_d and math.isfinite(sd_d) and sd_d > 0 else math.nan,
-                prob_better=float(np.mean(d > 0) if hib else np.mean(d < 0)) if d.size else math.nan,
+                prob_better=float(np.mean(d > by) if hib else np.mean(d < -by)) if d.size else math.nan,
                 higher_is_better=hib, direction=direction(metric),
                 crn_variance_ratio=sd_d**2 / denom if denom and math.isfinite(denom) and denom > 0 else math.nan,
             ))
