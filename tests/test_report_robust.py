@@ -93,7 +93,7 @@ def test_without_discovery_the_brief_says_it_cannot_say_where(robust):
     (robust / "discovery.csv").unlink()
     assert CliRunner().invoke(cli, ["brief", str(robust), "--lang", "en"]).exit_code == 0
     items = _items(page(robust)["answer"])
-    assert items[1].startswith("**Where it fails:**") and "without a scenario discovery" in items[1]
+    assert items[1].startswith("**Where it fails:**") and "no scenario discovery was run" in items[1]
 
 
 @pytest.mark.parametrize(("file", "edit", "message"), [

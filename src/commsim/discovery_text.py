@@ -98,10 +98,13 @@ def trivial_sentence(scenario: str, outcome: str, comparator: str, baseline: str
     if n_cases == 0:
         t = titles or ScenarioTitles()
         sc, co = t.title(scenario, "en"), t.title(comparator, "en")
+        s_zh, c_zh, m_zh = t.title(scenario, "zh"), t.title(comparator, "zh"), metric_label(outcome, "zh")
         m = lower_first(metric_label(outcome, "en"), "en")
         en = (f"{_first_upper(m)} is better under {sc} than under the {lower_first(co, 'en')} in all {n} worlds."
               if comparator == baseline else f"The lead of {sc} over {co} on {m} holds in all {n} worlds.")
-        return en, f"{n}种情形中没有一种{zh_lead}。"
+        zh = (f"在全部{n}种情形中，{s_zh}在{m_zh}上都优于{c_zh}。" if comparator == baseline
+              else f"在全部{n}种情形中，{s_zh}在{m_zh}上都保持对{c_zh}的领先。")  # not a double negative
+        return en, zh
     return (_first_upper(f"{en_lead} in only {n_cases} of {n} worlds: too few (under {min_cases}) to say under "
                          "which conditions."),
             f"仅在{n}种情形中的{n_cases}种{zh_lead}：次数太少（少于{min_cases}），无法判断条件。")
@@ -113,5 +116,5 @@ def no_box_sentence(scenario: str, outcome: str, comparator: str, baseline: str,
     en_lead = _lead(scenario, outcome, comparator, baseline, "en", titles)
     zh_lead = _lead(scenario, outcome, comparator, baseline, "zh", titles)
     return (_first_upper(f"{en_lead} in {n_cases} of {n} worlds, under no simple condition on the sampled "
-                         "parameters (PRIM found no box the data support)."),
-            f"在{n}种情形中有{n_cases}种{zh_lead}，但找不到由抽样参数构成的简单条件（PRIM未找到有数据支持的框）。")
+                         "assumptions (none that the data support separates those worlds from the rest)."),
+            f"在{n}种情形中有{n_cases}种{zh_lead}，但找不到由抽样假设构成、有数据支持的简单条件来区分这些情形。")

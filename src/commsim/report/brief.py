@@ -46,8 +46,9 @@ P: dict[str, tuple[str, str]] = {
     "q_cost": ("At what public cost", "公共支出"),
     "q_side": ("Side effects", "其他影响"),
     "note": ("First row: levels under {base}; other rows: change against it [95% CI], bold where the interval "
-             "excludes zero; shares in per cent, their changes in percentage points.",
-             "第一行为{base}的水平；其余各行为与之相比的变化［95%置信区间］，区间不含零时以粗体标出；比例以百分比表示，其变化以百分点表示。"),
+             "excludes zero and the change does not round to zero; shares in per cent, their changes in percentage points.",
+             "第一行为{base}的水平；其余各行为与之相比的变化［95%置信区间］，区间不含零且变化四舍五入后不为零时以粗体标出；"
+             "比例以百分比表示，其变化以百分点表示。"),
     "note_fixed": ("(fixed): the same in every paired run, set by the policy's rules.",
                    "（固定）：各次配对运行均相同，由政策规则决定。"),
     "note_either": ("Complaints filed have no better direction: a household files no new complaint while one is "

@@ -38,12 +38,12 @@ R: dict[str, tuple[str, str]] = {
     "fails_box": ("{text}.", "{text}。"),
     "fails_never": ("The outcome is better under {s} than under {c} in every one of the {n} worlds tested.",
                     "在所测试的全部{n}种情形中，它都优于{c}。"),
-    "fails_no_box": ("The outcome is better under {s} than under {c} in {share} of the worlds; discovery.csv "
-                     "names no region of the assumptions where it is not.",
-                     "它在{share}的情形下优于{c}；discovery.csv 未给出其失效的假设范围。"),
-    "fails_no_discovery": ("The outcome is better under {s} than under {c} in {share} of the worlds; without a "
-                           "scenario discovery (discovery.csv) the brief cannot say in which.",
-                           "它在{share}的情形下优于{c}；没有情景发现分析（discovery.csv），本简报无法说明是哪些情形。"),
+    "fails_no_box": ("The outcome is better under {s} than under {c} in {share} of the worlds; no simple "
+                     "condition on the assumptions marks the worlds where it is not.",
+                     "它在{share}的情形下优于{c}；找不到能够区分其失效情形的简单假设条件。"),
+    "fails_no_discovery": ("The outcome is better under {s} than under {c} in {share} of the worlds; no "
+                           "scenario discovery was run, so the brief cannot say in which.",
+                           "它在{share}的情形下优于{c}；未进行情景发现分析，本简报无法说明是哪些情形。"),
     "scope": ("The shares of worlds cover the assumption ranges of the robustness analysis; a difference too "
               "small to show in the tables counts as a tie, and a world where the status quo is as good as the "
               "best policy counts for the status quo. The confidence intervals in the table cover simulation "

@@ -37,6 +37,7 @@ def is_small(row: pd.Series, largest: float) -> bool:
 
 W: dict[str, tuple[str, str]] = {
     "and": (" and ", "和"),
+    "or": (" or ", "或"),
     "list_sep": (", ", "、"),
     "raises": ("raises", "提高"),
     "lowers": ("lowers", "降低"),
@@ -104,11 +105,12 @@ def w(key: str, lang: Lang, **kw: str) -> str:
     return phrase(W, key, lang, **kw)
 
 
-def join(items: list[str], lang: Lang) -> str:
-    """``items`` as one list in running text: "a, b and c" / "a、b和c"."""
+def join(items: list[str], lang: Lang, last: str = "and") -> str:
+    """``items`` as one list in running text: "a, b and c" / "a、b和c" (``last="or"``:
+    "a, b or c" / "a、b或c")."""
     if len(items) <= 1:
         return "".join(items)
-    return w("list_sep", lang).join(items[:-1]) + w("and", lang) + items[-1]
+    return w("list_sep", lang).join(items[:-1]) + w(last, lang) + items[-1]
 
 
 #: metrics named without "the" in English sentences
@@ -172,7 +174,7 @@ class Answer:
         """The question the brief answers: what the compared policies change against the
         baseline in the key outcomes.
         """
-        policies = join([self.t(s) for s in self.others], self.lang)
+        policies = join([self.t(s) for s in self.others], self.lang, "or")  # alternatives, not a package
         metrics = join([label_in_sentence(m, self.lang) for m in self.key], self.lang)
         return w("q", self.lang, policies=policies, base=self.t(self.base), metrics=metrics)
 
