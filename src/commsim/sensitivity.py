@@ -144,7 +144,7 @@ def sensitivity(
     names = [v.name for v in varies]
     rows_n = design_rows(method, len(varies), n)
     runs = rows_n * reps * len(labels)
-    which = ("every parameter with a range (give --vary to choose)" if not setup.varies
+    which = ("every parameter with a range; give --vary to choose" if not setup.varies
              else "the parameters given")
     what = (f"sensitivity: {method} over {len(varies)} parameters ({which}), n = {n}: {rows_n:,} design rows x "
             f"{reps} replicate{'s' if reps > 1 else ''}" + (f" x {len(labels)} scenarios" if len(labels) > 1 else "")

@@ -83,7 +83,7 @@ def calibrate(scenario: str, targets_path: str | None, n_sets: int, generations:
     (status "running" while it works, "interrupted" when stopped, "complete" with a checksum of
     each file at the end, as for the other experiment commands). The size of the search
     (at least --n x (--generations + --moves) x --reps runs) and the memory of a run are checked
-    first. (--chunk is not used: each proposal is one task.)
+    first. Each proposal is one task, so the shared --chunk option has no effect here.
     """
     if n_sets < 2:
         raise click.BadParameter("must be at least 2", param_hint="--n")

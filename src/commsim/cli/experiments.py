@@ -114,8 +114,9 @@ def compare_cmd(baseline: str, others: tuple[str, ...], opts: RunOptions, precis
     (how often each policy beats the status quo and each other, the median effect and its 5-95%
     range across worlds beside the noise-only CI), OUT/discovery.csv (where each policy fails:
     PRIM boxes in plain English and Chinese), OUT/stability.json, OUT/worlds.csv and
-    OUT/worlds_summary.parquet. OUT/manifest.json and the figures in OUT/figures/ (the ranking
-    across worlds and the failure boxes among them; see 'commsim figures' and 'commsim brief').
+    OUT/worlds_summary.parquet. It also writes OUT/manifest.json and the figures in OUT/figures/
+    (the ranking across worlds and the failure boxes among them; see 'commsim figures' and
+    'commsim brief').
     """
     from commsim.compare import compare
     from commsim.compare_worlds import WorldsOptions
@@ -316,7 +317,7 @@ def draw_streets(out: Path, table: pd.DataFrame, metric: str, lang: str, seed: i
         with style.language(code):
             fig = plots_robustness.streets(table, metric, code, titles, base_seed=seed)
             paths = style.save(fig, out / "figures" / f"streets_{metric.removeprefix('mean_')}_{code}")
-    click.echo(f"figure: {paths[0]}", err=True)
+        click.echo(f"figure: {paths[0]}", err=True)  # each language's
 
 
 def register(group: click.Group) -> None:
