@@ -37,14 +37,20 @@ def decompose_cmd(scenario: str, baseline: str, outputs: str, draw: bool, fig_la
     stem = scenario.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".toml")
     opts = replace(opts, out=opts.out or default_out("decompose", [stem]))
     result = decompose(scenario, baseline, opts, outcomes=[o.strip() for o in outputs.split(",") if o.strip()])
+    from commsim.report import fmt
+
     table = result.table
     for outcome, block in table.groupby("outcome", sort=False):
         full = block[block["measure"] == "full"].iloc[0]
-        click.echo(f"{outcome}: full effect {full['mean']:+.4g} [{full['ci_low']:+.4g}, {full['ci_high']:+.4g}]")
+        num = lambda v, o=outcome: fmt.change_number(o, v)  # noqa: E731  (as comparison tables print it)
+        click.echo(f"{outcome}: full effect {num(full['mean'])} [{num(full['ci_low'])}, {num(full['ci_high'])}] "
+                   f"{fmt.unit(outcome, 'en', change=True)}")
         for r in block[block["measure"].isin(["drop", "alone", "interaction"])].itertuples():
-            share = f"  ({r.share_of_full:.0%} of the effect)" if r.share_of_full == r.share_of_full else ""
+            # shares of an effect that prints as zero are noise over noise
+            shown = r.share_of_full == r.share_of_full and float(num(full["mean"]).replace(fmt.MINUS, "-").replace(",", "")) != 0
+            share = f"  ({r.share_of_full:.0%} of the effect)" if shown else ""
             who = f"{r.mechanism}" if r.mechanism else "(together)"
-            click.echo(f"  {who:<24} {r.measure:<11} {r.mean:+.4g} [{r.ci_low:+.4g}, {r.ci_high:+.4g}]{share}")
+            click.echo(f"  {who:<24} {r.measure:<11} {num(r.mean)} [{num(r.ci_low)}, {num(r.ci_high)}]{share}")
     click.echo(f"-> {opts.out}", err=True)
     if draw:
         written = write_figures(result, fig_lang)
