@@ -321,6 +321,7 @@ def write_robustness(folder: Path, n_worlds: int = 200, seed: int = 5, discovery
     each scenario against the baseline and against the first policy, in three outcomes. The
     noise-only columns are the comparison's own; shares and spreads are drawn (fixed seed)."""
     from commsim.metrics import direction
+    from commsim.robustness import margin
 
     rng = np.random.default_rng(seed)
     df = pd.read_csv(folder / "comparison.csv")
@@ -343,7 +344,7 @@ def write_robustness(folder: Path, n_worlds: int = 200, seed: int = 5, discovery
                     "median_diff": d, "diff_p05": d - spread, "diff_p95": d + spread,
                     "noise_diff": d, "noise_ci_low": float(part.loc[s, "diff_ci_low"]) if comparator == base else d,
                     "noise_ci_high": float(part.loc[s, "diff_ci_high"]) if comparator == base else d,
-                    "prob_best": round(best[s], 3),
+                    "prob_best": round(best[s], 3), "margin": margin(outcome),
                 })
     write_csv(pd.DataFrame(rows), folder / "robustness.csv")
     if discovery:

@@ -50,6 +50,9 @@ def robustness_tokens(folder) -> set[str]:
                 fmt.probability(r["prob_best"]).rstrip("%")}
         out |= {fmt.change_number(m, r[c]) for c in ("median_diff", "diff_p05", "diff_p95", "noise_diff",
                                                      "noise_ci_low", "noise_ci_high")}
+        if "margin" in r and r["margin"] == r["margin"]:  # the tie margin, one digit finer than the tables
+            assert r["margin"] == pytest.approx(fmt.resolution(m))
+            out |= tokens(fmt.resolution_text(m, "en"))
     boxes = pd.read_csv(folder / "discovery.csv")
     for _, b in boxes.iterrows():
         out |= {fmt.probability(b["coverage"]).rstrip("%"), fmt.probability(b["density"]).rstrip("%"),
@@ -180,3 +183,18 @@ def test_plural_titles_never_meet_a_singular_verb(comparison_dir, tmp_path):
         for s in sentences:
             assert plural[names[1]] in s and s[0].isupper()
             assert not re.search(r"(committees \d),? " + _AGREES, s), s
+
+
+def test_the_tie_rule_is_stated_when_robustness_csv_records_its_margin(robust):
+    """robustness.csv records the margin below which a difference is a tie; the brief and annex
+    say so. A file written before margins (no column) made its shares by another rule: nothing
+    is said of ties then."""
+    assert CliRunner().invoke(cli, ["brief", str(robust), "--lang", "en"]).exit_code == 0
+    annex = (robust / "annex_en.md").read_text("utf-8")
+    assert "too small to show in the tables (under 0.05 percentage points here) counts as a tie" in annex
+    assert "A change that shows as zero counts as a tie." in _items(page(robust)["answer"])[0]
+    old = pd.read_csv(robust / "robustness.csv").drop(columns="margin")
+    old.to_csv(robust / "robustness.csv", index=False)
+    assert CliRunner().invoke(cli, ["brief", str(robust), "--lang", "en"]).exit_code == 0
+    assert "counts as a tie" not in (robust / "annex_en.md").read_text("utf-8")
+    assert "counts as a tie" not in page(robust)["answer"]

@@ -48,8 +48,8 @@ MARGINS = {"mean_collection_rate": 0.0005, "mean_worker_load": 0.005, "mean_comp
 
 def recompute(summary: pd.DataFrame, scenario: str, comparator: str, outcome: str, baseline: str) -> dict:
     """Independent recomputation with plain loops over replicates: a win is a difference beyond
-    the outcome's margin; a world where the baseline is within the margin of the best is the
-    baseline's alone (not for an ambiguous outcome)."""
+    the outcome's margin; only a policy that wins against the baseline can be best, and a world
+    where none does is the baseline's (not for an ambiguous outcome)."""
     way, by = direction(outcome), MARGINS[outcome]
     value = {(row["scenario"], row["replicate"]): row[outcome] for _, row in summary.iterrows()}
     reps = sorted({r for (_, r) in value})
@@ -64,9 +64,16 @@ def recompute(summary: pd.DataFrame, scenario: str, comparator: str, outcome: st
     for r in reps:
         vals = {s: value[(s, r)] for s in names}
         top = (min if way == "lower" else max)(vals.values())
-        tied = [s for s in names if abs(vals[s] - top) <= by]
-        if baseline in tied and way != "ambiguous":
-            tied = [baseline]
+        if way == "ambiguous":
+            tied = [s for s in names if abs(vals[s] - top) <= by]
+        else:  # only a policy beating the baseline by more than the margin can be best
+            sign = -1 if way == "lower" else 1
+            beat = [s for s in names if s != baseline and sign * (vals[s] - vals[baseline]) > by]
+            if beat:
+                top = (min if way == "lower" else max)(vals[s] for s in beat)
+                tied = [s for s in beat if abs(vals[s] - top) <= by]
+            else:
+                tied = [baseline]
         best += (1 / len(tied)) if scenario in tied else 0.0
     d = np.array(diffs)
     half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
@@ -159,9 +166,24 @@ def test_a_difference_the_tables_show_as_zero_neither_wins_nor_makes_a_policy_be
     table = robustness(pd.DataFrame(rows), "baseline")
     first = table[table["comparator"] == "baseline"].set_index("scenario")
     assert first.loc["tiny", "share_better"] == 0.0  # was 1.0 when any difference was a win
+    # a world where "tiny" is within the margin of a winner still is not its: it never beats doing nothing
     best = table.drop_duplicates("scenario").set_index("scenario")["prob_best"]
-    # "tiny" shares a world only where it is within the margin of a real winner (0.5% here)
-    assert best["tiny"] < 0.01 and best["baseline"] > 0.3 and best["real"] > 0.5
+    assert best["tiny"] == 0.0 and best["baseline"] > 0.3 and best["real"] > 0.5
+    assert (table["margin"] == 0.0005).all()
     assert best.sum() == pytest.approx(1.0)
     margins = {m: __import__("commsim.robustness", fromlist=["margin"]).margin(m) for m in MARGINS}
     assert margins == pytest.approx(MARGINS)
+
+
+def test_a_policy_within_the_margin_of_the_winner_but_not_beating_the_status_quo_is_not_best():
+    """Status quo 0.8000, A 0.8004 (within 0.0005 of it), B 0.8008 (beats it): B is best alone,
+    though A is within the margin of B."""
+    from commsim.robustness import prob_best
+
+    values = pd.DataFrame({"baseline": [0.8000, 0.8000], "a": [0.8004, 0.8004], "b": [0.8008, 0.8003]})
+    best = prob_best(values, "higher", 0.0005, "baseline")
+    assert best.to_dict() == {"baseline": 0.5, "a": 0.0, "b": 0.5}  # second world: nobody beats it
+    both = pd.DataFrame({"baseline": [0.80], "a": [0.8100], "b": [0.8104]})  # both beat it, within a margin
+    assert prob_best(both, "higher", 0.0005, "baseline").to_dict() == {"baseline": 0.0, "a": 0.5, "b": 0.5}
+    lower = pd.DataFrame({"baseline": [1.0], "a": [0.9], "b": [0.95]})
+    assert prob_best(lower, "lower", 0.005, "baseline").to_dict() == {"baseline": 0.0, "a": 1.0, "b": 0.0}

@@ -21,11 +21,14 @@ comparator) and key outcome (``metrics.KEY_METRICS``), ``robustness.csv`` holds:
   gives its own, so these are ``comparison.csv``'s ``diff`` and its t interval), else over the
   worlds themselves. Either way it shrinks as replicates are added; the 5-95% range does not;
 - ``prob_best``: share of worlds in which the scenario is best among all scenarios of the table
-  (the status quo included) on this outcome. Scenarios within the margin of the best value are
-  tied for best; a world where the status quo is among them counts for the status quo alone (a
-  policy is best only where it beats doing nothing), other ties are shared equally. For an
-  ambiguous outcome, the share with the highest value (ties shared). It depends on the
-  scenario and outcome only, and is repeated on each of the scenario's rows.
+  (the status quo included) on this outcome. Only a policy that beats the status quo by more
+  than the margin can be best in a world: the best of those, with any of them within the margin
+  of it sharing the world equally; a world where no policy beats the status quo is the status
+  quo's. For an ambiguous outcome, the share with the highest value (values within the margin
+  shared). It depends on the scenario and outcome only, and is repeated on each of the
+  scenario's rows;
+- ``margin``: the outcome's margin, in its own units (recorded so that a reader of the file
+  knows which rule made the shares).
 
 Rows with ``comparator`` = the baseline answer "does it beat the status quo"; rows between
 two policies "does it beat the other"; the baseline's own rows (``scenario`` = baseline) give
@@ -48,7 +51,7 @@ from commsim.metrics import EITHER, HIGHER, KEY_METRICS, direction
 
 COLUMNS: tuple[str, ...] = (
     "scenario", "outcome", "comparator", "direction", "n_worlds", "share_better", "median_diff",
-    "diff_p05", "diff_p95", "noise_diff", "noise_ci_low", "noise_ci_high", "prob_best",
+    "diff_p05", "diff_p95", "noise_diff", "noise_ci_low", "noise_ci_high", "prob_best", "margin",
 )
 #: relative size below which a paired difference is a tie
 TIE = 1e-12
@@ -85,20 +88,26 @@ def wide(summary: pd.DataFrame, outcome: str, scenarios: Sequence[str]) -> pd.Da
 
 def prob_best(values: pd.DataFrame, way: str, by: float = 0.0, baseline: str | None = None) -> pd.Series:
     """Share of rows (worlds) in which each column is best, over rows where every column is
-    finite. Columns within ``by`` of the best value are tied; where ``baseline`` (a column) is
-    among them the row counts for it alone (not for an ambiguous ``way``), otherwise ties are
-    split equally."""
+    finite. Columns within ``by`` of the best value are tied, ties split equally. With a
+    ``baseline`` column (not for an ambiguous ``way``) only columns that beat it by more than
+    ``by`` can be best; a row where none does counts for the baseline."""
     x = values.to_numpy(dtype=float)
     x = x[np.isfinite(x).all(axis=1)]
     if not len(x):
         return pd.Series(np.nan, index=values.columns)
     top = (x.max if way in (HIGHER, EITHER) else x.min)(axis=1, keepdims=True)
-    tied = np.abs(x - top) <= np.maximum(_tie_tol(x, top), by)
-    if baseline is not None and way != EITHER:
-        k = list(values.columns).index(baseline)
-        keep = tied[:, k].copy()
-        tied[keep] = False
-        tied[keep, k] = True
+    if baseline is None or way == EITHER:
+        tied = np.abs(x - top) <= np.maximum(_tie_tol(x, top), by)
+        return pd.Series((tied / tied.sum(axis=1, keepdims=True)).mean(axis=0), index=values.columns)
+    # only a policy that beats the status quo by more than the margin can be best: the best of
+    # those, and any of them within the margin of it; a world where none does is the status quo's
+    k = list(values.columns).index(baseline)
+    eligible = better(x, x[:, [k]], way, by)
+    eligible[:, k] = False
+    top = np.where(eligible, x, -np.inf if way == HIGHER else np.inf)
+    top = (top.max if way == HIGHER else top.min)(axis=1, keepdims=True)
+    tied = eligible & (np.abs(x - top) <= np.maximum(_tie_tol(x, top), by))
+    tied[~eligible.any(axis=1), k] = True
     return pd.Series((tied / tied.sum(axis=1, keepdims=True)).mean(axis=0), index=values.columns)
 
 
@@ -180,7 +189,7 @@ def robustness(summary: pd.DataFrame, baseline: str, outcomes: Sequence[str] | N
                 elif noise is not None:
                     stats.update(dict.fromkeys(NOISE, math.nan))
                 rows.append({"scenario": s, "outcome": m, "comparator": c, "direction": way, **stats,
-                             "prob_best": float(best[s])})
+                             "prob_best": float(best[s]), "margin": by})
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 

@@ -44,12 +44,10 @@ R: dict[str, tuple[str, str]] = {
     "fails_no_discovery": ("The outcome is better under {s} than under {c} in {share} of the worlds; no "
                            "scenario discovery was run, so the brief cannot say in which.",
                            "它在{share}的情形下优于{c}；未进行情景发现分析，本简报无法说明是哪些情形。"),
-    "scope": ("The shares of worlds cover the assumption ranges of the robustness analysis; a difference too "
-              "small to show in the tables counts as a tie, and a world where the status quo is as good as the "
-              "best policy counts for the status quo. The confidence intervals in the table cover simulation "
-              "noise only (chance between runs under the default assumptions).",
-              "各情形所占比例反映稳健性分析中各项假设的取值范围；小到在表中显示为零的差异视为持平，现状与最优政策持平的情形"
-              "计为现状最优。表中置信区间只反映默认假设下各次运行之间的随机波动。"),
+    "ties": ("A difference too small to show in the tables (under {margin} here) counts as a tie, not a win, and "
+             "a policy is the best option in a world only where it beats {base}.",
+             "小到在表中显示为零的差异（此处小于{margin}）视为持平而非胜出；只有在优于{base}的情形下，一项政策才可能成为该情形下的最优方案。"),
+    "ties_short": (" A change that shows as zero counts as a tie.", "显示为零的变化视为持平。"),
     "col_beats": ("Beats {c} in plausible worlds", "在可能情形中优于{c}的比例"),
     "col_median": ("Median change across worlds [5–95%]", "各情形变化中位数［5%–95%］"),
     "col_noise": ("Change under default assumptions [95% CI]", "默认假设下的变化［95%置信区间］"),
@@ -113,7 +111,20 @@ def worlds_sentence(ans: Answer, best: str) -> str:
         else:
             text += r("best_other", lang, o=ans.t(str(top["scenario"])), p=fmt.probability(float(top["prob_best"])),
                       s=ans.t(best), q=fmt.probability(float(row["prob_best"])))
-    return _cap(text, lang) + precision(ans, float(row["n_worlds"])) + ("。" if lang == "zh" else ".")
+    return (_cap(text, lang) + precision(ans, float(row["n_worlds"])) + ("。" if lang == "zh" else ".")
+            + ties(ans, short=True))
+
+
+def ties(ans: Answer, short: bool = False) -> str:
+    """How ties were counted, when robustness.csv records its margin (files written before
+    margins counted any difference as a win: then nothing is said)."""
+    row = robust_row(ans, ans.others[0]) if ans.others else None
+    by = float(row["margin"]) if row is not None and "margin" in row else math.nan
+    if not math.isfinite(by):
+        return ""
+    if short:
+        return r("ties_short", ans.lang)
+    return r("ties", ans.lang, margin=fmt.resolution_text(ans.primary, ans.lang), base=ans.t(ans.base))
 
 
 def precision(ans: Answer, n: float) -> str:

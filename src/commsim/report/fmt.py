@@ -48,6 +48,13 @@ def resolution(column: str) -> float:
     return half / 100.0 if metric_kind(column) == "share" else half
 
 
+def resolution_text(column: str, lang: Lang) -> str:
+    """:func:`resolution` as text with its unit, one digit more than the reports print:
+    "0.05 percentage points" for a share."""
+    v, d = _scaled(column, resolution(column))
+    return _join(number(v, d + 1), unit(column, lang, change=True), lang)
+
+
 def level_number(column: str, value: float) -> str:
     """The level of a metric, no unit: 0.763 collection rate -> "76.3"."""
     v, d = _scaled(column, value)

@@ -349,13 +349,17 @@ def _shares(path: Path, df: pd.DataFrame, columns: tuple[str, ...]) -> None:
 
 
 def read_robustness(path: Path) -> pd.DataFrame:
-    """robustness.csv, checked: known directions, shares from 0 to 1, numeric differences."""
+    """robustness.csv, checked: known directions, shares from 0 to 1, numeric differences;
+    ``margin`` (the smallest difference that counts as a win) is NaN in files written before it."""
     df = _read_csv(path, ROBUSTNESS_COLUMNS)
     for col in ("scenario", "outcome", "comparator", "direction"):
         df[col] = df[col].astype(str).str.strip()
     _bad_row(path, df, ~df["direction"].isin(DIRECTIONS), "direction: expected higher, lower or ambiguous")
     _shares(path, df, ("share_better", "prob_best"))
-    for col in ("n_worlds", "median_diff", "diff_p05", "diff_p95", "noise_diff", "noise_ci_low", "noise_ci_high"):
+    if "margin" not in df.columns:  # written before margins (any difference was a win): say nothing of them
+        df["margin"] = float("nan")
+    for col in ("n_worlds", "median_diff", "diff_p05", "diff_p95", "noise_diff", "noise_ci_low", "noise_ci_high",
+                "margin"):
         df[col] = pd.to_numeric(df[col], errors="coerce")
     _bad_row(path, df, ~(df["n_worlds"] > 0), "n_worlds: expected a positive number of worlds")
     return df
