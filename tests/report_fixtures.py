@@ -351,7 +351,7 @@ def write_robustness(folder: Path, n_worlds: int = 200, seed: int = 5, discovery
         boxes = []
         for s in others:
             # as discovery_text words a box: its density and coverage in the sentence
-            text_en = (f"Fee collection rate is no better under {s} than under the status quo when pay_beta_burden is "
+            text_en = (f"On the fee collection rate, the outcome is no better under {s} than under the status quo when pay_beta_burden is "
                        "above 30 and firm_cost_ratio is above 1.05 (true in 81% of such worlds, which hold 72% of the "
                        "46 worlds where it is so).")
             text_zh = f"{s}在缴费负担影响高于30且物业成本占收费比例高于1.05时未能优于现状（此类情形中81%不优于对照，占全部46次的72%）。"
@@ -362,7 +362,7 @@ def write_robustness(folder: Path, n_worlds: int = 200, seed: int = 5, discovery
             boxes.append({"scenario": s, "outcome": "mean_collection_rate", "comparator": base, "box": 2,
                           "coverage": 0.2, "density": 0.55, "n_cases": 46, "parameter": "staffing_norm",
                           "low": np.nan, "high": np.nan, "values": "xian;cangzhou",
-                          "text_en": f"Fee collection rate is no better under {s} than under the status quo when "
+                          "text_en": f"On the fee collection rate, the outcome is no better under {s} than under the status quo when "
                                      "staffing_norm is xian or cangzhou",
                           "text_zh": f"{s}在社区工作者配备标准为西安或沧州时未能优于现状"})
         write_csv(pd.DataFrame(boxes), folder / "discovery.csv")

@@ -67,7 +67,8 @@ def test_discovery_csv_rows_and_sentences(tmp_path):
     assert set(first["parameter"]) == {"firm_fixed_cost_share", "pay_beta_norm"}
     assert (first["n_cases"] == int(fail.sum())).all() and first["text_en"].nunique() == 1
     text = first["text_en"].iloc[0]
-    assert text.startswith("Fee collection rate is no better under Suzhou alliance of neighbourhoods than under the status quo when")
+    assert text.startswith("On the fee collection rate, the outcome is no better under Suzhou alliance of neighbourhoods "
+                           "than under the status quo when")
     assert re.search(r"\(firm_fixed_cost_share\) is above 0\.(59|6)", text) and "(pay_beta_norm) is below" in text
     zh = first["text_zh"].iloc[0]
     assert "苏州小区联盟" in zh and "物业费收缴率" in zh and re.search(r"高于0\.(59|6)", zh)

@@ -263,11 +263,11 @@ def test_a_single_policy_and_another_lead_metric(worse_pair_dir):
     row = pd.read_csv(pair_dir / "comparison.csv").query(
         "metric == 'mean_worker_load' and scenario == 'xian_staffing'").iloc[0]
     assert row["diff_ci_low"] > 0  # half the workers: the load rises
-    assert answer.strip().startswith("Under Xi'an staffing standard, the community-worker load gets worse: it rises")
+    assert answer.strip().startswith("There is a deterioration in the community-worker load under Xi'an staffing standard: from")
     assert len(re.findall(r"\.(?:\s|$)", answer.strip())) == 3
     assert fmt.change("mean_worker_load", row["diff"], "en") in answer
     assert not tokens(answer) - comparison_tokens(pair_dir)
-    assert "**Which policy, how much:** Under Xi'an staffing standard, the community-worker load gets worse" in (pair_dir / "brief.md").read_text("utf-8")
+    assert "**Which policy, how much:** There is a deterioration in the community-worker load under Xi'an staffing standard" in (pair_dir / "brief.md").read_text("utf-8")
     result = CliRunner().invoke(cli, ["brief", str(pair_dir), "--metric", "mean_nothing"])
     assert result.exit_code == 2 and "--metric mean_nothing: not a metric" in result.output
 

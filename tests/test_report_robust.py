@@ -69,7 +69,7 @@ def test_the_answer_leads_with_plausible_worlds_and_where_it_fails(briefed):
     rob = pd.read_csv(robust / "robustness.csv")
     row = rob[(rob["scenario"] == "pay_campaign") & (rob["outcome"] == "mean_collection_rate")
               & (rob["comparator"] == "small")].iloc[0]
-    assert f"The fee collection rate is better under Higher willingness to pay than under Status quo (test street) " \
+    assert f"On the fee collection rate, the outcome is better under Higher willingness to pay than under Status quo (test street) " \
            f"in {fmt.probability(row['share_better'])} of {row['n_worlds']} plausible worlds" in items[0]
     assert f"5–95% range {fmt.change_number('mean_collection_rate', row['diff_p05'])} to " in items[0]
     box = pd.read_csv(robust / "discovery.csv").query("scenario == 'pay_campaign' and box == 1").iloc[0]
@@ -124,8 +124,8 @@ def test_a_box_0_sentence_and_the_precision_of_the_shares_reach_the_answer(robus
     largest standard error becomes the precision of every share (1.96 x, in points)."""
     disc = pd.read_csv(robust / "discovery.csv")
     keep = disc[disc["scenario"] != "pay_campaign"]
-    said = "The fee collection rate is no better under Higher willingness to pay than under the status quo in 7 " \
-           "of 200 worlds, under no simple condition."
+    said = "On the fee collection rate, the outcome is no better under Higher willingness to pay than under the " \
+           "status quo in 7 of 200 worlds, under no simple condition."
     zero = pd.DataFrame([{"scenario": "pay_campaign", "outcome": "mean_collection_rate", "comparator": "small",
                           "box": 0, "coverage": 1.0, "density": 0.035, "n_cases": 7, "parameter": None,
                           "low": None, "high": None, "values": None, "text_en": said, "text_zh": "无简单条件。"}])
@@ -167,6 +167,11 @@ def test_plural_titles_never_meet_a_singular_verb(comparison_dir, tmp_path):
     assert len(said) >= 2  # the titles are used, so the check below is not empty
     for title in said:
         assert not re.search(re.escape(title) + r",? " + _AGREES, text), title
+    # a metric's label is never the subject either: "complaints" is plural
+    result = CliRunner().invoke(cli, ["brief", str(folder), "--lang", "en", "--metric", "mean_complaints_per_1000_households"])
+    assert result.exit_code == 0, result.output
+    lead = sections((folder / "annex_en.md").read_text("utf-8"))["answer"]
+    assert "complaints" in lead.lower() and not re.search(r"complaints,? (differs|" + _AGREES[1:], lead, re.I)
 
     names = list(plural)
     titles = ScenarioTitles({n: {"title_en": t, "title_zh": "联合"} for n, t in plural.items()})

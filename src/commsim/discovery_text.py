@@ -1,8 +1,11 @@
 """Plain sentences for scenario-discovery boxes, in English and Chinese.
 
-"Suzhou alliance of neighbourhoods does not beat the status quo on fee collection rate when
-the firm's fixed cost share (firm_fixed_cost_share) is below 0.52 and ... (it fails in 91% of
-such worlds, which hold 80% of its 40 failures)."
+"On the fee collection rate, the outcome is no better under Suzhou alliance of neighbourhoods
+than under the status quo when the firm's fixed cost share (firm_fixed_cost_share) is below
+0.52 and ... (true in 91% of such worlds, which hold 80% of the 40 worlds where it is so)."
+
+No sentence makes a scenario's title or a metric's label the subject of a verb: users name
+their scenarios, and a plural title ("Joint owners' committees") would not agree with it.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from commsim.report.vocab import ScenarioTitles, lower_first, metric_label
+from commsim.report.vocab import ScenarioTitles, label_in_sentence, lower_first, metric_label
 from commsim.report.vocab_params import param_label, param_unit
 
 
@@ -61,14 +64,16 @@ def _lead(scenario: str, outcome: str, comparator: str, baseline: str, lang: str
     t = titles or ScenarioTitles()
     s, c = t.title(scenario, lang), t.title(comparator, lang)
     m = metric_label(outcome, lang)
+    m_in = label_in_sentence(outcome, "en")
     if lang == "zh":
         if comparator == baseline:
             return f"{s}在{m}上不优于{c}"
         return f"{s}在{m}上失去对{c}的领先"
-    # never a title as the subject of a verb: a title may be plural ("Joint owners' committees")
+    # never a title or a metric's label as the subject of a verb: either may be plural
+    # ("Joint owners' committees", "complaints")
     if comparator == baseline:
-        return f"{m} is no better under {s} than under the {lower_first(c, 'en')}"
-    return f"the lead of {s} over {c} on {lower_first(m, 'en')} is lost"
+        return f"on {m_in}, the outcome is no better under {s} than under the {lower_first(c, 'en')}"
+    return f"the lead of {s} over {c} on {m_in} is lost"
 
 
 def box_sentence(scenario: str, outcome: str, comparator: str, baseline: str, box, n_cases: int,
@@ -99,8 +104,8 @@ def trivial_sentence(scenario: str, outcome: str, comparator: str, baseline: str
         t = titles or ScenarioTitles()
         sc, co = t.title(scenario, "en"), t.title(comparator, "en")
         s_zh, c_zh, m_zh = t.title(scenario, "zh"), t.title(comparator, "zh"), metric_label(outcome, "zh")
-        m = lower_first(metric_label(outcome, "en"), "en")
-        en = (f"{_first_upper(m)} is better under {sc} than under the {lower_first(co, 'en')} in all {n} worlds."
+        m = label_in_sentence(outcome, "en")
+        en = (f"On {m}, the outcome is better under {sc} than under the {lower_first(co, 'en')} in all {n} worlds."
               if comparator == baseline else f"The lead of {sc} over {co} on {m} holds in all {n} worlds.")
         zh = (f"在全部{n}种情形中，{s_zh}在{m_zh}上都优于{c_zh}。" if comparator == baseline
               else f"在全部{n}种情形中，{s_zh}在{m_zh}上都保持对{c_zh}的领先。")  # not a double negative

@@ -20,13 +20,14 @@ from commsim.report.brief_text import Answer, label_in_sentence
 from commsim.report.vocab import Lang, phrase
 
 R: dict[str, tuple[str, str]] = {
-    # English sentences never make a scenario's title the subject of a verb (a title may be plural)
-    "worlds": ("{m} is better under {s} than under {c} in {share} of {n} plausible worlds (the assumptions "
-               "drawn over their tested ranges): median change {med}, 5–95% range {lo} to {hi}",
+    # English sentences never make a scenario's title or a metric's label the subject of a verb
+    # (either may be plural)
+    "worlds": ("On {m}, the outcome is better under {s} than under {c} in {share} of {n} plausible worlds (the "
+               "assumptions drawn over their tested ranges): median change {med}, 5–95% range {lo} to {hi}",
                "在{n}种可能情形下（各项假设在其测试范围内取值），{s}在{m}上优于{c}的情形占{share}："
                "变化中位数{med}，5%–95%范围{lo}至{hi}"),
-    "worlds_either": ("Over {n} plausible worlds (the assumptions drawn over their tested ranges), {m} under {s} "
-                      "differs from {c} by a median of {med} (5–95% range {lo} to {hi})",
+    "worlds_either": ("Over {n} plausible worlds (the assumptions drawn over their tested ranges), the difference "
+                      "in {m} between {s} and {c} has a median of {med} (5–95% range {lo} to {hi})",
                       "在{n}种可能情形下（各项假设在其测试范围内取值），{s}与{c}相比使{m}的变化中位数为{med}"
                       "（5%–95%范围{lo}至{hi}）"),
     "precision": (" (with {n} worlds each share is known to within about ±{pp} percentage points)",

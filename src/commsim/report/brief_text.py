@@ -16,7 +16,16 @@ from commsim.metrics import direction
 from commsim.report import fmt
 from commsim.report.plots import KEY_METRICS, _verdict, fixed
 from commsim.report.results import Results
-from commsim.report.vocab import Lang, lower_first, metric_kind, metric_label, phrase, split_metric
+from commsim.report.vocab import (  # noqa: F401  (label_in_sentence, NO_ARTICLE: re-exported)
+    NO_ARTICLE,
+    Lang,
+    label_in_sentence,
+    lower_first,
+    metric_kind,
+    metric_label,
+    phrase,
+    split_metric,
+)
 
 #: the outcome the answer leads with, if present (else the first key metric present)
 PRIMARY_METRIC = "mean_collection_rate"
@@ -46,24 +55,26 @@ W: dict[str, tuple[str, str]] = {
     "fixed_cell": ("(fixed)", "（固定）"),
     "rises": ("rises", "提高"),
     "falls": ("falls", "降低"),
-    # English sentences never make a scenario's title the subject of a verb ("under {s}, ..."):
-    # a title may be plural ("Joint owners' committees") and the verb would not agree with it
-    "lead_either": ("{m} changes most under {s}: it {rise} from {a} to {b}, a change of {d} ({ci}).",
+    # English sentences never make a scenario's title or a metric's label the subject of a verb:
+    # either may be plural ("Joint owners' committees", "complaints") and the verb would not agree
+    "lead_either": ("The largest change in {m} comes under {s}: from {a} to {b}, a change of {d} ({ci}).",
                     "{s}对{m}的影响最大：从{a}{verb}到{b}，变化{d}（{ci}）。"),
     "q": ("If the street adopted {policies}, what would change, compared with {base}, for {metrics}?",
           "如果本街道实行{policies}，与{base}相比，{metrics}会有什么变化？"),
-    "best": ("Of the policies compared, {m} improves most under {s}: it {rise} from {a} to {b}, a change of {d} ({ci}).",
+    "best": ("Of the policies compared, the largest improvement in {m} comes under {s}: from {a} to {b}, a change "
+             "of {d} ({ci}).",
              "在所比较的政策中，{s}对{m}的改善最大：从{a}{verb}到{b}，变化{d}（{ci}）。"),
-    "best_one": ("Under {s}, {m} improves: it {rise} from {a} to {b}, a change of {d} ({ci}).",
+    "best_one": ("There is an improvement in {m} under {s}: from {a} to {b}, a change of {d} ({ci}).",
                  "{s}改善了{m}：从{a}{verb}到{b}，变化{d}（{ci}）。"),
     "none": ("None of the policies clearly improves {m}: the largest change, under {s}, is {d} ({ci}).",
              "没有一项政策明显改善{m}：变化最大的是{s}，为{d}（{ci}）。"),
-    "lead_worse_one": ("Under {s}, {m} gets worse: it {rise} from {a} to {b}, a change of {d} ({ci}).",
+    "lead_worse_one": ("There is a deterioration in {m} under {s}: from {a} to {b}, a change of {d} ({ci}).",
                   "{s}使{m}变差：从{a}{verb}到{b}，变化{d}（{ci}）。"),
-    "lead_worse_all": ("Every policy compared makes {m} worse; under the least harmful, {s}, it {rise} from {a} to {b}, a change of {d} ({ci}).",
+    "lead_worse_all": ("Every policy compared makes {m} worse; the least harmful is {s}: from {a} to {b}, a change "
+                       "of {d} ({ci}).",
                   "所比较的政策都使{m}变差；影响最小的{s}使其从{a}{verb}到{b}，变化{d}（{ci}）。"),
-    "tied": ("{names} do about equally well for {m} (their confidence intervals overlap); under the cheapest in "
-             "public cost, {s}, it {rise} from {a} to {b}, a change of {d} ({ci}).",
+    "tied": ("{names} do about equally well for {m} (their confidence intervals overlap); the cheapest in public "
+             "cost is {s}: from {a} to {b}, a change of {d} ({ci}).",
              "{names}对{m}的改善大致相当（置信区间相互重叠）；其中公共支出最低的{s}使其从{a}{verb}到{b}，变化{d}（{ci}）。"),
     "sure_plain": ("the outcome is better under {s} than under {base} in {p} of the {n} paired runs with the "
                    "model's default assumptions",
@@ -76,13 +87,13 @@ W: dict[str, tuple[str, str]] = {
     "sure_all": ("the outcome is better under {s} than under {base} in every one of the {n} paired runs with the "
                  "model's default assumptions",
                  "在默认假设下的{n}次配对模拟中，{s}均优于{base}"),
-    "also_better": ("under {names} it also improves clearly", "{names}也明显改善了这一指标"),
-    "also_slight": ("under {names} it also improves, detectably but slightly", "{names}也改善了这一指标，但幅度很小"),
-    "also_change": ("under {names} it also changes clearly", "{names}也明显改变了这一指标"),
+    "also_better": ("under {names} there is also a clear improvement", "{names}也明显改善了这一指标"),
+    "also_slight": ("under {names} there is also an improvement, detectable but slight", "{names}也改善了这一指标，但幅度很小"),
+    "also_change": ("under {names} there is also a clear change", "{names}也明显改变了这一指标"),
     "cost_brief": ("Under {s}, public cost changes by {d} ({ci}).", "{s}使公共支出变化{d}（{ci}）。"),
     "cost_brief_none": ("Under {s}, public cost is unchanged.", "{s}不改变公共支出。"),
-    "no_diff": ("under {names} it shows no clear difference", "{names}没有带来明显差异"),
-    "worse": ("under {names} it gets worse", "{names}使其变差"),
+    "no_diff": ("under {names} there is no clear difference", "{names}没有带来明显差异"),
+    "worse": ("under {names} there is a clear deterioration", "{names}使其变差"),
     "side": ("Besides, other key outcomes change under {s}: {changes}", "此外，{s}还使{changes}"),
     "side_none": ("Under {s}, none of the other key outcomes changes clearly", "{s}对其他关键指标没有明显影响"),
     "no_cost": (", with no change in public cost", "，公共支出不变"),
@@ -111,18 +122,6 @@ def join(items: list[str], lang: Lang, last: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
     return w("list_sep", lang).join(items[:-1]) + w(last, lang) + items[-1]
-
-
-#: metrics named without "the" in English sentences
-NO_ARTICLE = ("complaints", "participation", "public_cost", "satisfaction", "trust", "belonging", "firm_", "policy_")
-
-
-def label_in_sentence(metric: str, lang: Lang) -> str:
-    """A metric's label inside a sentence: "the fee collection rate", "complaints"."""
-    text = lower_first(metric_label(metric, lang), lang)
-    if lang == "zh" or split_metric(metric)[1].startswith(NO_ARTICLE):
-        return text
-    return "the " + text
 
 
 def sentence_end(text: str, lang: Lang) -> str:

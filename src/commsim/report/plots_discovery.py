@@ -22,7 +22,7 @@ from commsim.report.vocab import Lang, ScenarioTitles, lower_first, metric_label
 from commsim.report.vocab_params import param_label
 
 T: dict[str, tuple[str, str]] = {
-    "title": ("Where {s} fails on {m} (against {c})", "{s}在{m}上不优于{c}的条件"),
+    "title": ("{s} on {m}: where it fails (against {c})", "{s}在{m}上不优于{c}的条件"),
     "coverage": ("Coverage: share of all failures in the box", "覆盖率：框内失败占全部失败的比例"),
     "density": ("Density: share of worlds in the box that fail", "密度：框内情形中失败的比例"),
     "dims": ("{k} parameters restricted", "限定{k}个参数"),

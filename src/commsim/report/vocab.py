@@ -238,3 +238,15 @@ class ScenarioTitles:
                 if text:
                     return text
         return name
+
+
+#: metrics named without "the" in English sentences
+NO_ARTICLE = ("complaints", "participation", "public_cost", "satisfaction", "trust", "belonging", "firm_", "policy_")
+
+
+def label_in_sentence(metric: str, lang: Lang) -> str:
+    """A metric's label inside a sentence: "the fee collection rate", "complaints"."""
+    text = lower_first(metric_label(metric, lang), lang)
+    if lang == "zh" or split_metric(metric)[1].startswith(NO_ARTICLE):
+        return text
+    return "the " + text
