@@ -103,6 +103,8 @@ def main() -> None:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     factors = [int(x) for x in args.factors.split(",")]
+    if factors[0] != 1 or sorted(set(factors)) != factors or len(factors) < 2:
+        ap.error("--factors: increasing whole numbers starting at 1 (the headline's own street), e.g. 1,3,5")
     out: dict = {"load_start": [round(x, 2) for x in os.getloadavg()], "reps": args.reps, "factors": factors}
     household_cpu = fixed_cpu = today_cpu = 0.0
     for name in HEADLINE:

@@ -77,6 +77,9 @@ def test_a_misspelt_estate_name_in_an_extending_file_says_which_it_meant(tmp_pat
     fixed = mine.read_text(encoding="utf-8").replace("Jinxiu Gardens", "Jinxiu Garden")
     mine.write_text(fixed, encoding="utf-8")
     assert load_scenario(mine).households == load_scenario("baseline").households
+    mine.write_text(fixed.replace('name = "Dongcheng"', 'name = "Dongchen"'), encoding="utf-8")  # the community
+    with pytest.raises(ScenarioError, match='did you mean community "Dongcheng"'):
+        load_scenario(mine)
 
 
 def test_comparing_different_horizons_is_refused_unless_months_are_given(tmp_path):
@@ -90,3 +93,6 @@ def test_comparing_different_horizons_is_refused_unless_months_are_given(tmp_pat
         warnings.simplefilter("error", StreetWarning)
         setup = load_setup(["baseline", str(short)], months=24)  # --months puts both on one horizon
     assert {sc.months for sc in setup.scenarios.values()} == {24}
+    short.write_text('[scenario]\nname = "short"\nbase = "baseline"\nburn_in_months = 6\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"short.toml: scenario.burn_in_months: .*give both files the same burn_in_months"):
+        load_setup(["baseline", str(short)], months=24)  # --months cannot help: the burn-ins differ

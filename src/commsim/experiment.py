@@ -199,7 +199,7 @@ def load_setup(
             raise ParameterError(f"--set {v.name}: the parameter is also varied; drop one of the two")
         if not any(applies_to(v.name, sc) for sc in scenarios):
             raise ParameterError(f"--vary {v.name}: belongs to policy {v.name.split('.')[0]!r}, which no scenario here switches on")
-    warn_if_streets_differ(scenarios)
+    check_streets(scenarios)
     return Setup(check_labels(scenarios), varies, sets, street_sc)
 
 
@@ -281,7 +281,7 @@ def load_experiment_scenario(ref: str | Path, overrides: Mapping[str, Any] | Non
     return scenario, varies
 
 
-def warn_if_streets_differ(scenarios: Sequence[Scenario]) -> None:
+def check_streets(scenarios: Sequence[Scenario]) -> None:
     """Compared scenarios should describe the same street (communities, estates, households);
     otherwise their differences are not the policies' alone (a warning). They must run the same
     horizon: means and totals over different months do not compare (an error).
@@ -299,10 +299,12 @@ def warn_if_streets_differ(scenarios: Sequence[Scenario]) -> None:
     for sc in scenarios[1:]:
         if horizon(sc) != horizon(first):
             (m, b), (m0, b0) = horizon(sc), horizon(first)
+            field, fix = (("scenario.months", "give --months, or the same months in both files") if b == b0 else
+                          ("scenario.burn_in_months", "give both files the same burn_in_months"))
             raise ScenarioError(
-                f"{sc.source}: scenario.months: runs {m} months (burn-in {b}) where {first.source} runs {m0} "
+                f"{sc.source}: {field}: runs {m} months (burn-in {b}) where {first.source} runs {m0} "
                 f"(burn-in {b0}); compared scenarios need the same horizon, or their means and totals cover "
-                f"different months (give --months, or the same months and burn_in_months in both files)")
+                f"different months ({fix})")
         if street(sc) != street(first):
             warnings.warn(
                 f"{sc.source} describes a different street from {first.source}: its differences include the "

@@ -462,8 +462,9 @@ def _named_entry_hint(data: Any, loc: tuple[Any, ...]) -> str:
             kind = "estate" if i and loc[i - 1] == "estates" else "community"
             label = node["name"] if node["name"].isprintable() and len(node["name"]) <= 60 else short(node["name"])
             names.append(f'{kind} "{label}"' if label[:1] not in "'\"" else f"{kind} {label}")
+            # entries that have what this one lacks (the next key of the path): the ones it was meant to change
             others = [e["name"] for e in siblings if isinstance(e, Mapping) and isinstance(e.get("name"), str)
-                      and loc[-1] in e and e is not node]
+                      and loc[i + 1] in e and e is not node]
             close = difflib.get_close_matches(node["name"], others, n=1, cutoff=0.75)
             if close:
                 hint = (f'; did you mean {kind} "{close[0]}"? (a new name adds {"an" if kind == "estate" else "a"} '

@@ -43,8 +43,8 @@ def decompose_cmd(scenario: str, baseline: str, outputs: str, draw: bool, fig_la
     for outcome, block in table.groupby("outcome", sort=False):
         full = block[block["measure"] == "full"].iloc[0]
         num = lambda v, o=outcome: fmt.change_number(o, v)  # noqa: E731  (as comparison tables print it)
-        click.echo(f"{outcome}: full effect {num(full['mean'])} [{num(full['ci_low'])}, {num(full['ci_high'])}] "
-                   f"{fmt.unit(outcome, 'en', change=True)}")
+        click.echo(f"{outcome}: full effect {num(full['mean'])} [{num(full['ci_low'])}, {num(full['ci_high'])}]"
+                   + (f" {u}" if (u := fmt.unit(outcome, "en", change=True)) else ""))
         for r in block[block["measure"].isin(["drop", "alone", "interaction"])].itertuples():
             # shares of an effect that prints as zero are noise over noise
             shown = r.share_of_full == r.share_of_full and float(num(full["mean"]).replace(fmt.MINUS, "-").replace(",", "")) != 0

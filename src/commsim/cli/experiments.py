@@ -151,8 +151,8 @@ def print_worlds(wres, metric: str) -> None:
         return
     n = int(rows["n_worlds"].max())
     unit = fmt.unit(metric, "en", change=True)
-    click.echo(f"across {n} worlds, {metric_label(metric, 'en').lower()} against {base} (changes in {unit}; "
-               "a change that rounds to zero is a tie):")
+    click.echo(f"across {n} worlds, {metric_label(metric, 'en').lower()} against {base} ("
+               + (f"changes in {unit}; " if unit else "") + "a change that rounds to zero is a tie):")
     for r in rows.itertuples():
         share = fmt.probability(r.share_better) if r.direction != "ambiguous" else "-"
         click.echo(f"  {r.scenario:<26} beats it in {share:>5} of worlds; median {fmt.change_number(metric, r.median_diff)} "
