@@ -20,6 +20,7 @@ from commsim.metrics import KEY_METRICS as ALL_KEY_METRICS
 from commsim.params import PARAMETERS
 from commsim.report import fmt, fonts
 from commsim.report.plots import KEY_METRICS
+from tests.report_fixtures import VARIANTS
 
 HAS_CJK = fonts.find_cjk_font() is not None
 LANGS = ["en", pytest.param("zh", marks=pytest.mark.skipif(not HAS_CJK, reason="no CJK font installed"))]
@@ -377,3 +378,22 @@ def test_without_robustness_the_page_says_its_intervals_cover_noise_only(brief):
     assert items[0].startswith(f"**{lead}") and items[1].startswith(f"**{sure}") and items[-1].startswith(f"**{fails}")
     assert ("cover simulation noise only" in items[1]) or ("只反映模拟中的随机波动" in items[1])
     assert "plausible worlds" not in page(folder, lang)["answer"]
+
+
+def test_a_sure_change_that_prints_as_zero_is_not_called_an_improvement(comparison_dir, tmp_path):
+    """The table shows +0.0 [0.0, 0.0]; the text must not say the option improves the outcome."""
+    folder = tmp_path / "cmp"
+    shutil.copytree(comparison_dir, folder, ignore=shutil.ignore_patterns("figures", "brief*", "annex*"))
+    df = pd.read_csv(folder / "comparison.csv")
+    rate = df[(df["metric"] == "mean_collection_rate") & (df["scenario"] != df["baseline"])]
+    lead = rate.loc[rate["diff"].idxmax(), "scenario"]
+    other = rate[rate["scenario"] != lead]["scenario"].iloc[0]
+    at = (df["metric"] == "mean_collection_rate") & (df["scenario"] == other)
+    df.loc[at, ["diff", "diff_ci_low", "diff_ci_high"]] = [0.0002, 0.0001, 0.0003]  # sure, and shown as +0.0
+    df.to_csv(folder / "comparison.csv", index=False)
+    assert CliRunner().invoke(cli, ["brief", str(folder), "--lang", "en"]).exit_code == 0
+    answer = page(folder)["answer"]
+    title = VARIANTS[other][0]
+    assert f"{title} the change is detectable but too small to show in the tables" in answer or \
+           f"{title} and " in answer and "too small to show in the tables" in answer
+    assert not re.search(re.escape(title) + r"[^.;]*also an improvement", answer)

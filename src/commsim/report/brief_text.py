@@ -3,7 +3,8 @@
 Every number here is a cell of ``comparison.csv`` passed through :mod:`commsim.report.fmt`;
 nothing is typed in or derived (no ratios, no sums), so the test can find each number of the
 text among the formatted cells. "Clear" means the paired 95% CI of the difference excludes 0; "small" is defined once,
-in :func:`is_small`; options whose CIs overlap the best one's are "tied" (:meth:`Answer.tied`).
+in :func:`is_small`; a clear change the tables print as zero (:func:`shows_as_zero`) is said to be too small to
+show, not an improvement; options whose CIs overlap the best one's are "tied" (:meth:`Answer.tied`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ PRIMARY_METRIC = "mean_collection_rate"
 SMALL_SHARE = 0.01
 #: any change below this fraction of the largest change any option makes in that outcome is "small"
 SMALL_RELATIVE = 0.1
+
+
+def shows_as_zero(row: pd.Series) -> bool:
+    """A change the tables print as zero (below half their last digit), however sure."""
+    return abs(float(row["diff"])) < fmt.resolution(str(row["metric"]))
 
 
 def is_small(row: pd.Series, largest: float) -> bool:
@@ -90,6 +96,8 @@ W: dict[str, tuple[str, str]] = {
     "also_better": ("under {names} there is also a clear improvement", "{names}也明显改善了这一指标"),
     "also_slight": ("under {names} there is also an improvement, detectable but slight", "{names}也改善了这一指标，但幅度很小"),
     "also_change": ("under {names} there is also a clear change", "{names}也明显改变了这一指标"),
+    "also_unseen": ("under {names} the change is detectable but too small to show in the tables",
+                    "{names}带来的变化可以检测到，但小到在表中显示为零"),
     "cost_brief": ("Under {s}, public cost changes by {d} ({ci}).", "{s}使公共支出变化{d}（{ci}）。"),
     "cost_brief_none": ("Under {s}, public cost is unchanged.", "{s}不改变公共支出。"),
     "no_diff": ("under {names} there is no clear difference", "{names}没有带来明显差异"),
@@ -279,14 +287,17 @@ class Answer:
         """What the other options do to the lead outcome, grouped: clearly, slightly, no, worse."""
         lang = self.lang
         parts: list[str] = []
-        groups: dict[str, list[str]] = {"better": [], "slight": [], "unclear": [], "worse": [], "neutral": []}
+        groups: dict[str, list[str]] = {"better": [], "slight": [], "unclear": [], "worse": [], "neutral": [],
+                                        "unseen": []}
         largest = max((abs(float(r["diff"])) for _, r in rows), default=0.0)
         for s, r in rows:
             if s != best and s not in tied:
                 v = _verdict(r)
+                if v != "unclear" and shows_as_zero(r):  # the table prints 0.0: say so, not "improves"
+                    v = "unseen"
                 groups["slight" if v == "better" and is_small(r, largest) else v].append(self.t(s))
         for verdict, key in (("better", "also_better"), ("slight", "also_slight"), ("neutral", "also_change"),
-                             ("unclear", "no_diff"), ("worse", "worse")):
+                             ("unseen", "also_unseen"), ("unclear", "no_diff"), ("worse", "worse")):
             names = groups[verdict]
             if names:
                 parts.append(w(key, lang, names=join(names, lang)))
