@@ -287,8 +287,8 @@ SHANGHAI_2018 = ("Shanghai housing bureau, analysis of 2018 12345 complaints (17
                  "12,099 estates; 11% of estates gave 47%)")
 HOUSEHOLDS_V2: list[Param] = [
     # submodels (structural alternatives, sampled as structural uncertainty)
-    _p("payment_model", "stances", "submodel", None, f"{SURVEY_2007}: half paid in full, 40% paid nothing or planned to stop, 60% had been urged by other owners to refuse", "How households pay: 'stances' = a lasting stance (regular payer, occasional payer, refuser) with hysteresis and organised refusal; 'monthly' = an independent choice every month (the model before issue 11).", kind="choice", bounds=None, choices=("stances", "monthly"), group="submodel"),
-    _p("satisfaction_model", "value_for_money", "submodel", None, f"{SURVEY_2007}: 80% found the fee clearly too high for the service; targets: fee levels by service grade (3-star 2.01, 4-star 2.75, 5-star 3.93 yuan/m2)", "What satisfaction and trust move toward: 'value_for_money' = service quality relative to what the fee leads households to expect; 'absolute' = service quality alone (the model before issue 11).", kind="choice", bounds=None, choices=("value_for_money", "absolute"), group="submodel"),
+    _p("payment_model", "stances", "submodel", None, f"{SURVEY_2007}: half paid in full, 40% paid nothing or planned to stop, 60% had been urged by other owners to refuse", "How households pay: 'stances' = a lasting stance (regular payer, occasional payer, refuser) with hysteresis and organised refusal; 'monthly' = an independent choice every month (the first release's model).", kind="choice", bounds=None, choices=("stances", "monthly"), group="submodel"),
+    _p("satisfaction_model", "value_for_money", "submodel", None, f"{SURVEY_2007}: 80% found the fee clearly too high for the service; targets: fee levels by service grade (3-star 2.01, 4-star 2.75, 5-star 3.93 yuan/m2)", "What satisfaction and trust move toward: 'value_for_money' = service quality relative to what the fee leads households to expect; 'absolute' = service quality alone (the first release's model).", kind="choice", bounds=None, choices=("value_for_money", "absolute"), group="submodel"),
     # payment stances
     _p("stance_review_rate", 0.10, "probability/month", (0.03, 0.25), A, "Monthly chance that a regular or occasional payer reconsiders its payment stance.", bounds=_PROB, group="payment"),
     _p("stance_refuser_review_rate", 0.04, "probability/month", (0.01, 0.12), A, "Monthly chance that a refuser reconsiders (refusal is sticky); resolved disputes, mediation and collection actions make it reconsider at once.", bounds=_PROB, group="payment"),
@@ -360,9 +360,9 @@ JOINT_SET = frozenset({
 HAND_SET = HAND_SET - JOINT_SET
 CALIBRATED = CALIBRATED - HAND_SET - JOINT_SET
 CORE = [
-    replace(p, source=f"{p.source}; default calibrated before issue 11 (calibration/targets.toml)") if p.name in CALIBRATED
+    replace(p, source=f"{p.source}; default from the first release's ABC calibration (calibration/targets.toml; docs/validation.md)") if p.name in CALIBRATED
     else replace(p, source=f"{p.source}; default set by hand (calibration/hand_fit.py)") if p.name in HAND_SET
-    else replace(p, source=f"{p.source}; default set in the joint recalibration of issues 11-12 (calibration/hand_fit.py)")
+    else replace(p, source=f"{p.source}; default set in the joint recalibration of the v2 households and firms (calibration/hand_fit.py; docs/validation.md)")
     if p.name in JOINT_SET else p
     for p in CORE
 ]
