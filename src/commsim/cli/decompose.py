@@ -33,12 +33,11 @@ def decompose_cmd(scenario: str, baseline: str, outputs: str, draw: bool, fig_la
     OUT/manifest.json and a figure per policy in OUT/figures/.
     """
     from commsim.decompose import decompose, write_figures
+    from commsim.report import fmt
 
     stem = scenario.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".toml")
     opts = replace(opts, out=opts.out or default_out("decompose", [stem]))
     result = decompose(scenario, baseline, opts, outcomes=[o.strip() for o in outputs.split(",") if o.strip()])
-    from commsim.report import fmt
-
     table = result.table
     for outcome, block in table.groupby("outcome", sort=False):
         full = block[block["measure"] == "full"].iloc[0]
@@ -47,7 +46,7 @@ def decompose_cmd(scenario: str, baseline: str, outputs: str, draw: bool, fig_la
                    + (f" {u}" if (u := fmt.unit(outcome, "en", change=True)) else ""))
         for r in block[block["measure"].isin(["drop", "alone", "interaction"])].itertuples():
             # shares of an effect that prints as zero are noise over noise
-            shown = r.share_of_full == r.share_of_full and float(num(full["mean"]).replace(fmt.MINUS, "-").replace(",", "")) != 0
+            shown = r.share_of_full == r.share_of_full and abs(full["mean"]) >= fmt.resolution(outcome)
             share = f"  ({r.share_of_full:.0%} of the effect)" if shown else ""
             who = f"{r.mechanism}" if r.mechanism else "(together)"
             click.echo(f"  {who:<24} {r.measure:<11} {num(r.mean)} [{num(r.ci_low)}, {num(r.ci_high)}]{share}")

@@ -277,8 +277,8 @@ def _robustness(ans: Answer, lang: Lang, figures: dict[str, Path]) -> list[Block
         return [Block("p", h("robust_none", lang))]
     header, rows = brief_robust.robustness_table(ans)
     blocks = [Block("p", h("robust_intro", lang, base=base, m=m)), Block("table", header=header, rows=rows)]
-    if brief_robust.ties(ans):
-        blocks.append(Block("p", brief_robust.ties(ans)))
+    if ties := brief_robust.ties(ans):
+        blocks.append(Block("p", ties))
     if "ranking" in figures:
         blocks.append(Block("figure", h("fig_ranking", lang), path=figures["ranking"]))
     if res.discovery is not None:

@@ -17,15 +17,12 @@ from commsim.metrics import direction
 from commsim.report import fmt
 from commsim.report.plots import KEY_METRICS, _verdict, fixed
 from commsim.report.results import Results
-from commsim.report.vocab import (  # noqa: F401  (label_in_sentence, NO_ARTICLE: re-exported)
-    NO_ARTICLE,
+from commsim.report.vocab import (
     Lang,
     label_in_sentence,
-    lower_first,
     metric_kind,
     metric_label,
     phrase,
-    split_metric,
 )
 
 #: the outcome the answer leads with, if present (else the first key metric present)
@@ -59,8 +56,6 @@ W: dict[str, tuple[str, str]] = {
     "ci": ("confidence interval {lo} to {hi}", "置信区间{lo}至{hi}"),
     "fixed_ci": ("the same in every paired run: set by the policy's rules", "各次配对运行均相同：由政策规则决定"),
     "fixed_cell": ("(fixed)", "（固定）"),
-    "rises": ("rises", "提高"),
-    "falls": ("falls", "降低"),
     # English sentences never make a scenario's title or a metric's label the subject of a verb:
     # either may be plural ("Joint owners' committees", "complaints") and the verb would not agree
     "lead_either": ("The largest change in {m} comes under {s}: from {a} to {b}, a change of {d} ({ci}).",
@@ -209,9 +204,9 @@ class Answer:
             key, names = ("lead_worse_all" if len(rows) > 1 else "lead_worse_one"), ""
         else:
             key, names = "none", ""
-        up = brow["diff"] > 0  # the verb: transitive in Chinese ({verb}), intransitive in English ({rise})
+        up = brow["diff"] > 0  # the Chinese sentences' verb (the English ones say "from a to b")
         first = w(key, lang, s=self.t(best), m=label, names=names, d=d, ci=self.ci(brow),
-                  verb=w("raises" if up else "lowers", lang), rise=w("rises" if up else "falls", lang), **levels)
+                  verb=w("raises" if up else "lowers", lang), **levels)
         return best, brow, [s for s, _ in tied], _capital(first, lang)
 
     def _rows(self) -> list[tuple[str, pd.Series]]:
